@@ -1,0 +1,6 @@
+"""``python -m herocli``."""
+
+from herocli.cli.main import run
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,91 @@
+"""The one interface every channel implements.
+
+A channel turns a source (GitHub, a mailbox, Slack) into ``Conversation``s and
+carries writes back. It never touches the queue database: the sync service
+stores what ``fetch`` yields, and the reply service drives the outbox.
+
+Every method raises only ``herocli.errors`` types: ``AuthError`` for a
+missing/rejected credential (naming the variable), ``UnreachableError`` when
+the server cannot be reached, ``RateLimitedError`` when a wait would exceed
+the configured maximum, ``NotSupportedError`` for an operation the channel
+does not have, ``ChannelError`` for anything else.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+
+from herocli.models import (
+    JSON,
+    CloseReason,
+    FetchPage,
+    OutgoingReply,
+    Sent,
+    SyncProgress,
+    TeamMember,
+    Thread,
+)
+
+
+class Channel(ABC):
+    """A source of conversations and a way to answer them."""
+
+    #: The name items and cursors are filed under ("github", "email", "slack").
+    name: str
+
+    @abstractmethod
+    def fetch(self, cursor: JSON, progress: SyncProgress) -> Iterator[FetchPage]:
+        """Yield new or changed conversations since ``cursor`` (``{}`` on first sync).
+
+        Each page carries the cursor to resume from once its conversations are
+        stored. Fetching twice from the same cursor yields the same data, so an
+        interrupted sync can simply be run again.
+        """
+
+    @abstractmethod
+    def send_reply(self, thread: Thread, reply: OutgoingReply) -> Sent:
+        """Post ``reply`` into ``thread``; the returned id is the one ``fetch`` will later report."""
+
+    @abstractmethod
+    def find_sent(self, thread: Thread, reply: OutgoingReply) -> Sent | None:
+        """Return the message ``reply.key`` already produced in ``thread``, if any.
+
+        Called before a retried send, so a crash between sending and recording
+        never posts twice.
+        """
+
+    @abstractmethod
+    def close(self, thread: Thread, reason: CloseReason) -> None:
+        """Close the conversation at its source (idempotent; may be local-only)."""
+
+    @abstractmethod
+    def reopen(self, thread: Thread) -> None:
+        """Reopen the conversation at its source (idempotent; may be local-only)."""
+
+    def assign(self, thread: Thread, member: TeamMember) -> None:  # noqa: B027
+        """Assign ``member`` at the source. Channels without assignees do nothing."""
+
+    def set_labels(self, thread: Thread, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
+        """Edit labels at the source. Channels without labels do nothing."""
+        del thread, add, remove
+
+    def post(self, target: str, body: str, key: str) -> Sent:
+        """Post ``body`` to a target outside any item (``#channel``, ``owner/repo#N``)."""
+        del body, key
+        from herocli.errors import NotSupportedError
+
+        raise NotSupportedError(f"the {self.name} channel cannot post to {target!r}")
+
+    def find_posted(self, target: str, key: str) -> Sent | None:
+        """Return the message a ``post`` with ``key`` already produced, if any."""
+        del target, key
+        return None
+
+    def mention(self, member: TeamMember) -> str | None:
+        """How to @mention ``member`` in a message on this channel, if possible."""
+        del member
+        return None
+
+    def shutdown(self) -> None:  # noqa: B027
+        """Release connections (IMAP sessions, HTTP pools). Safe to call twice."""

@@ -1,0 +1,397 @@
+"""Find, read and validate the config file into frozen dataclasses.
+
+Discovery: ``--config PATH``, else ``$HERO_CONFIG``, else
+``$XDG_CONFIG_HOME/hero/config.toml`` (``~/.config/hero/config.toml``).
+Every problem in the file is reported at once, with file, key and line.
+Secrets are never in the file: only the names of the variables that hold them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from herocli.config_reader import KeyLines, Problems, Section
+from herocli.errors import ConfigError, ConfigProblem
+from herocli.models import TeamMember
+
+SECURITY = ("ssl", "starttls", "none")
+
+
+@dataclass(frozen=True)
+class HeroSettings:
+    me: str | None = None  # the team member running this copy of hero
+    timezone: str | None = None  # IANA name; None means the system's
+    response_target_minutes: int = 60
+    keyring: bool = False  # also look secrets up in the OS keyring
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    members: tuple[TeamMember, ...] = ()
+    email_domains: tuple[str, ...] = ()
+
+    def member(self, name: str) -> TeamMember | None:
+        wanted = name.casefold()
+        for m in self.members:
+            if m.name.casefold() == wanted or (m.github or "").casefold() == wanted:
+                return m
+        return None
+
+
+@dataclass(frozen=True)
+class GithubSettings:
+    enabled: bool = True
+    api_url: str = "https://api.github.com"
+    token_env: tuple[str, ...] = ("GH_TOKEN", "GITHUB_TOKEN")
+    repos: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    labels_include: tuple[str, ...] = ()
+    labels_exclude: tuple[str, ...] = ()
+    include_pull_requests: bool = False
+    trust_author_association: bool = False
+    strategy: str = "auto"  # auto | rest | graphql (for first and large syncs)
+    max_rate_limit_wait: float = 300.0
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    enabled: bool = True
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_security: str = "ssl"
+    username: str = ""
+    password_env: str = "HERO_EMAIL_PASSWORD"
+    oauth2_token_env: str | None = None
+    folders: tuple[str, ...] = ("INBOX",)
+    sent_folder: str = "auto"  # auto | none | a folder name
+    smtp_host: str = ""
+    smtp_port: int = 465
+    smtp_security: str = "ssl"
+    smtp_username: str | None = None  # None: same as username
+    smtp_password_env: str | None = None  # None: same as password_env
+    from_address: str = ""
+    quote_original: bool = True
+    close_action: str = "none"  # none | flag | move
+    close_folder: str | None = None
+    allow_insecure: bool = False  # required for security = "none"
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    enabled: bool = True
+    api_url: str = "https://slack.com/api"
+    token_env: tuple[str, ...] = ("SLACK_TOKEN",)
+    channels: tuple[str, ...] = ()
+    intake: str = "all"  # all | reaction
+    intake_reaction: str = "ticket"
+    close_reaction: str = "white_check_mark"
+    max_rate_limit_wait: float = 300.0
+
+
+@dataclass(frozen=True)
+class RotaSwap:
+    day: date
+    hero: str
+
+
+@dataclass(frozen=True)
+class RotaSettings:
+    heroes: tuple[str, ...] = ()
+    start: date | None = None
+    length_days: int = 7
+    swaps: tuple[RotaSwap, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    hero: HeroSettings = field(default_factory=HeroSettings)
+    team: TeamSettings = field(default_factory=TeamSettings)
+    github: GithubSettings | None = None
+    email: EmailSettings | None = None
+    slack: SlackSettings | None = None
+    rota: RotaSettings = field(default_factory=RotaSettings)
+    data_dir: Path | None = None  # [store] data_dir; None: HERO_DATA_DIR or XDG
+
+    def enabled_channels(self) -> list[str]:
+        return [
+            name
+            for name, settings in (
+                ("github", self.github),
+                ("email", self.email),
+                ("slack", self.slack),
+            )
+            if settings is not None and settings.enabled
+        ]
+
+
+def xdg_config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+
+
+def xdg_data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def default_config_path() -> Path:
+    return xdg_config_home() / "hero" / "config.toml"
+
+
+def find_config(explicit: Path | None) -> Path:
+    """The config file to use, by the documented order (it may not exist yet)."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("HERO_CONFIG")
+    if env:
+        return Path(env)
+    return default_config_path()
+
+
+def data_dir(config: Config) -> Path:
+    """Where the queue database lives: $HERO_DATA_DIR, [store] data_dir, or XDG data home."""
+    env = os.environ.get("HERO_DATA_DIR")
+    if env:
+        return Path(env)
+    if config.data_dir is not None:
+        return config.data_dir
+    return xdg_data_home() / "hero"
+
+
+def load_config(path: Path, *, required: bool = True) -> Config:
+    """Read and validate ``path``; raise ``ConfigError`` listing every problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if not required:
+            return Config(path=None)
+        raise ConfigError(
+            [ConfigProblem(str(path), "", "no config file here")],
+            hint="run `hero config init` to write one, or pass --config PATH",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([ConfigProblem(str(path), "", f"cannot read: {exc}")]) from None
+    return parse_config(text, str(path), path)
+
+
+def parse_config(text: str, file: str, path: Path | None = None) -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        raise ConfigError([ConfigProblem(file, "", f"not valid TOML: {exc}", line)]) from None
+    problems = Problems(file, KeyLines(text))
+    root = Section(data, "", problems)
+    config = Config(
+        path=path,
+        hero=_hero(root.section("hero")),
+        team=_team(root.section("team")),
+        github=_github(root.section("github")) if root.has("github") else _skip(root, "github"),
+        email=_email(root.section("email")) if root.has("email") else _skip(root, "email"),
+        slack=_slack(root.section("slack")) if root.has("slack") else _skip(root, "slack"),
+        rota=_rota(root.section("rota")),
+        data_dir=_store(root.section("store")),
+    )
+    root.check_unknown()
+    _cross_check(config, root)
+    if problems.items:
+        raise ConfigError(problems.items, hint="`hero config check` lists every problem")
+    return config
+
+
+def _skip(root: Section, name: str) -> None:
+    root._read.add(name)
+    return None
+
+
+def _env_names(section: Section, default: tuple[str, ...]) -> tuple[str, ...]:
+    if not section.has("token_env"):
+        section._read.add("token_env")
+        return default
+    value = section.data["token_env"]
+    if isinstance(value, str):
+        section._read.add("token_env")
+        return (value,)
+    return section.strings("token_env", default)
+
+
+def _hero(s: Section) -> HeroSettings:
+    out = HeroSettings(
+        me=s.string("me", None),
+        timezone=s.string("timezone", None),
+        response_target_minutes=s.integer("response_target_minutes", 60, minimum=1),
+        keyring=s.boolean("keyring", False),
+    )
+    if out.timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(out.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            s.problem(
+                "timezone", f"unknown time zone {out.timezone!r} (use a name like Europe/Berlin)"
+            )
+    s.check_unknown()
+    return out
+
+
+def _team(s: Section) -> TeamSettings:
+    members = []
+    for m in s.sections("members"):
+        emails = m.strings("emails", ())
+        if m.has("email"):
+            emails = (*emails, m.string("email"))
+        member = TeamMember(
+            name=m.string("name") or "",
+            github=m.string("github", None),
+            emails=tuple(e.lower() for e in emails),
+            slack=m.string("slack", None),
+        )
+        m.check_unknown()
+        members.append(member)
+    seen: set[str] = set()
+    for index, member in enumerate(members):
+        if member.name.casefold() in seen:
+            s.problems.add(f"team.members[{index}].name", f"duplicate member {member.name!r}")
+        seen.add(member.name.casefold())
+    domains = tuple(d.lower().lstrip("@") for d in s.strings("email_domains", ()))
+    s.check_unknown()
+    return TeamSettings(members=tuple(members), email_domains=domains)
+
+
+def _github(s: Section) -> GithubSettings:
+    d = GithubSettings()
+    out = GithubSettings(
+        enabled=s.boolean("enabled", True),
+        api_url=s.string("api_url", d.api_url).rstrip("/"),
+        token_env=_env_names(s, d.token_env),
+        repos=s.strings("repos", ()),
+        orgs=s.strings("orgs", ()),
+        labels_include=s.strings("labels_include", ()),
+        labels_exclude=s.strings("labels_exclude", ()),
+        include_pull_requests=s.boolean("include_pull_requests", False),
+        trust_author_association=s.boolean("trust_author_association", False),
+        strategy=s.choice("strategy", ("auto", "rest", "graphql"), "auto"),
+        max_rate_limit_wait=s.number("max_rate_limit_wait", d.max_rate_limit_wait, minimum=0),
+    )
+    for repo in out.repos:
+        if repo.count("/") != 1 or not all(repo.split("/")):
+            s.problem("repos", f"{repo!r} is not of the form owner/name")
+    if out.enabled and not out.repos and not out.orgs:
+        s.problem("repos", "list at least one repository (or set orgs, or enabled = false)")
+    _check_url(s, "api_url", out.api_url)
+    s.check_unknown()
+    return out
+
+
+def _email(s: Section) -> EmailSettings:
+    d = EmailSettings()
+    enabled = s.boolean("enabled", True)
+    out = EmailSettings(
+        enabled=enabled,
+        imap_host=s.string("imap_host") if enabled else s.string("imap_host", ""),
+        imap_port=s.integer("imap_port", 993, minimum=1),
+        imap_security=s.choice("imap_security", SECURITY, "ssl"),
+        username=s.string("username") if enabled else s.string("username", ""),
+        password_env=s.string("password_env", d.password_env),
+        oauth2_token_env=s.string("oauth2_token_env", None),
+        folders=s.strings("folders", d.folders),
+        sent_folder=s.string("sent_folder", "auto"),
+        smtp_host=s.string("smtp_host") if enabled else s.string("smtp_host", ""),
+        smtp_port=s.integer("smtp_port", 465, minimum=1),
+        smtp_security=s.choice("smtp_security", SECURITY, "ssl"),
+        smtp_username=s.string("smtp_username", None),
+        smtp_password_env=s.string("smtp_password_env", None),
+        from_address=s.string("from_address") if enabled else s.string("from_address", ""),
+        quote_original=s.boolean("quote_original", True),
+        close_action=s.choice("close_action", ("none", "flag", "move"), "none"),
+        close_folder=s.string("close_folder", None),
+        allow_insecure=s.boolean("allow_insecure", False),
+    )
+    for key in ("imap_security", "smtp_security"):
+        if getattr(out, key) == "none" and not out.allow_insecure:
+            s.problem(
+                key, '"none" sends passwords in clear text; set allow_insecure = true to allow it'
+            )
+    if out.close_action == "move" and not out.close_folder:
+        s.problem("close_folder", 'is required when close_action = "move"')
+    if out.from_address and "@" not in out.from_address:
+        s.problem("from_address", f"{out.from_address!r} is not an email address")
+    if not out.folders:
+        s.problem("folders", "list at least one folder")
+    s.check_unknown()
+    return out
+
+
+def _slack(s: Section) -> SlackSettings:
+    d = SlackSettings()
+    out = SlackSettings(
+        enabled=s.boolean("enabled", True),
+        api_url=s.string("api_url", d.api_url).rstrip("/"),
+        token_env=_env_names(s, d.token_env),
+        channels=s.strings("channels", ()),
+        intake=s.choice("intake", ("all", "reaction"), "all"),
+        intake_reaction=s.string("intake_reaction", d.intake_reaction).strip(":"),
+        close_reaction=s.string("close_reaction", d.close_reaction).strip(":"),
+        max_rate_limit_wait=s.number("max_rate_limit_wait", d.max_rate_limit_wait, minimum=0),
+    )
+    if out.enabled and not out.channels:
+        s.problem("channels", "list at least one channel (#name or id), or set enabled = false")
+    _check_url(s, "api_url", out.api_url)
+    s.check_unknown()
+    return out
+
+
+def _rota(s: Section) -> RotaSettings:
+    swaps = []
+    for w in s.sections("swaps"):
+        day = w.day("date")
+        if day is None and not w.has("date"):
+            w.problem("date", "is required")
+        hero = w.string("hero")
+        w.check_unknown()
+        if day is not None and hero:
+            swaps.append(RotaSwap(day=day, hero=hero))
+    out = RotaSettings(
+        heroes=s.strings("heroes", ()),
+        start=s.day("start"),
+        length_days=s.integer("length_days", 7, minimum=1),
+        swaps=tuple(swaps),
+    )
+    if out.heroes and out.start is None:
+        s.problem("start", "is required when heroes are listed (the first hero's first day)")
+    s.check_unknown()
+    return out
+
+
+def _store(s: Section) -> Path | None:
+    value = s.string("data_dir", None)
+    s.check_unknown()
+    return Path(value).expanduser() if value else None
+
+
+def _check_url(s: Section, key: str, url: str) -> None:
+    if not (url.startswith("https://") or url.startswith("http://")):
+        s.problem(key, f"{url!r} is not an http(s) URL")
+
+
+def _cross_check(config: Config, root: Section) -> None:
+    names = {m.name.casefold() for m in config.team.members}
+    problems = root.problems
+    if config.hero.me and config.hero.me.casefold() not in names:
+        problems.add("hero.me", f"{config.hero.me!r} is not a member of [team]")
+    for index, hero in enumerate(config.rota.heroes):
+        if hero.casefold() not in names:
+            problems.add("rota.heroes", f"{hero!r} (entry {index + 1}) is not a member of [team]")
+    for index, swap in enumerate(config.rota.swaps):
+        if swap.hero.casefold() not in names:
+            problems.add(f"rota.swaps[{index}].hero", f"{swap.hero!r} is not a member of [team]")
+
+
+def to_toml_data(values: dict[str, Any]) -> dict[str, Any]:
+    """Drop empty values so a written starter file holds only what was given."""
+    return {k: v for k, v in values.items() if v not in (None, "", [], {})}

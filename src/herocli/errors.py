@@ -1,0 +1,102 @@
+"""One error hierarchy, and the exit code each error maps to.
+
+Every failure a user can cause or meet (bad config, unknown item, missing
+token, unreachable server) is a ``HeroError``: the CLI prints its message and
+hint on stderr and exits with its code, without a traceback (unless --debug).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented in docs/exit-codes.md; keep the two in step."""
+
+    OK = 0
+    ERROR = 1  # a channel, network or remote failure; a sync where a channel failed
+    USAGE = 2  # bad command-line arguments
+    CONFIG = 3  # the config file is missing or invalid
+    AUTH = 4  # a credential is missing, rejected or expired
+    NOT_FOUND = 5  # unknown item number, member or target
+    CANCELLED = 6  # the user declined or gave an empty reply; nothing was sent
+    INTERRUPTED = 130  # Ctrl-C
+
+
+class HeroError(Exception):
+    """Base of every error the CLI reports as a message rather than a traceback."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(HeroError):
+    exit_code = ExitCode.USAGE
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with a config file: where, which key, and what."""
+
+    file: str
+    key: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ConfigError(HeroError):
+    exit_code = ExitCode.CONFIG
+
+    def __init__(self, problems: list[ConfigProblem], *, hint: str | None = None) -> None:
+        self.problems = list(problems)
+        lines = [str(p) for p in self.problems]
+        head = "invalid configuration" if len(lines) != 1 else lines[0]
+        body = "\n".join(f"  {line}" for line in lines) if len(lines) > 1 else ""
+        super().__init__(f"{head}\n{body}".rstrip(), hint=hint)
+
+
+class AuthError(HeroError):
+    """A credential is missing, rejected or expired. Name the variable to set."""
+
+    exit_code = ExitCode.AUTH
+
+
+class NotFoundError(HeroError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class CancelledError(HeroError):
+    exit_code = ExitCode.CANCELLED
+
+
+class ChannelError(HeroError):
+    """A channel could not do what was asked: network fault, server error, bad answer."""
+
+
+class UnreachableError(ChannelError):
+    """The server could not be reached at all (DNS, refused, timeout)."""
+
+
+class RateLimitedError(ChannelError):
+    """The channel asked us to wait longer than we are willing to."""
+
+    def __init__(self, message: str, *, retry_after: float, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
+class NotSupportedError(ChannelError):
+    """The channel has no such operation (for instance labels on email)."""
+
+
+class StoreError(HeroError):
+    """The queue database could not be opened or is from a newer herocli."""

@@ -1,0 +1,227 @@
+"""The queue's vocabulary: plain dataclasses and enums shared by every layer.
+
+Times are always timezone-aware UTC ``datetime`` objects. Anything a channel
+hands over (titles, bodies, names) is untrusted text and is stored verbatim;
+escaping happens only when it is rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+JSON = dict[str, Any]
+
+
+class ItemState(StrEnum):
+    """Local state of an item in the queue."""
+
+    OPEN = "open"
+    SNOOZED = "snoozed"
+    CLOSED = "closed"
+
+
+class RemoteState(StrEnum):
+    """State of the conversation at its source, where the source has one (GitHub)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Waiting(StrEnum):
+    """Whose turn it is, derived from who spoke last."""
+
+    US = "us"
+    THEM = "them"
+
+
+class EventKind(StrEnum):
+    """What the event log records; stats and the handoff are queries over it."""
+
+    RECEIVED = "received"  # a message from outside the team arrived
+    REPLIED = "replied"  # a team member's message (sent by hero or seen upstream)
+    ASSIGNED = "assigned"
+    SNOOZED = "snoozed"
+    WOKE = "woke"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    LABELED = "labeled"
+    NOTED = "noted"
+    HANDED_OFF = "handed_off"
+
+
+class CloseReason(StrEnum):
+    COMPLETED = "completed"
+    NOT_PLANNED = "not_planned"
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """One person on the support team, with their identity on each channel."""
+
+    name: str
+    github: str | None = None
+    emails: tuple[str, ...] = ()
+    slack: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    size: int
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message of a conversation, as a channel saw it.
+
+    ``author_id`` is the channel's identity of the author (GitHub login, email
+    address, Slack user id); team membership is decided from it by the config.
+    ``team_hint`` lets a channel say "this is one of ours" when it knows better
+    (for instance a message the hero sent, or GitHub's author_association).
+    ``meta`` holds channel-specific values the channel needs later (an email's
+    Message-ID and References, a Slack ts); it must be JSON-serialisable.
+    """
+
+    external_id: str
+    author_id: str
+    author_name: str
+    sent_at: datetime
+    body: str
+    url: str | None = None
+    team_hint: bool | None = None
+    deleted: bool = False
+    edited_at: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A conversation as fetched: new or changed messages of one thread.
+
+    A fetch need not repeat messages it returned before: the queue merges
+    messages by ``external_id``. ``refers_to`` lists external ids of messages
+    this conversation answers (email References); when the queue already holds
+    one of them, the messages join that item instead of starting a new one.
+    ``remote_state`` is ``None`` for channels with no notion of open/closed.
+    """
+
+    channel: str
+    external_id: str
+    title: str
+    messages: tuple[Message, ...] = ()
+    url: str | None = None
+    remote_state: RemoteState | None = None
+    labels: tuple[str, ...] | None = None  # None: the channel does not know labels
+    assignees: tuple[str, ...] | None = None
+    refers_to: tuple[str, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FetchPage:
+    """One committed step of a fetch: the conversations, then the cursor to resume from.
+
+    The sync service stores the conversations and the cursor in one
+    transaction, so a crash never moves a cursor past data it did not keep.
+    """
+
+    conversations: tuple[Conversation, ...]
+    cursor: JSON
+
+
+@dataclass(frozen=True)
+class Thread:
+    """What a channel needs to know about an item to write to it."""
+
+    item_id: int
+    external_id: str
+    title: str
+    url: str | None
+    messages: tuple[Message, ...]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutgoingReply:
+    """A reply waiting in the outbox. ``key`` is unique and stable across retries."""
+
+    key: str
+    body: str
+    broadcast: bool = False
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Proof that a write reached the channel."""
+
+    external_id: str
+    sent_at: datetime
+    url: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """The real clock; tests pass their own."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def sleep(self, seconds: float) -> None:
+        import time
+
+        time.sleep(seconds)
+
+
+class SyncProgress(Protocol):
+    """How a channel reports progress while it fetches."""
+
+    def update(
+        self, description: str, *, completed: int | None = None, total: int | None = None
+    ) -> None:
+        """Say what is happening; counts are optional."""
+
+    def waiting(self, seconds: float, reason: str) -> None:
+        """Say that the channel waits ``seconds`` (a rate limit) before going on."""
+
+
+class SilentProgress:
+    def update(
+        self, description: str, *, completed: int | None = None, total: int | None = None
+    ) -> None:
+        pass
+
+    def waiting(self, seconds: float, reason: str) -> None:
+        pass
+
+
+def utc(value: datetime) -> datetime:
+    """Return ``value`` as an aware UTC datetime (naive values are taken as UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A credential and the name of the variable (or keyring entry) it came from."""
+
+    value: str = field(repr=False)
+    source: str
+
+
+class SecretSource(Protocol):
+    def secret(self, names: tuple[str, ...], purpose: str) -> Secret:
+        """Return the first of ``names`` that is set; raise ``AuthError`` naming them all if none is."""
+        ...

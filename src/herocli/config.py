@@ -190,9 +190,9 @@ def parse_config(text: str, file: str, path: Path | None = None) -> Config:
         path=path,
         hero=_hero(root.section("hero")),
         team=_team(root.section("team")),
-        github=_github(root.section("github")) if root.has("github") else _skip(root, "github"),
-        email=_email(root.section("email")) if root.has("email") else _skip(root, "email"),
-        slack=_slack(root.section("slack")) if root.has("slack") else _skip(root, "slack"),
+        github=_github(root.section("github")) if root.has("github") else None,
+        email=_email(root.section("email")) if root.has("email") else None,
+        slack=_slack(root.section("slack")) if root.has("slack") else None,
         rota=_rota(root.section("rota")),
         data_dir=_store(root.section("store")),
     )
@@ -201,11 +201,6 @@ def parse_config(text: str, file: str, path: Path | None = None) -> Config:
     if problems.items:
         raise ConfigError(problems.items, hint="`hero config check` lists every problem")
     return config
-
-
-def _skip(root: Section, name: str) -> None:
-    root._read.add(name)
-    return None
 
 
 def _env_names(section: Section, default: tuple[str, ...]) -> tuple[str, ...]:

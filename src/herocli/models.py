@@ -223,5 +223,5 @@ class Secret:
 
 class SecretSource(Protocol):
     def secret(self, names: tuple[str, ...], purpose: str) -> Secret:
-        """Return the first of ``names`` that is set; raise ``AuthError`` naming them all if none is."""
+        """The first of ``names`` that is set; else ``AuthError`` naming them all."""
         ...

@@ -16,6 +16,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
+from herocli.errors import NotSupportedError
 from herocli.models import (
     JSON,
     CloseReason,
@@ -45,7 +46,7 @@ class Channel(ABC):
 
     @abstractmethod
     def send_reply(self, thread: Thread, reply: OutgoingReply) -> Sent:
-        """Post ``reply`` into ``thread``; the returned id is the one ``fetch`` will later report."""
+        """Post ``reply`` into ``thread``; the id returned is the one ``fetch`` reports later."""
 
     @abstractmethod
     def find_sent(self, thread: Thread, reply: OutgoingReply) -> Sent | None:
@@ -73,8 +74,6 @@ class Channel(ABC):
     def post(self, target: str, body: str, key: str) -> Sent:
         """Post ``body`` to a target outside any item (``#channel``, ``owner/repo#N``)."""
         del body, key
-        from herocli.errors import NotSupportedError
-
         raise NotSupportedError(f"the {self.name} channel cannot post to {target!r}")
 
     def find_posted(self, target: str, key: str) -> Sent | None:

@@ -225,3 +225,63 @@ class SecretSource(Protocol):
     def secret(self, names: tuple[str, ...], purpose: str) -> Secret:
         """The first of ``names`` that is set; else ``AuthError`` naming them all."""
         ...
+
+
+@dataclass(frozen=True)
+class Item:
+    """An item as the queue holds it: the conversation plus local state and derived fields."""
+
+    id: int
+    channel: str
+    external_id: str
+    title: str
+    url: str | None
+    state: ItemState  # effective: a snooze whose time has come reads as open
+    snoozed_until: datetime | None
+    remote_state: RemoteState | None
+    assignee: str | None
+    labels: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    message_count: int
+    first_message_at: datetime | None
+    last_message_at: datetime | None
+    last_author: str | None
+    last_from_team: bool | None
+    waiting_since: datetime | None  # when the oldest unanswered outside message arrived
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def waiting(self) -> Waiting | None:
+        """Whose turn it is: ours when an outsider spoke last, theirs when we did."""
+        if self.last_from_team is None:
+            return None
+        return Waiting.THEM if self.last_from_team else Waiting.US
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    item_id: int
+    message: Message
+    from_team: bool
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    item_id: int
+    at: datetime
+    author: str | None
+    body: str
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    item_id: int | None
+    kind: EventKind
+    at: datetime
+    actor: str | None
+    detail: Mapping[str, Any] = field(default_factory=dict)

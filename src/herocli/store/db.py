@@ -1,0 +1,104 @@
+"""Opening the queue database and running its migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from herocli.errors import StoreError
+from herocli.store.migrations import MIGRATIONS
+from herocli.store.timefmt import to_db
+
+# Long enough that a second `hero` process waits for a sync's transaction to
+# commit instead of failing with "database is locked".
+BUSY_TIMEOUT_MS = 30_000
+
+
+class Store:
+    """A connection to the queue. Writes go through ``transaction()``."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        """Open (creating if needed) the queue at ``path`` and bring its schema up to date."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the queue at {path}: {exc}") from None
+        store = cls(conn, path)
+        store._configure(wal=True)
+        store.migrate()
+        return store
+
+    @classmethod
+    def memory(cls) -> Store:
+        store = cls(sqlite3.connect(":memory:", isolation_level=None), None)
+        store._configure(wal=False)
+        store.migrate()
+        return store
+
+    def _configure(self, *, wal: bool) -> None:
+        self.conn.row_factory = sqlite3.Row
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if wal:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a herocli queue: {exc}") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so a
+        concurrent writer waits on busy_timeout instead of failing on lock upgrade."""
+        if self.conn.in_transaction:  # nested: join the outer transaction
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def applied_migrations(self) -> list[str]:
+        rows = self.conn.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()
+        return [row["name"] for row in rows]
+
+    def migrate(self) -> None:
+        """Run every migration not yet recorded, each in its own transaction."""
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = set(self.applied_migrations())
+        known = {name for name, _ in MIGRATIONS}
+        unknown = done - known
+        if unknown:
+            raise StoreError(
+                f"the queue at {self.path} was written by a newer herocli ({', '.join(sorted(unknown))})",
+                hint="upgrade herocli",
+            )
+        for name, migration in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction() as db:
+                if name in set(self.applied_migrations()):  # another process just did it
+                    continue
+                migration(db)
+                db.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    (name, to_db(datetime.now(UTC))),
+                )

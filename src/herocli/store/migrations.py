@@ -1,0 +1,130 @@
+"""Schema migrations: ordered, named, each run once and recorded in ``schema_migrations``.
+
+Append new migrations at the end; never edit one that has shipped. Keep the
+SQL plain (no SQLite-only types beyond what PostgreSQL also reads).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _run(db: sqlite3.Connection, script: str) -> None:
+    # Not executescript(): it commits first, which would break the migration's transaction.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def m001_queue(db: sqlite3.Connection) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            external_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            url TEXT,
+            state TEXT NOT NULL DEFAULT 'open',
+            snoozed_until TEXT,
+            remote_state TEXT,
+            assignee TEXT,
+            meta TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            closed_at TEXT,
+            UNIQUE (channel, external_id)
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items (id),
+            external_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            author_name TEXT NOT NULL,
+            from_team INTEGER NOT NULL,
+            sent_at TEXT NOT NULL,
+            body TEXT NOT NULL,
+            url TEXT,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            edited_at TEXT,
+            attachments TEXT NOT NULL DEFAULT '[]',
+            meta TEXT NOT NULL DEFAULT '{}',
+            UNIQUE (item_id, external_id)
+        );
+        CREATE INDEX messages_external_id ON messages (external_id);
+        CREATE TABLE labels (
+            item_id INTEGER NOT NULL REFERENCES items (id),
+            name TEXT NOT NULL,
+            PRIMARY KEY (item_id, name)
+        );
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items (id),
+            at TEXT NOT NULL,
+            author TEXT,
+            body TEXT NOT NULL
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER REFERENCES items (id),
+            kind TEXT NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX events_item ON events (item_id, at);
+        CREATE INDEX events_kind_at ON events (kind, at);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            item_id INTEGER REFERENCES items (id),
+            channel TEXT NOT NULL,
+            op TEXT NOT NULL,
+            payload TEXT NOT NULL DEFAULT '{}',
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            sent_id TEXT,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_state ON outbox (state, id);
+        CREATE TABLE cursors (
+            channel TEXT PRIMARY KEY,
+            data TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
+def m002_waiting(db: sqlite3.Connection) -> None:
+    """Keep whose turn it is on the item row, so the inbox is one indexed query.
+
+    These columns are derived from the messages on every ingest (see
+    queue.refresh_summary), never set by hand.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE items ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE items ADD COLUMN first_message_at TEXT;
+        ALTER TABLE items ADD COLUMN last_message_at TEXT;
+        ALTER TABLE items ADD COLUMN last_author TEXT;
+        ALTER TABLE items ADD COLUMN last_from_team INTEGER;
+        ALTER TABLE items ADD COLUMN waiting_since TEXT;
+        CREATE INDEX items_inbox ON items (state, last_from_team, waiting_since);
+        CREATE INDEX items_assignee ON items (assignee);
+        """,
+    )
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("001_queue", m001_queue),
+    ("002_waiting", m002_waiting),
+]

@@ -1,0 +1,21 @@
+"""How times are written in the database: fixed-width UTC ISO 8601, so text order is time order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def to_db(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime(_FORMAT)
+
+
+def from_db(value: str) -> datetime:
+    return datetime.strptime(value, _FORMAT).replace(tzinfo=UTC)
+
+
+def maybe_from_db(value: str | None) -> datetime | None:
+    return None if value is None else from_db(value)

@@ -1,0 +1,304 @@
+"""Real mail servers for the tests: Dovecot or pymap for IMAP, aiosmtpd for SMTP.
+
+Dovecot runs from a config written into a temp dir (see the recipe in
+shared/recipes/dovecot.md); pymap runs as a subprocess with its in-memory
+backend. Both listen on 127.0.0.1 on a free port. Helpers here talk to the
+servers directly (imapclient), never through the channel under test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+from imapclient import IMAPClient
+
+USER = "hero"
+PASSWORD = "s3cret-pass"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"server did not listen on {port} within {timeout} s")
+
+
+def dovecot_available() -> bool:
+    return shutil.which("dovecot") is not None and os.geteuid() == 0
+
+
+def pymap_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("pymap") is not None
+
+
+def imap_kinds() -> list[str]:
+    kinds = []
+    if dovecot_available():
+        kinds.append("dovecot")
+    if pymap_available():
+        kinds.append("pymap")
+    return kinds
+
+
+DOVECOT_CONF = """\
+protocols = imap
+listen = 127.0.0.1
+base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = {d}/users
+}}
+userdb {{
+  driver = passwd-file
+  args = {d}/users
+}}
+mail_location = sdbox:{d}/mail/%u
+mail_uid = nobody
+mail_gid = nogroup
+mail_fsync = never
+auth_failure_delay = 0
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+}}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+service imap-login {{
+  inet_listener imap {{
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+"""
+
+
+@dataclass
+class ImapServer:
+    """A running IMAP server with one user, ``hero``."""
+
+    kind: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    directory: Path
+    username: str = USER
+    password: str = PASSWORD
+    sent_folder: str = "Sent"
+    condstore: bool = False
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.kind == "dovecot":
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def client(self) -> IMAPClient:
+        c = IMAPClient("127.0.0.1", self.port, ssl=False, timeout=30)
+        c.login(self.username, self.password)
+        return c
+
+    def reset(self) -> None:
+        """Empty the mailbox: delete every folder but INBOX and Sent, clear those two."""
+        with self.client() as c:
+            names = [name for _flags, _sep, name in c.list_folders()]
+            for name in names:
+                if name in ("INBOX", self.sent_folder):
+                    continue
+                c.delete_folder(name)
+            if self.sent_folder not in names:
+                c.create_folder(self.sent_folder)
+            for name in ("INBOX", self.sent_folder):
+                c.select_folder(name)
+                uids = c.search("ALL")
+                if uids:
+                    c.delete_messages(uids)
+                    c.expunge()
+                c.close_folder()
+
+    def append(self, folder: str, raw: bytes, flags: tuple[bytes, ...] = ()) -> None:
+        with self.client() as c:
+            if not c.folder_exists(folder):
+                c.create_folder(folder)
+            c.append(folder, raw, flags=flags)
+
+    def append_many(self, folder: str, messages: list[bytes]) -> None:
+        with self.client() as c:
+            if not c.folder_exists(folder):
+                c.create_folder(folder)
+            for raw in messages:
+                c.append(folder, raw)
+
+    def messages(self, folder: str) -> list[tuple[int, tuple[bytes, ...], bytes]]:
+        """(uid, flags, raw) of every message in ``folder``, by UID."""
+        with self.client() as c:
+            c.select_folder(folder, readonly=True)
+            uids = c.search("ALL")
+            data = c.fetch(uids, ["FLAGS", "BODY.PEEK[]"]) if uids else {}
+        return [
+            (uid, tuple(data[uid][b"FLAGS"]), bytes(data[uid][b"BODY[]"])) for uid in sorted(data)
+        ]
+
+    def flags_by_message_id(self, folder: str) -> dict[str, tuple[bytes, ...]]:
+        out = {}
+        for _uid, flags, raw in self.messages(folder):
+            out[str(message_from_bytes(raw).get("Message-ID", "")).strip()] = flags
+        return out
+
+
+def start_dovecot() -> ImapServer:
+    # Dovecot's auth process runs as the dovecot user: the directory must be reachable by it,
+    # which pytest's 0700 tmp dirs are not.
+    directory = Path(tempfile.mkdtemp(prefix="hero-dovecot-"))
+    directory.chmod(0o755)
+    port = free_port()
+    for sub in ("run", "state", "mail"):
+        (directory / sub).mkdir(exist_ok=True)
+    shutil.chown(directory / "mail", "nobody", "nogroup")
+    (directory / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}:::::\n")
+    conf = directory / "dovecot.conf"
+    conf.write_text(DOVECOT_CONF.format(d=directory, port=port))
+    proc = subprocess.Popen(
+        ["dovecot", "-F", "-c", str(conf)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port, proc)
+    return ImapServer("dovecot", port, proc, directory, condstore=True)
+
+
+def start_pymap(directory: Path) -> ImapServer:
+    directory.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = (directory / "pymap.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from pymap.main import main; main()",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-tls",
+            "dict",
+            "--demo-user",
+            USER,
+            "--demo-password",
+            PASSWORD,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    wait_for_port(port, proc)
+    server = ImapServer("pymap", port, proc, directory)
+    server.reset()
+    return server
+
+
+@contextmanager
+def imap_server(kind: str, directory: Path) -> Iterator[ImapServer]:
+    server = start_dovecot() if kind == "dovecot" else start_pymap(directory)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class SmtpSink:
+    """An aiosmtpd server that keeps what it receives."""
+
+    port: int
+    controller: Any
+    received: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    username: str = "hero-smtp"
+    password: str = "smtp-pass"
+    auth: bool = False
+    refuse_next: int = 0
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.sink.refuse_next > 0:
+            self.sink.refuse_next -= 1
+            return "451 4.3.0 try again later"
+        content = envelope.original_content or envelope.content
+        self.sink.received.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(content)))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_sink(auth: bool = False) -> Iterator[SmtpSink]:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    sink = SmtpSink(port=free_port(), controller=None, auth=auth)
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        ok = (
+            isinstance(data, LoginPassword)
+            and data.login.decode() == sink.username
+            and data.password.decode() == sink.password
+        )
+        return AuthResult(success=ok, handled=False)
+
+    kwargs: dict[str, Any] = {}
+    if auth:
+        kwargs = {"authenticator": authenticator, "auth_require_tls": False, "auth_required": True}
+    controller = Controller(_Handler(sink), hostname="127.0.0.1", port=sink.port, **kwargs)
+    controller.start()
+    sink.controller = controller
+    try:
+        yield sink
+    finally:
+        controller.stop()

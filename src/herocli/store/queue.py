@@ -131,6 +131,8 @@ def _upsert_messages(
     }
     new: list[Message] = []
     new_outside: list[Message] = []
+    # A message once known to be the team's stays so (a reply we sent whose author
+    # the config does not list, for instance).
     for m in messages:
         team = is_team(m)
         values = (
@@ -147,7 +149,7 @@ def _upsert_messages(
         )
         if m.external_id in existing:
             db.execute(
-                "UPDATE messages SET author_id = ?, author_name = ?, from_team = ?, sent_at = ?, "
+                "UPDATE messages SET author_id = ?, author_name = ?, from_team = MAX(from_team, ?), sent_at = ?, "
                 "body = ?, url = COALESCE(?, url), deleted = ?, edited_at = ?, attachments = ?, "
                 "meta = ? WHERE item_id = ? AND external_id = ?",
                 (*values, item_id, m.external_id),
@@ -302,6 +304,14 @@ def set_labels(db: sqlite3.Connection, item_id: int, labels: Iterable[str]) -> N
 def set_assignee(db: sqlite3.Connection, item_id: int, assignee: str | None, at: datetime) -> None:
     db.execute(
         "UPDATE items SET assignee = ?, updated_at = ? WHERE id = ?", (assignee, to_db(at), item_id)
+    )
+
+
+def adopt_assignee(db: sqlite3.Connection, item_id: int, assignee: str, at: datetime) -> None:
+    """Take an upstream assignee for an item nobody here has assigned."""
+    db.execute(
+        "UPDATE items SET assignee = ?, updated_at = ? WHERE id = ? AND assignee IS NULL",
+        (assignee, to_db(at), item_id),
     )
 
 

@@ -1,0 +1,151 @@
+"""A channel whose source is a Python object: the reference implementation of the contract.
+
+It is what the contract tests check the real channels against, and what the
+workflow tests use where the channel itself is not the subject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from herocli.channels.base import Channel
+from herocli.errors import NotFoundError
+from herocli.models import (
+    JSON,
+    Clock,
+    CloseReason,
+    Conversation,
+    FetchPage,
+    Message,
+    OutgoingReply,
+    RemoteState,
+    Sent,
+    SyncProgress,
+    TeamMember,
+    Thread,
+)
+
+
+@dataclass
+class RemoteThread:
+    external_id: str
+    title: str
+    messages: list[Message] = field(default_factory=list)
+    state: RemoteState = RemoteState.OPEN
+    labels: list[str] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
+    version: int = 0  # bumped on every change; fetch reports threads above the cursor's
+
+
+@dataclass
+class MemoryBackend:
+    """The 'server' side: threads that change as people write."""
+
+    clock: Clock
+    threads: dict[str, RemoteThread] = field(default_factory=dict)
+    version: int = 0
+    sent_by_key: dict[str, str] = field(default_factory=dict)
+    write_log: list[str] = field(default_factory=list)
+
+    def _touch(self, thread: RemoteThread) -> None:
+        self.version += 1
+        thread.version = self.version
+
+    def start(self, external_id: str, title: str, author: str, body: str) -> RemoteThread:
+        thread = RemoteThread(external_id, title)
+        self.threads[external_id] = thread
+        self.add(external_id, author, body)
+        return thread
+
+    def add(
+        self, external_id: str, author: str, body: str, *, at: datetime | None = None
+    ) -> Message:
+        thread = self.threads[external_id]
+        message = Message(
+            external_id=f"{external_id}/{len(thread.messages) + 1}",
+            author_id=author,
+            author_name=author,
+            sent_at=at or self.clock.now(),
+            body=body,
+        )
+        thread.messages.append(message)
+        self._touch(thread)
+        return message
+
+
+class MemoryChannel(Channel):
+    def __init__(self, backend: MemoryBackend, name: str = "memory", page_size: int = 2) -> None:
+        self.backend = backend
+        self.name = name
+        self.page_size = page_size
+
+    def fetch(self, cursor: JSON, progress: SyncProgress) -> Iterator[FetchPage]:
+        seen = int(cursor.get("version", 0))
+        changed = sorted(
+            (t for t in self.backend.threads.values() if t.version > seen), key=lambda t: t.version
+        )
+        for start in range(0, len(changed), self.page_size):
+            page = changed[start : start + self.page_size]
+            progress.update("fetching", completed=start + len(page), total=len(changed))
+            yield FetchPage(
+                tuple(self._conversation(t) for t in page), {"version": page[-1].version}
+            )
+
+    def _conversation(self, thread: RemoteThread) -> Conversation:
+        return Conversation(
+            channel=self.name,
+            external_id=thread.external_id,
+            title=thread.title,
+            messages=tuple(thread.messages),
+            remote_state=thread.state,
+            labels=tuple(thread.labels),
+            assignees=tuple(thread.assignees),
+        )
+
+    def _thread(self, external_id: str) -> RemoteThread:
+        try:
+            return self.backend.threads[external_id]
+        except KeyError:
+            raise NotFoundError(f"no conversation {external_id} on {self.name}") from None
+
+    def send_reply(self, thread: Thread, reply: OutgoingReply) -> Sent:
+        message = self.backend.add(thread.external_id, "hero", reply.body)
+        self.backend.sent_by_key[reply.key] = message.external_id
+        self.backend.write_log.append(f"reply {thread.external_id}")
+        return Sent(message.external_id, message.sent_at)
+
+    def find_sent(self, thread: Thread, reply: OutgoingReply) -> Sent | None:
+        external_id = self.backend.sent_by_key.get(reply.key)
+        for message in self._thread(thread.external_id).messages:
+            if message.external_id == external_id:
+                return Sent(message.external_id, message.sent_at)
+        return None
+
+    def close(self, thread: Thread, reason: CloseReason) -> None:
+        remote = self._thread(thread.external_id)
+        remote.state = RemoteState.CLOSED
+        self.backend._touch(remote)
+        self.backend.write_log.append(f"close {thread.external_id} {reason.value}")
+
+    def reopen(self, thread: Thread) -> None:
+        remote = self._thread(thread.external_id)
+        remote.state = RemoteState.OPEN
+        self.backend._touch(remote)
+        self.backend.write_log.append(f"reopen {thread.external_id}")
+
+    def assign(self, thread: Thread, member: TeamMember) -> None:
+        remote = self._thread(thread.external_id)
+        remote.assignees = [member.name]
+        self.backend._touch(remote)
+
+    def set_labels(self, thread: Thread, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
+        remote = self._thread(thread.external_id)
+        remote.labels = [n for n in remote.labels if n not in remove] + [
+            n for n in add if n not in remote.labels
+        ]
+        self.backend._touch(remote)
+
+    def mention(self, member: TeamMember) -> str | None:
+        return f"@{member.name}"

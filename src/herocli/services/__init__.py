@@ -1,0 +1,1 @@
+"""What hero does, independent of how it is asked: no typer, no rich."""

@@ -1,0 +1,137 @@
+"""Bring each channel's new and changed conversations into the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from herocli.channels.base import Channel
+from herocli.config import TeamSettings
+from herocli.errors import HeroError
+from herocli.models import JSON, Clock, Message, SyncProgress
+from herocli.services.team import TeamDirectory
+from herocli.store import Store, cursors, queue
+
+
+@dataclass
+class SyncResult:
+    """What one channel's sync did; ``error`` is set when it stopped early."""
+
+    channel: str
+    new_items: int = 0
+    updated_items: int = 0
+    new_messages: int = 0
+    closed: int = 0
+    reopened: int = 0
+    pages: int = 0
+    error: HeroError | None = None
+    item_ids: set[int] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def wake_due(store: Store, clock: Clock) -> list[int]:
+    """Open the snoozed items whose time has come, logging each wake-up."""
+    now = clock.now()
+    with store.transaction() as db:
+        due = queue.due_snoozes(db, now)
+        for item_id in due:
+            queue.wake(db, item_id, now)
+    return due
+
+
+def sync_channel(
+    store: Store,
+    channel: Channel,
+    team: TeamSettings | TeamDirectory,
+    clock: Clock,
+    progress: SyncProgress,
+) -> SyncResult:
+    """Fetch from the channel's cursor and store page by page.
+
+    Each page and the cursor after it are committed together, so an
+    interrupted sync resumes where it stopped and repeats nothing. A channel
+    error ends the sync: the pages before it are kept and the error is
+    returned in the result.
+    """
+    directory = team if isinstance(team, TeamDirectory) else TeamDirectory(team)
+    result = SyncResult(channel.name)
+    cursor = cursors.load(store.conn, channel.name)
+
+    def is_team(message: Message) -> bool:
+        return directory.is_team(channel.name, message)
+
+    try:
+        _store_pages(store, channel, cursor, is_team, directory, clock, progress, result)
+    except HeroError as exc:
+        result.error = exc
+    return result
+
+
+def _store_pages(
+    store: Store,
+    channel: Channel,
+    cursor: JSON,
+    is_team: queue.Classifier,
+    directory: TeamDirectory,
+    clock: Clock,
+    progress: SyncProgress,
+    result: SyncResult,
+) -> None:
+    for page in channel.fetch(cursor, progress):
+        now = clock.now()
+        with store.transaction() as db:
+            for conv in page.conversations:
+                outcome = queue.ingest(db, conv, is_team, now)
+                if outcome.item_id is None:
+                    continue
+                result.item_ids.add(outcome.item_id)
+                if outcome.created:
+                    result.new_items += 1
+                elif outcome.new_messages:
+                    result.updated_items += 1
+                result.new_messages += outcome.new_messages
+                result.closed += int(outcome.closed)
+                result.reopened += int(outcome.reopened)
+                member = _upstream_member(conv.assignees, channel.name, directory)
+                if member:
+                    queue.adopt_assignee(db, outcome.item_id, member, now)
+            cursors.save(db, channel.name, page.cursor, now)
+        result.pages += 1
+
+
+def _upstream_member(
+    assignees: tuple[str, ...] | None, channel: str, directory: TeamDirectory
+) -> str | None:
+    for login in assignees or ():
+        member = directory.member_for(channel, login)
+        if member:
+            return member.name
+    return None
+
+
+def sync_all(
+    store: Store,
+    channels: Iterable[tuple[str, Callable[[], Channel]]],
+    team: TeamSettings,
+    clock: Clock,
+    progress_for: Callable[[str], SyncProgress],
+) -> list[SyncResult]:
+    """Sync every channel; one channel's failure is recorded and the others still run."""
+    directory = TeamDirectory(team)
+    wake_due(store, clock)
+    results = []
+    for name, make in channels:
+        progress = progress_for(name)
+        channel: Channel | None = None
+        try:
+            channel = make()
+            results.append(sync_channel(store, channel, directory, clock, progress))
+        except HeroError as exc:  # building the channel failed (missing token, bad settings)
+            results.append(SyncResult(name, error=exc))
+        finally:
+            if channel is not None:
+                channel.shutdown()
+    return results

@@ -1,0 +1,158 @@
+"""Local workflow on items: reply, assign, snooze, close, reopen, label, note.
+
+The local change is made first, in one transaction with its event; what must
+also happen upstream becomes an outbox entry that is delivered right away and
+retried later if the channel cannot take it now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from herocli.errors import NotFoundError, UsageError
+from herocli.models import Clock, CloseReason, EventKind, Item, ItemState, TeamMember
+from herocli.services.outbox import ChannelFor, Delivery, deliver, enqueue
+from herocli.store import Store, log, queue
+from herocli.store.outbox import Op
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting (the config's ``[hero] me``) and how channels are reached."""
+
+    name: str | None
+    channel_for: ChannelFor
+    clock: Clock
+
+
+def require_item(store: Store, item_id: int, clock: Clock) -> Item:
+    item = queue.get_item(store.conn, item_id, clock.now())
+    if item is None:
+        raise NotFoundError(
+            f"no item #{item_id} in the queue", hint="`hero inbox --all` lists every item"
+        )
+    return item
+
+
+def _upstream(
+    store: Store, actor: Actor, item: Item, op: Op, payload: dict[str, object]
+) -> Delivery:
+    entry_id = enqueue(
+        store, actor.clock, channel=item.channel, op=op, item_id=item.id, payload=payload
+    )
+    return deliver(store, entry_id, actor.channel_for, actor.clock, me=actor.name)
+
+
+def reply(
+    store: Store, actor: Actor, item_id: int, body: str, *, broadcast: bool = False
+) -> Delivery:
+    """Write the reply to the outbox, then send it."""
+    if not body.strip():
+        raise UsageError("the reply is empty; nothing was sent")
+    item = require_item(store, item_id, actor.clock)
+    payload: dict[str, object] = {"body": body, "broadcast": broadcast}
+    return _upstream(store, actor, item, Op.REPLY, payload)
+
+
+def close(
+    store: Store,
+    actor: Actor,
+    item_id: int,
+    *,
+    reason: CloseReason = CloseReason.COMPLETED,
+    upstream: bool = True,
+) -> Delivery | None:
+    item = require_item(store, item_id, actor.clock)
+    if item.state is not ItemState.CLOSED:
+        with store.transaction() as db:
+            queue.set_state(
+                db,
+                item.id,
+                ItemState.CLOSED,
+                actor.clock.now(),
+                actor=actor.name,
+                reason=reason.value,
+            )
+    if not upstream:
+        return None
+    return _upstream(store, actor, item, Op.CLOSE, {"reason": reason.value})
+
+
+def reopen(store: Store, actor: Actor, item_id: int) -> Delivery | None:
+    item = require_item(store, item_id, actor.clock)
+    if item.state is not ItemState.OPEN:
+        with store.transaction() as db:
+            queue.set_state(db, item.id, ItemState.OPEN, actor.clock.now(), actor=actor.name)
+    if item.state is not ItemState.CLOSED:
+        return None  # a snooze is only local
+    return _upstream(store, actor, item, Op.REOPEN, {})
+
+
+def snooze(store: Store, actor: Actor, item_id: int, until: datetime) -> Item:
+    item = require_item(store, item_id, actor.clock)
+    now = actor.clock.now()
+    if until <= now:
+        raise UsageError("the snooze must end in the future")
+    if item.state is ItemState.CLOSED:
+        raise UsageError(f"#{item_id} is closed; reopen it first")
+    with store.transaction() as db:
+        queue.set_state(db, item.id, ItemState.SNOOZED, now, actor=actor.name, snoozed_until=until)
+    return require_item(store, item_id, actor.clock)
+
+
+def assign(
+    store: Store,
+    actor: Actor,
+    item_id: int,
+    member: TeamMember | None,
+    *,
+    ping: bool = False,
+    upstream: bool = True,
+) -> Delivery | None:
+    """Rope ``member`` in (``None`` unassigns locally)."""
+    item = require_item(store, item_id, actor.clock)
+    now = actor.clock.now()
+    with store.transaction() as db:
+        queue.set_assignee(db, item.id, member.name if member else None, now)
+        log.record(
+            db,
+            item.id,
+            EventKind.ASSIGNED,
+            now,
+            actor.name,
+            {"to": member.name if member else None, "from": item.assignee},
+        )
+    if member is None or not (upstream or ping):
+        return None
+    return _upstream(store, actor, item, Op.ASSIGN, {"member": asdict(member), "ping": ping})
+
+
+def label(
+    store: Store,
+    actor: Actor,
+    item_id: int,
+    add: tuple[str, ...],
+    remove: tuple[str, ...],
+    *,
+    upstream: bool = True,
+) -> Delivery | None:
+    item = require_item(store, item_id, actor.clock)
+    labels = [name for name in item.labels if name not in remove]
+    labels += [name for name in add if name not in labels]
+    now = actor.clock.now()
+    with store.transaction() as db:
+        queue.set_labels(db, item.id, labels)
+        log.record(db, item.id, EventKind.LABELED, now, actor.name, {"add": add, "remove": remove})
+    if not upstream:
+        return None
+    return _upstream(store, actor, item, Op.LABELS, {"add": list(add), "remove": list(remove)})
+
+
+def note(store: Store, actor: Actor, item_id: int, body: str) -> int:
+    """A local note: kept in the queue, shown in `hero show` and the handoff, never sent."""
+    if not body.strip():
+        raise UsageError("the note is empty")
+    item = require_item(store, item_id, actor.clock)
+    with store.transaction() as db:
+        return log.add_note(db, item.id, actor.clock.now(), actor.name, body)

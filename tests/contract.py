@@ -22,7 +22,6 @@ from herocli.store import Store, queue
 from herocli.store import outbox as outbox_rows
 from herocli.store.outbox import Op
 from herocli.store.queue import ItemFilter
-
 from tests.clock import FakeClock
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from herocli.channels.memory import MemoryBackend, MemoryChannel
-
 from tests.clock import FakeClock
 from tests.contract import ChannelContract
 

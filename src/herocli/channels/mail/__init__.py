@@ -1,0 +1,1 @@
+"""The email channel: IMAP in, SMTP out, and the parsing and threading of raw mail."""

@@ -1,0 +1,404 @@
+"""The email channel: an IMAP mailbox in (RFC 4549 resync), threaded SMTP replies out.
+
+A conversation is a mail thread, keyed by its root Message-ID; a message is
+keyed by its own Message-ID. The cursor is the only state the channel keeps:
+per folder UIDVALIDITY, UIDNEXT, EXISTS, the last UID fetched and (with
+CONDSTORE) HIGHESTMODSEQ, plus the map of Message-ID to thread key and of
+subject key to thread key that threading needs across syncs.
+
+An unchanged folder costs one SELECT. A UIDVALIDITY change refetches the
+folder; the messages come back with the same Message-IDs and thread keys, so
+the queue gets no duplicates. Expunged mail stays in the queue (the queue is
+the record of what was said); the cursor only takes note of the new counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from herocli.channels.base import Channel
+from herocli.channels.mail.imap import Fetched, FolderStatus, ImapSession
+from herocli.config import EmailSettings
+from herocli.errors import ChannelError
+from herocli.models import (
+    JSON,
+    Clock,
+    CloseReason,
+    Conversation,
+    FetchPage,
+    Message,
+    OutgoingReply,
+    Secret,
+    SecretSource,
+    Sent,
+    SyncProgress,
+    Thread,
+    utc,
+)
+
+CURSOR_VERSION = 1
+BATCH = 250  # messages per UID FETCH of full bodies, and per page handed to the queue
+THRID_PREFIX = "gm:"
+
+
+class EmailChannel(Channel):
+    """An IMAP mailbox and an SMTP server, seen as conversations."""
+
+    name = "email"
+
+    def __init__(
+        self,
+        settings: EmailSettings,
+        secrets: SecretSource,
+        clock: Clock,
+        team_addresses: frozenset[str] = frozenset(),
+        team_domains: tuple[str, ...] = (),
+    ) -> None:
+        self.settings = settings
+        self.secrets = secrets
+        self.clock = clock
+        self.from_address = settings.from_address.lower()
+        self.team_addresses = frozenset(a.lower() for a in team_addresses) | {self.from_address}
+        self.team_domains = tuple(d.lower().lstrip("@") for d in team_domains)
+        self._session: ImapSession | None = None
+        self._accepted: dict[str, Sent] = {}
+
+    # --- connection -----------------------------------------------------------------
+    def _credential(self) -> tuple[Secret, bool]:
+        s = self.settings
+        if s.oauth2_token_env:
+            return self.secrets.secret((s.oauth2_token_env,), "IMAP OAuth2 access token"), True
+        return self.secrets.secret((s.password_env,), "IMAP password"), False
+
+    def _imap(self) -> ImapSession:
+        if self._session is None or self._session.client is None:
+            credential, oauth2 = self._credential()
+            self._session = ImapSession(self.settings, credential, oauth2=oauth2).connect()
+        return self._session
+
+    def shutdown(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.logout()
+
+    # --- fetch ----------------------------------------------------------------------
+    def fetch(self, cursor: JSON, progress: SyncProgress) -> Iterator[FetchPage]:
+        """Yield pages of new mail from every watched folder and the Sent folder."""
+        state = _State.load(cursor)
+        session = self._imap()  # raises before anything is yielded
+        folders = list(dict.fromkeys(self.settings.folders))
+        # The Sent folder's name is kept in the cursor so an unchanged mailbox costs no LIST.
+        if state.sent is None or state.sent_setting != self.settings.sent_folder:
+            state.sent = session.sent_folder() or ""
+            state.sent_setting = self.settings.sent_folder
+        if state.sent and state.sent not in folders:
+            folders.append(state.sent)
+        try:
+            for folder in folders:
+                yield from self._fetch_folder(session, folder, state, progress)
+        except ChannelError:
+            self.shutdown()
+            raise
+
+    def _fetch_folder(
+        self, session: ImapSession, folder: str, state: _State, progress: SyncProgress
+    ) -> Iterator[FetchPage]:
+        progress.update(f"checking {folder}")
+        status = session.select(folder)
+        known = state.folders.get(folder)
+        if known is not None and known.get("uidvalidity") != status.uidvalidity:
+            progress.update(
+                f"{folder} was rebuilt on the server (UIDVALIDITY changed); reading it again"
+            )
+            known = None
+        if known is not None and _unchanged(known, status):
+            return
+        last_uid = int(known["last_uid"]) if known else 0
+        new_uids = session.uids_after(last_uid) if status.uidnext > last_uid + 1 else []
+        if known is not None:
+            self._note_changes(session, folder, known, status, new_uids, progress)
+        total = len(new_uids)
+        done = 0
+        folder_state = {
+            "uidvalidity": status.uidvalidity,
+            "uidnext": status.uidnext,
+            "exists": status.exists,
+            "highestmodseq": status.highestmodseq,
+            "last_uid": last_uid,
+        }
+        if not new_uids:
+            state.folders[folder] = dict(folder_state)
+            yield FetchPage(conversations=(), cursor=state.dump())
+            return
+        for start in range(0, total, BATCH):
+            batch = new_uids[start : start + BATCH]
+            fetched = session.fetch_messages(batch)
+            conversations = self._conversations(folder, fetched, state)
+            done += len(batch)
+            folder_state["last_uid"] = max(batch)
+            # The counts SELECT gave only describe the folder once every UID below UIDNEXT is in.
+            if done < total:
+                state.folders[folder] = {**folder_state, "uidnext": 0, "exists": -1}
+            else:
+                state.folders[folder] = dict(folder_state)
+            progress.update(f"reading {folder}", completed=done, total=total)
+            yield FetchPage(conversations=tuple(conversations), cursor=state.dump())
+
+    def _note_changes(
+        self,
+        session: ImapSession,
+        folder: str,
+        known: JSON,
+        status: FolderStatus,
+        new_uids: list[int],
+        progress: SyncProgress,
+    ) -> None:
+        arrived = sum(1 for uid in new_uids if uid < status.uidnext)
+        expected = int(known.get("exists", 0)) + arrived
+        if int(known.get("exists", -1)) >= 0 and status.exists < expected:
+            progress.update(f"{expected - status.exists} message(s) expunged from {folder}")
+        modseq = known.get("highestmodseq")
+        if status.highestmodseq is not None and modseq and status.highestmodseq != modseq:
+            changed = session.flags_changed_since(int(modseq), int(known.get("last_uid", 0)))
+            if changed:
+                progress.update(f"{len(changed)} message(s) changed flags in {folder}")
+
+    def _conversations(
+        self, folder: str, fetched: list[Fetched], state: _State
+    ) -> list[Conversation]:
+        from herocli.channels.mail.parse import ParsedMail, parse_message
+        from herocli.channels.mail.threading import subject_key, thread_keys
+
+        mails: list[tuple[Fetched, ParsedMail]] = [(f, parse_message(f.raw)) for f in fetched]
+        keys = thread_keys([m for _f, m in mails], state.thread_of, state.subjects)
+        grouped: dict[str, list[tuple[Fetched, ParsedMail]]] = {}
+        for f, mail in mails:
+            key = (
+                keys.get(mail.message_id) or state.thread_of.get(mail.message_id) or mail.message_id
+            )
+            if f.gm_thrid is not None:
+                key = state.subjects.setdefault(f"{THRID_PREFIX}{f.gm_thrid}", key)
+            state.thread_of[mail.message_id] = key
+            skey = subject_key(mail)
+            if skey:
+                state.subjects.setdefault(skey, key)
+            grouped.setdefault(key, []).append((f, mail))
+        out = []
+        for key, members in grouped.items():
+            members.sort(key=lambda fm: _when(fm[1].date))
+            refers: list[str] = []
+            for _f, mail in members:
+                for ref in (*mail.in_reply_to, *mail.references):
+                    if ref != key and ref not in refers:
+                        refers.append(ref)
+            first = members[0][1]
+            out.append(
+                Conversation(
+                    channel=self.name,
+                    external_id=key,
+                    title=first.subject or "(no subject)",
+                    messages=tuple(self._message(folder, f, mail) for f, mail in members),
+                    refers_to=tuple(refers),
+                    meta={"folder": folder},
+                )
+            )
+        return out
+
+    def _message(self, folder: str, fetched: Fetched, mail: Any) -> Message:
+        sender = mail.from_addr.lower()
+        return Message(
+            external_id=mail.message_id,
+            author_id=sender,
+            author_name=mail.from_name or mail.from_addr,
+            sent_at=utc(mail.date) if mail.date else self.clock.now(),
+            body=mail.text,
+            team_hint=True if self._ours(sender) else None,
+            attachments=tuple(mail.attachments),
+            meta={
+                "message_id": mail.message_id,
+                "in_reply_to": list(mail.in_reply_to),
+                "references": list(mail.references),
+                "subject": mail.subject,
+                "from": sender,
+                "reply_to": list(mail.reply_to),
+                "to": list(mail.to),
+                "cc": list(mail.cc),
+                "trimmed": mail.display_text,
+                "folder": folder,
+                "uid": fetched.uid,
+                "defects": list(mail.defects),
+            },
+        )
+
+    def _ours(self, address: str) -> bool:
+        if address in self.team_addresses:
+            return True
+        domain = address.rsplit("@", 1)[-1]
+        return "@" in address and domain in self.team_domains
+
+    # --- writing --------------------------------------------------------------------
+    def send_reply(self, thread: Thread, reply: OutgoingReply) -> Sent:
+        """Send ``reply`` by SMTP, mark the parent ``\\Answered`` and file a copy in Sent."""
+        from herocli.channels.mail import smtp
+
+        now = self.clock.now()
+        msg = smtp.build_reply(
+            thread, reply.body, reply.key, self.settings, now, self.team_addresses
+        )
+        message_id = str(msg["Message-ID"])
+        smtp.send(self.settings, self._smtp_credential(), msg)
+        sent = Sent(
+            external_id=message_id,
+            sent_at=now,
+            meta={"message_id": message_id, "subject": str(msg["Subject"])},
+        )
+        self._accepted[reply.key] = sent
+        parent = smtp.parent_message(thread)
+        session = self._imap()
+        parent_id = str(parent.meta.get("message_id") or parent.external_id)
+        for folder in self._folders_of(parent):
+            uids = session.find_by_message_id(folder, parent_id)
+            if uids:
+                session.add_flags(folder, uids, ["\\Answered"])
+                break
+        sent_folder = session.sent_folder()
+        if sent_folder is not None:
+            session.append(sent_folder, smtp.flatten(msg), flags=("\\Seen",))
+        return sent
+
+    def find_sent(self, thread: Thread, reply: OutgoingReply) -> Sent | None:
+        """The reply ``reply.key`` produced earlier: accepted in this process, or filed in Sent."""
+        from herocli.channels.mail import smtp
+
+        if reply.key in self._accepted:
+            return self._accepted[reply.key]
+        message_id = smtp.reply_message_id(reply.key, self.settings.from_address)
+        session = self._imap()
+        sent_folder = session.sent_folder()
+        folders = [sent_folder] if sent_folder else list(self.settings.folders)
+        for folder in folders:
+            if session.find_by_message_id(folder, message_id):
+                return Sent(
+                    external_id=message_id,
+                    sent_at=self.clock.now(),
+                    meta={"message_id": message_id},
+                )
+        return None
+
+    def _smtp_credential(self) -> Secret | None:
+        s = self.settings
+        if s.smtp_password_env:
+            return self.secrets.secret((s.smtp_password_env,), "SMTP password")
+        if s.smtp_security == "none" and not s.smtp_username:
+            return None  # a local relay that takes mail without AUTH
+        return self.secrets.secret((s.password_env,), "SMTP password")
+
+    def _folders_of(self, message: Message) -> list[str]:
+        folder = message.meta.get("folder")
+        folders = list(self.settings.folders)
+        if isinstance(folder, str) and folder not in folders:
+            folders.insert(0, folder)
+        elif isinstance(folder, str):
+            folders.remove(folder)
+            folders.insert(0, folder)
+        return folders
+
+    def _thread_uids(
+        self, session: ImapSession, thread: Thread, folders: list[str]
+    ) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for folder in folders:
+            for message in thread.messages:
+                mid = message.meta.get("message_id")
+                if not mid:
+                    continue
+                uids = session.find_by_message_id(folder, str(mid))
+                if uids:
+                    found.setdefault(folder, []).extend(uids)
+        return found
+
+    def close(self, thread: Thread, reason: CloseReason) -> None:
+        """Local unless configured: ``flag`` marks the thread read, ``move`` files it away."""
+        del reason
+        action = self.settings.close_action
+        if action == "none":
+            return
+        session = self._imap()
+        found = self._thread_uids(session, thread, list(self.settings.folders))
+        for folder, uids in found.items():
+            if action == "flag":
+                session.add_flags(folder, uids, ["\\Seen"])
+            elif action == "move" and self.settings.close_folder:
+                session.move(folder, uids, self.settings.close_folder)
+
+    def reopen(self, thread: Thread) -> None:
+        """Undo ``close``: unmark, or move the thread back to the first watched folder."""
+        action = self.settings.close_action
+        if action == "none":
+            return
+        session = self._imap()
+        if action == "flag":
+            for folder, uids in self._thread_uids(
+                session, thread, list(self.settings.folders)
+            ).items():
+                session.remove_flags(folder, uids, ["\\Seen"])
+        elif action == "move" and self.settings.close_folder:
+            found = self._thread_uids(session, thread, [self.settings.close_folder])
+            for folder, uids in found.items():
+                session.move(folder, uids, self.settings.folders[0])
+
+
+def _unchanged(known: JSON, status: FolderStatus) -> bool:
+    return (
+        known.get("uidnext") == status.uidnext
+        and known.get("exists") == status.exists
+        and (status.highestmodseq is None or known.get("highestmodseq") == status.highestmodseq)
+    )
+
+
+def _when(value: datetime | None) -> datetime:
+    return utc(value) if value is not None else datetime.max.replace(tzinfo=UTC)
+
+
+class _State:
+    """The cursor, unpacked: folders, Message-ID → thread key, subject key → thread key."""
+
+    def __init__(
+        self,
+        folders: dict[str, JSON],
+        thread_of: dict[str, str],
+        subjects: dict[str, str],
+        sent: str | None = None,
+        sent_setting: str | None = None,
+    ) -> None:
+        self.folders = folders
+        self.thread_of = thread_of
+        self.subjects = subjects
+        self.sent = sent  # None: not looked up yet; "": no Sent folder
+        self.sent_setting = sent_setting
+
+    @classmethod
+    def load(cls, cursor: JSON) -> _State:
+        if cursor.get("v") != CURSOR_VERSION:
+            return cls({}, {}, {})
+        # A message that is its own thread's root is stored with an empty key to halve the map.
+        threads = {mid: key or mid for mid, key in dict(cursor.get("threads", {})).items()}
+        return cls(
+            {name: dict(value) for name, value in dict(cursor.get("folders", {})).items()},
+            threads,
+            dict(cursor.get("subjects", {})),
+            cursor.get("sent"),
+            cursor.get("sent_setting"),
+        )
+
+    def dump(self) -> JSON:
+        return {
+            "v": CURSOR_VERSION,
+            "folders": {name: dict(value) for name, value in self.folders.items()},
+            "threads": {mid: ("" if key == mid else key) for mid, key in self.thread_of.items()},
+            "subjects": dict(self.subjects),
+            "sent": self.sent,
+            "sent_setting": self.sent_setting,
+        }

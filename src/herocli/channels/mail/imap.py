@@ -1,0 +1,313 @@
+"""One IMAP session over imapclient: connect, log in, and the few commands the channel needs.
+
+Every failure leaves this module as a ``herocli.errors`` type: a rejected login
+is an ``AuthError`` naming the variable the password came from, a server that
+cannot be reached an ``UnreachableError`` naming host:port, anything else a
+``ChannelError``.
+
+``fetch_range`` sends ``UID FETCH`` itself rather than through
+``IMAPClient.fetch``, which drops every answer whose UID was not listed and so
+cannot serve ``n:*`` ranges.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from herocli.config import EmailSettings
+from herocli.errors import AuthError, ChannelError, HeroError, UnreachableError
+from herocli.models import Secret
+
+TIMEOUT = 60.0
+SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "INBOX.Sent", "INBOX/Sent")
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    """What SELECT says about a folder."""
+
+    name: str
+    uidvalidity: int
+    uidnext: int
+    exists: int
+    highestmodseq: int | None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    uid: int
+    raw: bytes
+    flags: tuple[str, ...]
+    gm_thrid: int | None = None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+class ImapSession:
+    """A logged-in IMAP connection; use as a context manager or call ``logout``."""
+
+    def __init__(
+        self,
+        settings: EmailSettings,
+        credential: Secret,
+        *,
+        oauth2: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.credential = credential
+        self.oauth2 = oauth2
+        self.where = f"{settings.imap_host}:{settings.imap_port}"
+        self.client: Any = None
+        self.capabilities: frozenset[str] = frozenset()
+        self.selected: str | None = None
+        self._sent: tuple[str | None] | None = None
+
+    # --- connection -----------------------------------------------------------------
+    def connect(self) -> ImapSession:
+        from imapclient import IMAPClient
+        from imapclient.exceptions import LoginError
+
+        s = self.settings
+        try:
+            client = IMAPClient(
+                s.imap_host,
+                port=s.imap_port,
+                ssl=s.imap_security == "ssl",
+                timeout=TIMEOUT,
+            )
+        except (TimeoutError, ConnectionError, socket.gaierror, OSError) as exc:
+            raise UnreachableError(
+                f"cannot reach the IMAP server {self.where}: {exc}",
+                hint="check [email] imap_host, imap_port and imap_security, and the network",
+            ) from None
+        self.client = client
+        with self._errors("log in"):
+            if s.imap_security == "starttls":
+                client.starttls(ssl.create_default_context())
+            try:
+                if self.oauth2:
+                    client.oauth2_login(s.username, self.credential.value)
+                else:
+                    client.login(s.username, self.credential.value)
+            except LoginError:
+                raise AuthError(
+                    f"the IMAP server {self.where} rejected the login of {s.username!r} "
+                    f"with the {'token' if self.oauth2 else 'password'} in ${self.credential.source}",
+                    hint=f"set ${self.credential.source} to a valid "
+                    f"{'OAuth2 access token' if self.oauth2 else 'password (or app password)'}",
+                ) from None
+            self.capabilities = frozenset(_text(c).upper() for c in client.capabilities())
+            if self.condstore:
+                client.enable("CONDSTORE")
+        return self
+
+    @property
+    def condstore(self) -> bool:
+        return "CONDSTORE" in self.capabilities
+
+    @property
+    def gmail(self) -> bool:
+        return "X-GM-EXT-1" in self.capabilities
+
+    def logout(self) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        with suppress(Exception):  # a dead connection needs no goodbye
+            client.logout()
+
+    def __enter__(self) -> ImapSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.logout()
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        from imapclient.exceptions import IMAPClientError
+
+        try:
+            yield
+        except HeroError:
+            raise
+        except (TimeoutError, ConnectionError, socket.gaierror, ssl.SSLError) as exc:
+            raise UnreachableError(
+                f"lost the IMAP server {self.where} while trying to {doing}: {exc}",
+                hint="run the sync again; nothing is lost",
+            ) from None
+        except (IMAPClientError, OSError) as exc:
+            raise ChannelError(
+                f"the IMAP server {self.where} failed to {doing}: {exc}",
+            ) from None
+
+    # --- folders --------------------------------------------------------------------
+    def select(self, folder: str, readonly: bool = True) -> FolderStatus:
+        with self._errors(f"select {folder!r}"):
+            info = self.client.select_folder(folder, readonly=readonly)
+        self.selected = folder
+        modseq = info.get(b"HIGHESTMODSEQ")
+        return FolderStatus(
+            name=folder,
+            uidvalidity=int(info.get(b"UIDVALIDITY", 0)),
+            uidnext=int(info.get(b"UIDNEXT", 0)),
+            exists=int(info.get(b"EXISTS", 0)),
+            highestmodseq=int(modseq) if modseq is not None and self.condstore else None,
+        )
+
+    def ensure_selected(self, folder: str) -> None:
+        if self.selected != folder:
+            self.select(folder, readonly=False)
+
+    def sent_folder(self) -> str | None:
+        """The folder to file sent mail in: the configured one, the ``\\Sent`` one, or None."""
+        if self._sent is None:
+            self._sent = (self._find_sent_folder(),)
+        return self._sent[0]
+
+    def _find_sent_folder(self) -> str | None:
+        wanted = self.settings.sent_folder
+        if wanted == "none":
+            return None
+        with self._errors("list folders"):
+            folders = self.client.list_folders()
+            names = [_text(name) for _flags, _sep, name in folders]
+            if wanted != "auto":
+                if wanted not in names:
+                    self.client.create_folder(wanted)
+                return wanted
+            for flags, _sep, name in folders:
+                if b"\\Sent" in flags or "\\Sent" in flags:
+                    return _text(name)
+            for candidate in SENT_NAMES:
+                if candidate in names:
+                    return candidate
+            self.client.create_folder("Sent")
+            return "Sent"
+
+    # --- fetching -------------------------------------------------------------------
+    def fetch_range(
+        self, uidset: str, items: list[str], modifiers: list[str] | None = None
+    ) -> dict[int, dict[bytes, Any]]:
+        """``UID FETCH uidset (items) [(modifiers)]``, every answer kept."""
+        from imapclient.response_parser import parse_fetch_response
+
+        with self._errors("fetch messages"):
+            imap = self.client._imap
+            args = ["FETCH", uidset, "(" + " ".join(items) + ")"]
+            if modifiers:
+                args.append("(" + " ".join(modifiers) + ")")
+            tag = imap._command("UID", *args)
+            typ, data = imap._command_complete("FETCH", tag)
+            self.client._checkok("fetch", typ, data)
+            typ, data = imap._untagged_response(typ, data, "FETCH")
+            if data == [None]:
+                return {}
+            parsed: dict[int, dict[bytes, Any]] = parse_fetch_response(data, False, True)
+            return parsed
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        """UIDs above ``last_uid``; ``n:*`` always returns the highest UID, which may be ≤ last."""
+        answers = self.fetch_range(f"{last_uid + 1}:*", ["UID"])
+        return sorted(uid for uid in answers if uid > last_uid)
+
+    def fetch_messages(self, uids: list[int]) -> list[Fetched]:
+        items = ["UID", "FLAGS", "BODY.PEEK[]"]
+        if self.gmail:
+            items.append("X-GM-THRID")
+        answers = self.fetch_range(_uidset(uids), items)
+        out = []
+        for uid in uids:
+            data = answers.get(uid)
+            if data is None:
+                continue  # expunged between listing and fetching
+            raw = data.get(b"BODY[]") or b""
+            thrid = data.get(b"X-GM-THRID")
+            out.append(
+                Fetched(
+                    uid=uid,
+                    raw=bytes(raw),
+                    flags=tuple(_text(f) for f in data.get(b"FLAGS", ())),
+                    gm_thrid=int(thrid) if thrid is not None else None,
+                )
+            )
+        return out
+
+    def flags_changed_since(self, modseq: int, last_uid: int) -> dict[int, tuple[str, ...]]:
+        if last_uid < 1:
+            return {}
+        answers = self.fetch_range(f"1:{last_uid}", ["UID", "FLAGS"], [f"CHANGEDSINCE {modseq}"])
+        return {
+            uid: tuple(_text(f) for f in data.get(b"FLAGS", ()))
+            for uid, data in answers.items()
+            if uid <= last_uid
+        }
+
+    def all_uids(self) -> list[int]:
+        with self._errors("list messages"):
+            return sorted(int(u) for u in self.client.search("ALL"))
+
+    # --- writing --------------------------------------------------------------------
+    def find_by_message_id(self, folder: str, message_id: str) -> list[int]:
+        """UIDs in ``folder`` whose Message-ID header is ``message_id``."""
+        self.ensure_selected(folder)
+        with self._errors(f"search {folder!r}"):
+            uids = self.client.search(["HEADER", "Message-ID", message_id])
+        return sorted(int(u) for u in uids)
+
+    def add_flags(self, folder: str, uids: list[int], flags: list[str]) -> None:
+        if not uids:
+            return
+        self.ensure_selected(folder)
+        with self._errors(f"flag messages in {folder!r}"):
+            self.client.add_flags(uids, flags, silent=True)
+
+    def remove_flags(self, folder: str, uids: list[int], flags: list[str]) -> None:
+        if not uids:
+            return
+        self.ensure_selected(folder)
+        with self._errors(f"unflag messages in {folder!r}"):
+            self.client.remove_flags(uids, flags, silent=True)
+
+    def move(self, folder: str, uids: list[int], target: str) -> None:
+        if not uids:
+            return
+        self.ensure_selected(folder)
+        with self._errors(f"move messages to {target!r}"):
+            if not self.client.folder_exists(target):
+                self.client.create_folder(target)
+            if "MOVE" in self.capabilities:
+                self.client.move(uids, target)
+            else:
+                self.client.copy(uids, target)
+                self.client.delete_messages(uids)
+                self.client.expunge()
+
+    def append(self, folder: str, raw: bytes, flags: tuple[str, ...] = ()) -> None:
+        with self._errors(f"file the message in {folder!r}"):
+            self.client.append(folder, raw, flags=flags)
+
+
+def _uidset(uids: list[int]) -> str:
+    """Compact ``1:5,7,9:12`` form of sorted UIDs."""
+    parts: list[str] = []
+    start = prev = None
+    for uid in sorted(uids):
+        if start is None:
+            start = prev = uid
+        elif prev is not None and uid == prev + 1:
+            prev = uid
+        else:
+            parts.append(f"{start}" if start == prev else f"{start}:{prev}")
+            start = prev = uid
+    if start is not None:
+        parts.append(f"{start}" if start == prev else f"{start}:{prev}")
+    return ",".join(parts)

@@ -1,0 +1,249 @@
+"""One way to talk to GitHub: PyGithub's requester, our pacing, our rate-limit waits.
+
+Every call goes through :meth:`GithubClient.request` rather than PyGithub's
+objects, because the channel needs what those objects hide: ``If-None-Match``
+on list requests (an unchanged list costs a free ``304``), the ``Link`` and
+``x-ratelimit-*`` headers of each answer, GraphQL, and rate-limit waits that
+go through the injected clock and show in the progress display. PyGithub's own
+retrying and throttling sleep on the wall clock, so they are switched off
+(``retry=None``, ``seconds_between_*=None``) and done here instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from github import Auth, Github
+
+from herocli.config import GithubSettings
+from herocli.errors import AuthError, ChannelError, RateLimitedError, UnreachableError
+from herocli.models import Clock, SecretSource, SilentProgress, SyncProgress
+
+# GitHub's documented secondary limits (docs.github.com, "Rate limits for the REST API"):
+# at most 900 points a minute on REST (a GET costs 1 point, a write 5), 2,000 on
+# GraphQL (a query costs 1), and at least one second between writes.
+REST_POINTS_PER_MINUTE = 900
+GRAPHQL_POINTS_PER_MINUTE = 2000
+WRITE_POINTS = 5
+SECONDS_BETWEEN_WRITES = 1.0
+# Without retry-after or a reset time, GitHub asks to wait at least a minute.
+DEFAULT_SECONDARY_WAIT = 60.0
+SERVER_ERROR_RETRIES = 3
+RATE_LIMIT_RETRIES = 5
+SCOPES_HINT = (
+    "create a token with the `repo` scope (classic) or Issues read/write "
+    "(fine-grained) and export it"
+)
+
+
+class GithubNotFound(ChannelError):
+    """GitHub answered 404; callers reword it to name what was missing."""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    data: Any = None
+
+    @property
+    def next_url(self) -> str | None:
+        match = re.search(r'<([^>]+)>;\s*rel="next"', self.headers.get("link", ""))
+        return match.group(1) if match else None
+
+
+@dataclass
+class _Window:
+    """Points spent in the last minute, to stay under a per-minute secondary limit."""
+
+    limit: int
+    spent: deque[tuple[datetime, int]] = field(default_factory=deque)
+
+    def wait_for(self, now: datetime, points: int) -> float:
+        while self.spent and now - self.spent[0][0] >= timedelta(minutes=1):
+            self.spent.popleft()
+        total = sum(p for _t, p in self.spent)
+        if total + points <= self.limit or not self.spent:
+            return 0.0
+        return (self.spent[0][0] + timedelta(minutes=1) - now).total_seconds()
+
+
+class GithubClient:
+    """Sends requests through PyGithub's requester with pacing, waits and clear errors."""
+
+    def __init__(self, settings: GithubSettings, secrets: SecretSource, clock: Clock) -> None:
+        self.settings = settings
+        self.secrets = secrets
+        self.clock = clock
+        self._gh: Github | None = None
+        self._token_source = settings.token_env[0] if settings.token_env else "GH_TOKEN"
+        self._rest = _Window(REST_POINTS_PER_MINUTE)
+        self._graphql = _Window(GRAPHQL_POINTS_PER_MINUTE)
+        self._last_write: datetime | None = None
+        self.rate: dict[str, str] = {}  # the last x-ratelimit-* headers seen
+
+    def _github(self) -> Github:
+        if self._gh is None:
+            secret = self.secrets.secret(self.settings.token_env, "GitHub token")
+            self._token_source = secret.source
+            self._gh = Github(
+                auth=Auth.Token(secret.value),
+                base_url=self.settings.api_url,
+                timeout=30,
+                per_page=100,
+                retry=None,
+                seconds_between_requests=None,
+                seconds_between_writes=None,
+            )
+        return self._gh
+
+    @property
+    def graphql_url(self) -> str:
+        return self._github().requester.graphql_url
+
+    def close(self) -> None:
+        if self._gh is not None:
+            self._gh.close()
+            self._gh = None
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: Any = None,
+        etag: str | None = None,
+        progress: SyncProgress | None = None,
+    ) -> Response:
+        """Send one request; wait out rate limits, retry 5xx, map failures to our errors."""
+        progress = progress or SilentProgress()
+        requester = self._github().requester
+        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+        if etag:
+            headers["If-None-Match"] = etag
+        where = f"{method} {_path(url)}"
+        is_graphql = url == self.graphql_url
+        server_errors = 0
+        rate_waits = 0
+        while True:
+            self._pace(method, is_graphql, progress)
+            try:
+                status, raw_headers, text = requester.requestJson(
+                    method, url, headers=headers, input=body
+                )
+            except OSError as exc:
+                raise UnreachableError(
+                    f"cannot reach GitHub at {self.settings.api_url}: {type(exc).__name__}",
+                    hint="check the network and [github] api_url",
+                ) from None
+            finally:
+                if method != "GET" and not is_graphql:
+                    self._last_write = self.clock.now()
+            resp_headers = {k.lower(): str(v) for k, v in raw_headers.items()}
+            self.rate = {k: v for k, v in resp_headers.items() if k.startswith("x-ratelimit-")}
+            if status == 304:
+                return Response(304, resp_headers)
+            data = _json(text)
+            if 200 <= status < 300:
+                return Response(status, resp_headers, data)
+            message = data.get("message", "") if isinstance(data, dict) else ""
+            if status == 401:
+                raise AuthError(
+                    f"GitHub rejected the token in ${self._token_source} ({message or 'Bad credentials'})",
+                    hint=SCOPES_HINT,
+                )
+            wait = self._rate_limit_wait(status, resp_headers, message)
+            if wait is not None:
+                rate_waits += 1
+                if wait > self.settings.max_rate_limit_wait or rate_waits > RATE_LIMIT_RETRIES:
+                    raise RateLimitedError(
+                        f"GitHub rate limit: it asks to wait {wait:.0f} s, more than "
+                        f"max_rate_limit_wait = {self.settings.max_rate_limit_wait:.0f} s",
+                        retry_after=wait,
+                        hint="run the sync again later; it resumes where it stopped",
+                    )
+                progress.waiting(wait, "GitHub rate limit")
+                self.clock.sleep(wait)
+                continue
+            if status >= 500 and server_errors < SERVER_ERROR_RETRIES:
+                delay = 2.0**server_errors
+                server_errors += 1
+                progress.waiting(delay, f"GitHub answered {status}, retrying")
+                self.clock.sleep(delay)
+                continue
+            if status == 404:
+                raise GithubNotFound(f"GitHub has no {_path(url)} (404)")
+            if status >= 500:
+                raise ChannelError(
+                    f"GitHub answered {status} to {where} {server_errors + 1} times",
+                    hint="GitHub may be having trouble (https://www.githubstatus.com); try again later",
+                )
+            if status == 403:
+                raise AuthError(
+                    f"GitHub refused {where} with the token in ${self._token_source}: {message}",
+                    hint=SCOPES_HINT,
+                )
+            raise ChannelError(f"GitHub refused {where}: {status} {message}".rstrip())
+
+    def _rate_limit_wait(
+        self, status: int, headers: Mapping[str, str], message: str
+    ) -> float | None:
+        if status not in (403, 429):
+            return None
+        if "retry-after" in headers:
+            return max(float(headers["retry-after"]), 0.0)
+        if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+            reset = datetime.fromtimestamp(float(headers["x-ratelimit-reset"]), UTC)
+            return max((reset - self.clock.now()).total_seconds(), 0.0) + 1.0
+        if status == 429 or "rate limit" in message.lower():
+            return DEFAULT_SECONDARY_WAIT
+        return None
+
+    def _pace(self, method: str, graphql: bool, progress: SyncProgress) -> None:
+        now = self.clock.now()
+        points = 1 if method == "GET" or graphql else WRITE_POINTS
+        window = self._graphql if graphql else self._rest
+        wait = window.wait_for(now, points)
+        if wait > 0:
+            progress.waiting(wait, "staying under GitHub's per-minute limit")
+        if method != "GET" and not graphql and self._last_write is not None:
+            gap = SECONDS_BETWEEN_WRITES - (now - self._last_write).total_seconds()
+            wait = max(wait, gap)
+        if wait > 0:
+            self.clock.sleep(wait)
+        window.spent.append((self.clock.now(), points))
+
+    def get_pages(self, url: str, progress: SyncProgress | None = None) -> list[Any]:
+        """Every item of a paginated list, following ``Link: rel=next``."""
+        items: list[Any] = []
+        next_url: str | None = url
+        while next_url:
+            resp = self.request("GET", next_url, progress=progress)
+            items.extend(resp.data or [])
+            next_url = resp.next_url
+        return items
+
+    def graphql(self, query: str, variables: Mapping[str, Any], progress: SyncProgress) -> Any:
+        operation = re.search(r"query\s+(\w+)", query)
+        body = {"query": query, "variables": dict(variables)}
+        if operation:
+            body["operationName"] = operation.group(1)
+        resp = self.request("POST", self.graphql_url, body=body, progress=progress)
+        return resp.data
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def _path(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url).split("?")[0]

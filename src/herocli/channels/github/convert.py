@@ -1,0 +1,155 @@
+"""GitHub's JSON (REST and GraphQL) to the queue's messages and conversations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from herocli.errors import ChannelError
+from herocli.models import Conversation, Message, RemoteState, utc
+
+CHANNEL = "github"
+TEAM_ASSOCIATIONS = frozenset({"MEMBER", "OWNER", "COLLABORATOR"})
+_MARKER = re.compile(r"\s*<!-- hero:[A-Za-z0-9._:@/+=-]{1,200} -->\s*\Z")
+_KEY_CHARS = re.compile(r"[^A-Za-z0-9._:@/+=-]")
+
+
+def marker(key: str) -> str:
+    """The hidden marker that ties a posted comment to its outbox key."""
+    return f"<!-- hero:{_KEY_CHARS.sub('-', key)[:200]} -->"
+
+
+def with_marker(body: str, key: str) -> str:
+    return f"{body.rstrip()}\n\n{marker(key)}"
+
+
+def strip_marker(body: str) -> str:
+    return _MARKER.sub("", body)
+
+
+def has_marker(body: str | None, key: str) -> bool:
+    return bool(body) and marker(key) in (body or "")
+
+
+def parse_time(value: str) -> datetime:
+    return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+
+def split_external_id(external_id: str) -> tuple[str, int]:
+    """``"owner/repo#12"`` -> ``("owner/repo", 12)``."""
+    repo, sep, number = external_id.rpartition("#")
+    if not sep or repo.count("/") != 1 or not number.isdigit():
+        raise ChannelError(f"{external_id!r} is not a GitHub issue reference (owner/repo#number)")
+    return repo, int(number)
+
+
+@dataclass(frozen=True)
+class Authors:
+    """Decides ``team_hint`` from team logins and, when trusted, author_association."""
+
+    team_logins: frozenset[str]
+    trust_association: bool
+
+    def hint(self, login: str, association: str | None) -> bool | None:
+        if login.casefold() in self.team_logins:
+            return True
+        if self.trust_association and (association or "").upper() in TEAM_ASSOCIATIONS:
+            return True
+        return None
+
+
+def _login(user: Mapping[str, Any] | None) -> str:
+    # Deleted accounts come back as null; GitHub shows them as "ghost".
+    return str(user["login"]) if user and user.get("login") else "ghost"
+
+
+def is_pull_request(issue: Mapping[str, Any]) -> bool:
+    """PRs come back from the issues endpoint; only a non-null pull_request.url marks one."""
+    pr = issue.get("pull_request")
+    return isinstance(pr, Mapping) and bool(pr.get("url"))
+
+
+def rest_issue_message(issue: Mapping[str, Any], authors: Authors) -> Message:
+    login = _login(issue.get("user"))
+    return Message(
+        external_id=f"issue:{issue['id']}",
+        author_id=login,
+        author_name=login,
+        sent_at=parse_time(issue["created_at"]),
+        body=strip_marker(issue.get("body") or ""),
+        url=issue.get("html_url"),
+        team_hint=authors.hint(login, issue.get("author_association")),
+    )
+
+
+def rest_comment_message(comment: Mapping[str, Any], authors: Authors) -> Message:
+    login = _login(comment.get("user"))
+    created, updated = comment["created_at"], comment.get("updated_at") or comment["created_at"]
+    return Message(
+        external_id=f"comment:{comment['id']}",
+        author_id=login,
+        author_name=login,
+        sent_at=parse_time(created),
+        body=strip_marker(comment.get("body") or ""),
+        url=comment.get("html_url"),
+        team_hint=authors.hint(login, comment.get("author_association")),
+        edited_at=parse_time(updated) if updated != created else None,
+    )
+
+
+def rest_conversation(
+    repo: str, issue: Mapping[str, Any], messages: Iterable[Message]
+) -> Conversation:
+    return Conversation(
+        channel=CHANNEL,
+        external_id=f"{repo}#{issue['number']}",
+        title=issue.get("title") or "",
+        messages=tuple(sorted(messages, key=lambda m: (m.sent_at, m.external_id))),
+        url=issue.get("html_url"),
+        remote_state=RemoteState.CLOSED if issue.get("state") == "closed" else RemoteState.OPEN,
+        labels=tuple(str(x["name"]) for x in issue.get("labels") or ()),
+        assignees=tuple(_login(a) for a in issue.get("assignees") or ()),
+        meta={"repo": repo, "number": issue["number"], "issue_id": issue["id"]},
+    )
+
+
+def gql_message(node: Mapping[str, Any], prefix: str, authors: Authors) -> Message:
+    login = _login(node.get("author"))
+    edited = node.get("lastEditedAt")
+    return Message(
+        external_id=f"{prefix}:{node['databaseId']}",
+        author_id=login,
+        author_name=login,
+        sent_at=parse_time(node["createdAt"]),
+        body=strip_marker(node.get("body") or ""),
+        url=node.get("url"),
+        team_hint=authors.hint(login, node.get("authorAssociation")),
+        edited_at=parse_time(edited) if edited else None,
+    )
+
+
+def gql_conversation(
+    repo: str, node: Mapping[str, Any], messages: Iterable[Message]
+) -> Conversation:
+    return Conversation(
+        channel=CHANNEL,
+        external_id=f"{repo}#{node['number']}",
+        title=node.get("title") or "",
+        messages=tuple(sorted(messages, key=lambda m: (m.sent_at, m.external_id))),
+        url=node.get("url"),
+        remote_state=RemoteState.CLOSED if node.get("state") == "CLOSED" else RemoteState.OPEN,
+        labels=tuple(str(x["name"]) for x in (node.get("labels") or {}).get("nodes") or ()),
+        assignees=tuple(_login(a) for a in (node.get("assignees") or {}).get("nodes") or ()),
+        meta={"repo": repo, "number": node["number"], "issue_id": node["databaseId"]},
+    )
+
+
+def labels_pass(labels: Iterable[str], include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
+    """Include: any listed label; exclude: none of them (case-insensitive, like GitHub's)."""
+    have = {x.casefold() for x in labels}
+    if include and not have & {x.casefold() for x in include}:
+        return False
+    return not have & {x.casefold() for x in exclude}

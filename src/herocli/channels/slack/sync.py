@@ -1,0 +1,409 @@
+"""One Slack fetch: history scans over each channel's open window, replies only for changed threads.
+
+The cursor is the only state kept between syncs::
+
+    {"v": 1, "bot": "U…", "bot_name": "hero", "team_url": "https://x.slack.com/",
+     "ids": {"#support": "C…"}, "users": {"U…": "Hana"},
+     "ch": {"C…": {"oldest": "<newest top-level ts seen>",
+                   "open": {"<thread ts>": [reply_count, latest_reply, edit_mark, [reply ts…]]},
+                   "scan": {"from": ts, "below": ts, "top": ts}}}}
+
+``open`` holds the threads that are items and not closed (no close reaction);
+a re-sync reads history from the oldest open thread (or ``oldest``) onwards,
+so it sees edits, deletions and new ``reply_count``/``latest_reply`` values
+of exactly those threads, and calls ``conversations.replies`` only for the
+ones that changed. ``scan`` exists while a history scan is half done, so a
+resumed sync continues below the last page it stored.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from herocli.channels.slack.api import SlackApi, SlackCallError
+from herocli.channels.slack.mrkdwn import to_plain
+from herocli.config import SlackSettings
+from herocli.errors import ChannelError
+from herocli.models import (
+    JSON,
+    Attachment,
+    Clock,
+    Conversation,
+    FetchPage,
+    Message,
+    RemoteState,
+    SyncProgress,
+)
+
+CURSOR_VERSION = 1
+HISTORY_LIMIT = 200
+REPLIES_LIMIT = 200
+# In reaction intake a message can be marked after it was first seen; look back this far for marks.
+REACTION_LOOKBACK = timedelta(days=3)
+CONVERSATIONAL = frozenset({None, "file_share", "me_message", "thread_broadcast"})
+KEY_EVENT_TYPES = frozenset({"hero_reply", "hero_post"})
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+
+
+def ts_datetime(ts: str) -> datetime:
+    return datetime.fromtimestamp(float(ts), UTC)
+
+
+def ts_of(moment: datetime) -> str:
+    return f"{moment.timestamp():.6f}"
+
+
+def is_channel_id(value: str) -> bool:
+    return bool(_CHANNEL_ID.match(value))
+
+
+def permalink(team_url: str, channel: str, ts: str, thread_ts: str | None = None) -> str:
+    base = team_url.rstrip("/") or "https://slack.com"
+    link = f"{base}/archives/{channel}/p{ts.replace('.', '')}"
+    if thread_ts and thread_ts != ts:
+        link += f"?thread_ts={thread_ts}&cid={channel}"
+    return link
+
+
+def message_key(message: JSON) -> str | None:
+    """The outbox key hero stored in a message it posted, if any."""
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") in KEY_EVENT_TYPES:
+        key = (metadata.get("event_payload") or {}).get("key")
+        return str(key) if key else None
+    return None
+
+
+def reactions(message: JSON) -> set[str]:
+    return {str(r.get("name")) for r in message.get("reactions") or ()}
+
+
+class SlackFetch:
+    """The state and steps of one ``SlackChannel.fetch`` call."""
+
+    def __init__(
+        self,
+        api: SlackApi,
+        settings: SlackSettings,
+        team_user_ids: frozenset[str],
+        clock: Clock,
+        cursor: JSON,
+        progress: SyncProgress,
+    ) -> None:
+        self.api = api
+        self.settings = settings
+        self.team = team_user_ids
+        self.clock = clock
+        self.progress = progress
+        fresh = not cursor or cursor.get("v") != CURSOR_VERSION
+        self.state: JSON = {"v": CURSOR_VERSION} if fresh else copy.deepcopy(cursor)
+        for key in ("ids", "users", "ch"):
+            self.state.setdefault(key, {})
+
+    # -- identity and lookups ---------------------------------------------
+
+    def identity(self) -> None:
+        if "bot" in self.state and "team_url" in self.state:
+            return
+        body = self.api.call("auth.test", {}, self.progress)
+        self.state["bot"] = str(body.get("user_id") or "")
+        self.state["bot_name"] = str(body.get("user") or "")
+        self.state["team_url"] = str(body.get("url") or "")
+
+    def user_name(self, user_id: str) -> str:
+        users: dict[str, str] = self.state["users"]
+        if user_id in users:
+            return users[user_id]
+        if not user_id or not user_id.startswith(("U", "W")):
+            return user_id
+        if user_id == self.state.get("bot") and self.state.get("bot_name"):
+            return str(self.state["bot_name"])
+        try:
+            body = self.api.call("users.info", {"user": user_id}, self.progress)
+        except SlackCallError as exc:
+            if exc.code != "user_not_found":
+                raise
+            users[user_id] = user_id
+            return user_id
+        user = body.get("user") or {}
+        profile = user.get("profile") or {}
+        name = (
+            profile.get("display_name")
+            or profile.get("real_name")
+            or user.get("real_name")
+            or user.get("name")
+            or user_id
+        )
+        users[user_id] = str(name)
+        return users[user_id]
+
+    def channel_ids(self) -> list[str]:
+        ids: dict[str, str] = self.state["ids"]
+        wanted = [f"#{c.lstrip('#')}" for c in self.settings.channels if not is_channel_id(c)]
+        if any(name not in ids for name in wanted):
+            self.progress.update("slack: looking up channel names")
+            for page in self.api.pages(
+                "conversations.list",
+                {
+                    "types": "public_channel,private_channel",
+                    "exclude_archived": True,
+                    "limit": 1000,
+                },
+                self.progress,
+            ):
+                for channel in page.get("channels") or ():
+                    ids[f"#{channel['name']}"] = str(channel["id"])
+        out: list[str] = []
+        for entry in self.settings.channels:
+            if is_channel_id(entry):
+                out.append(entry)
+                continue
+            name = f"#{entry.lstrip('#')}"
+            if name not in ids:
+                raise ChannelError(
+                    f"no Slack channel {name} is visible to the app",
+                    hint="check [slack] channels; for a private channel, `/invite @<app>` first",
+                )
+            out.append(ids[name])
+        return out
+
+    def snapshot(self) -> JSON:
+        return copy.deepcopy(self.state)
+
+    # -- the scan ------------------------------------------------------------
+
+    def run(self) -> Iterator[FetchPage]:
+        self.identity()
+        channels = self.channel_ids()
+        for channel in channels:
+            yield from self.scan(channel)
+        if not channels:
+            yield FetchPage((), self.snapshot())
+
+    def scan(self, channel: str) -> Iterator[FetchPage]:
+        ch: JSON = self.state["ch"].setdefault(channel, {"open": {}})
+        ch.setdefault("open", {})
+        oldest: str | None = ch.get("oldest")
+        scan: JSON | None = ch.get("scan")
+        if scan is None:
+            starts = [oldest or "0", *ch["open"]]
+            if self.settings.intake == "reaction":
+                starts.append(ts_of(self.clock.now() - REACTION_LOOKBACK))
+            scan = {
+                "from": "0" if oldest is None else min(starts),
+                "below": None,
+                "top": oldest or "",
+            }
+        upper: str | None = scan["below"]
+        params: dict[str, Any] = {
+            "channel": channel,
+            "limit": HISTORY_LIMIT,
+            "oldest": scan["from"],
+            "inclusive": True,
+            "latest": upper,
+        }
+        done = 0
+        for body in self.api.pages("conversations.history", params, self.progress):
+            messages = [m for m in body.get("messages") or () if upper is None or m["ts"] < upper]
+            conversations: list[Conversation] = []
+            for message in messages:
+                scan["top"] = max(scan["top"], message["ts"])
+                conversation = self.consider(channel, ch, message, oldest)
+                if conversation is not None:
+                    conversations.append(conversation)
+            more = bool(body.get("has_more")) and bool(messages)
+            low = min(m["ts"] for m in messages) if more else scan["from"]
+            seen = {m["ts"] for m in messages}
+            for ts in sorted(ch["open"]):
+                if ts >= low and (upper is None or ts < upper) and ts not in seen:
+                    conversations.append(self.vanished(channel, ch, ts))
+            done += len(messages)
+            self.progress.update(f"slack {channel}: {done} messages read", completed=done)
+            if more:
+                scan["below"] = upper = low
+                ch["scan"] = scan
+            else:
+                ch.pop("scan", None)
+                if scan["top"]:
+                    ch["oldest"] = scan["top"]
+            yield FetchPage(tuple(conversations), self.snapshot())
+            if not more:
+                return
+
+    def starts_item(self, message: JSON) -> bool:
+        user = message.get("user")
+        if (
+            message.get("subtype") not in CONVERSATIONAL
+            or message.get("subtype") == "thread_broadcast"
+        ):
+            return False
+        if not user or message.get("bot_id") or user in self.team or user == self.state.get("bot"):
+            return False
+        if self.settings.intake == "reaction":
+            return self.settings.intake_reaction in reactions(message)
+        return True
+
+    def consider(
+        self, channel: str, ch: JSON, message: JSON, oldest: str | None
+    ) -> Conversation | None:
+        ts = str(message["ts"])
+        tracked = ch["open"].get(ts)
+        if tracked is not None:
+            return self.update(channel, ch, message, tracked)
+        if not self.starts_item(message):
+            return None
+        closed = self.settings.close_reaction in reactions(message)
+        if closed and oldest is not None and ts <= oldest:
+            return None
+        replies = self.replies(channel, ts) if message.get("reply_count") else []
+        if not closed:
+            ch["open"][ts] = self.record(message, replies)
+        return self.conversation(channel, message, replies, (), closed)
+
+    def update(
+        self, channel: str, ch: JSON, message: JSON, tracked: list[Any]
+    ) -> Conversation | None:
+        ts = str(message["ts"])
+        count, latest, mark, known = tracked
+        thread_changed = (message.get("reply_count") or 0) != count or (
+            message.get("latest_reply") or ""
+        ) != latest
+        closed = self.settings.close_reaction in reactions(message)
+        if not thread_changed and self.mark(message) == mark and not closed:
+            return None
+        replies: list[JSON] = []
+        gone: tuple[str, ...] = ()
+        if thread_changed:
+            replies = self.replies(channel, ts) if message.get("reply_count") else []
+            now = {r["ts"] for r in replies}
+            gone = tuple(r for r in known if r not in now)
+        if closed:
+            del ch["open"][ts]
+        else:
+            ch["open"][ts] = (
+                self.record(message, replies)
+                if thread_changed
+                else [count, latest, self.mark(message), known]
+            )
+        return self.conversation(channel, message, replies, gone, closed)
+
+    def vanished(self, channel: str, ch: JSON, ts: str) -> Conversation:
+        """A tracked thread parent no longer in history: deleted without replies."""
+        _, _, _, known = ch["open"].pop(ts)
+        stub = {"ts": ts, "subtype": "tombstone", "text": ""}
+        return self.conversation(channel, stub, [], tuple(known), False)
+
+    @staticmethod
+    def mark(message: JSON) -> str:
+        if message.get("subtype") == "tombstone":
+            return "deleted"
+        return str((message.get("edited") or {}).get("ts") or "")
+
+    def record(self, message: JSON, replies: list[JSON]) -> list[Any]:
+        return [
+            message.get("reply_count") or 0,
+            message.get("latest_reply") or "",
+            self.mark(message),
+            [str(r["ts"]) for r in replies],
+        ]
+
+    def replies(self, channel: str, ts: str) -> list[JSON]:
+        """The replies of a thread (parent excluded), oldest first."""
+        out: list[JSON] = []
+        params = {
+            "channel": channel,
+            "ts": ts,
+            "limit": REPLIES_LIMIT,
+            "include_all_metadata": True,
+        }
+        try:
+            for page in self.api.pages("conversations.replies", params, self.progress):
+                out.extend(m for m in page.get("messages") or () if m.get("ts") != ts)
+        except SlackCallError as exc:
+            if exc.code != "thread_not_found":
+                raise
+            return []
+        return out
+
+    # -- building conversations ---------------------------------------------
+
+    def keep_reply(self, message: JSON) -> bool:
+        if message.get("user") and message.get("user") == self.state.get("bot"):
+            return True
+        return message.get("subtype") in CONVERSATIONAL and not message.get("bot_id")
+
+    def conversation(
+        self,
+        channel: str,
+        parent: JSON,
+        replies: list[JSON],
+        gone: tuple[str, ...],
+        closed: bool,
+    ) -> Conversation:
+        ts = str(parent["ts"])
+        first = self.message(channel, parent, ts)
+        messages = [first]
+        messages.extend(self.message(channel, r, ts) for r in replies if self.keep_reply(r))
+        messages.extend(self.deleted(channel, r, ts) for r in gone)
+        if first.deleted:
+            title = "(deleted message)"
+        else:
+            line = next((line.strip() for line in first.body.splitlines() if line.strip()), "")
+            title = line if len(line) <= 80 else line[:79] + "…"
+        return Conversation(
+            channel="slack",
+            external_id=f"{channel}:{ts}",
+            title=title or "(no text)",
+            messages=tuple(messages),
+            url=first.url,
+            remote_state=RemoteState.CLOSED if closed else RemoteState.OPEN,
+            meta={"channel": channel, "ts": ts},
+        )
+
+    def message(self, channel: str, message: JSON, thread_ts: str) -> Message:
+        ts = str(message["ts"])
+        if message.get("subtype") == "tombstone":
+            return self.deleted(channel, ts, thread_ts)
+        user = str(message.get("user") or message.get("bot_id") or "")
+        ours = bool(user) and user == self.state.get("bot")
+        edited = (message.get("edited") or {}).get("ts")
+        meta: dict[str, Any] = {"ts": ts, "thread_ts": thread_ts, "channel": channel}
+        key = message_key(message)
+        if key:
+            meta["key"] = key
+        files = tuple(
+            Attachment(
+                name=str(f.get("name") or f.get("title") or "file"),
+                size=int(f.get("size") or 0),
+                content_type=str(f.get("mimetype") or "application/octet-stream"),
+            )
+            for f in message.get("files") or ()
+        )
+        return Message(
+            external_id=f"{channel}:{ts}",
+            author_id=user,
+            author_name=self.user_name(user) if user else "",
+            sent_at=ts_datetime(ts),
+            body=to_plain(str(message.get("text") or ""), self.user_name),
+            url=permalink(str(self.state.get("team_url") or ""), channel, ts, thread_ts),
+            team_hint=True if ours or user in self.team else None,
+            edited_at=ts_datetime(str(edited)) if edited else None,
+            attachments=files,
+            meta=meta,
+        )
+
+    def deleted(self, channel: str, ts: str, thread_ts: str) -> Message:
+        return Message(
+            external_id=f"{channel}:{ts}",
+            author_id="",
+            author_name="",
+            sent_at=ts_datetime(ts),
+            body="",
+            url=permalink(str(self.state.get("team_url") or ""), channel, ts, thread_ts),
+            deleted=True,
+            meta={"ts": ts, "thread_ts": thread_ts, "channel": channel},
+        )

@@ -1,0 +1,138 @@
+"""`hero inbox` and `hero show`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from herocli.cli.common import ItemArg, JsonOpt, context_of, item_number
+from herocli.errors import UsageError
+from herocli.models import ItemState, Waiting
+from herocli.render.items import item_json, message_json, print_items, thread_view
+from herocli.render.times import iso
+from herocli.services.inbox import item_detail, list_inbox
+from herocli.store.queue import ItemFilter
+
+
+class WaitingChoice(StrEnum):
+    us = "us"
+    them = "them"
+    any = "any"
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(inbox)
+    app.command()(show)
+
+
+def inbox(
+    ctx: typer.Context,
+    channel: Annotated[
+        list[str] | None, typer.Option("--channel", help="Only this channel (repeatable).")
+    ] = None,
+    mine: Annotated[
+        bool, typer.Option("--mine", help="Only items assigned to me ([hero] me).")
+    ] = False,
+    assignee: Annotated[
+        str | None, typer.Option("--assignee", help="Only items assigned to this member.")
+    ] = None,
+    label: Annotated[
+        str | None, typer.Option("--label", help="Only items with this label.")
+    ] = None,
+    all_: Annotated[
+        bool,
+        typer.Option("--all", help="Every item: open, snoozed and closed, either side waiting."),
+    ] = False,
+    waiting: Annotated[
+        WaitingChoice | None,
+        typer.Option("--waiting", help="Whose turn: us (default), them, or any."),
+    ] = None,
+    snoozed: Annotated[bool, typer.Option("--snoozed", help="Snoozed items.")] = False,
+    closed: Annotated[bool, typer.Option("--closed", help="Closed items.")] = False,
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Text in the title or any message.")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-L", help="At most this many (0: no limit).")
+    ] = 100,
+    sync_first: Annotated[bool, typer.Option("--sync", help="Sync every channel first.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """The queue: open items waiting on us, longest wait first."""
+    hero = context_of(ctx)
+    if limit < 0:
+        raise UsageError("--limit must be 0 or more")
+    if sync_first:
+        from herocli.cli.sync import run_sync
+
+        failed = run_sync(hero, [])
+        if failed:
+            hero.err.print(
+                "some channels failed to sync; showing the queue as it is", style="yellow"
+            )
+    states: tuple[ItemState, ...] = (ItemState.OPEN,)
+    if snoozed or closed:
+        states = tuple(
+            s for s, on in ((ItemState.SNOOZED, snoozed), (ItemState.CLOSED, closed)) if on
+        )
+    who = waiting or (WaitingChoice.any if (snoozed or closed or all_) else WaitingChoice.us)
+    if all_:
+        states = ()
+    if mine:
+        if not hero.config.hero.me:
+            raise UsageError('--mine needs [hero] me = "Your Name" in the config')
+        assignee = hero.config.hero.me
+    f = ItemFilter(
+        states=states,
+        waiting=None if who is WaitingChoice.any else Waiting(who.value),
+        channels=tuple(channel or ()),
+        assignee=assignee,
+        label=label,
+        search=search,
+        limit=limit or None,
+    )
+    from herocli.services.sync import wake_due
+
+    wake_due(hero.store, hero.clock)
+    listing = list_inbox(hero.store, hero.clock, f)
+    now = hero.clock.now()
+    if json_:
+        hero.print_json([item_json(item, now) for item in listing.items])
+        return
+    if not listing.items:
+        if hero.out.is_terminal:
+            hero.err.print(
+                "Nothing here. Nobody is waiting on us."
+                if who is WaitingChoice.us
+                else "No items match."
+            )
+        return
+    title = f"{listing.total} item{'s' if listing.total != 1 else ''}" + (
+        " waiting on us" if who is WaitingChoice.us and not all_ else ""
+    )
+    print_items(hero.out, listing.items, now, listing.total, title)
+
+
+def show(
+    ctx: typer.Context,
+    item: ItemArg,
+    full: Annotated[
+        bool, typer.Option("--full", help="Show quoted history and signatures too.")
+    ] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """The whole conversation, oldest first, with links back to the source."""
+    hero = context_of(ctx)
+    detail = item_detail(hero.store, hero.clock, item_number(item))
+    now = hero.clock.now()
+    if json_:
+        data = item_json(detail.item, now)
+        data["messages"] = [message_json(m) for m in detail.messages]
+        data["notes"] = [
+            {"author": n.author, "at": iso(n.at), "body": n.body} for n in detail.notes
+        ]
+        hero.print_json(data)
+        return
+    hero.out.print(thread_view(detail.item, detail.messages, detail.notes, now, full=full))

@@ -1,0 +1,106 @@
+"""The `hero` command: global options, the command modules, and the one error handler."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from herocli import __version__
+from herocli.cli import config_cmd, inbox, outbox, reply, sync, triage
+from herocli.context import Context
+from herocli.errors import ExitCode, HeroError
+
+app = typer.Typer(
+    name="hero",
+    help="One queue for the support hero: GitHub issues, email and Slack, answered from the terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hero {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file (default: $HERO_CONFIG, then ~/.config/hero/config.toml).",
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """One queue for the support hero: GitHub issues, email and Slack, answered from the terminal."""
+    del version
+    hero = ctx.obj if isinstance(ctx.obj, Context) else Context()
+    if config is not None:
+        hero.config_path = config
+    hero.debug = hero.debug or debug
+    ctx.obj = hero
+
+
+for module in (sync, inbox, reply, triage, outbox, config_cmd):
+    module.register(app)
+
+
+def run_cli(args: list[str] | None = None, context: Context | None = None) -> int:
+    """Run hero with ``args``; map every failure to a message on stderr and an exit code."""
+    hero = context or Context()
+    argv = list(sys.argv[1:] if args is None else args)
+    hero.debug = hero.debug or "--debug" in argv
+    try:
+        result = app(args=argv, prog_name="hero", standalone_mode=False, obj=hero)
+        return int(result) if isinstance(result, int) else ExitCode.OK
+    except HeroError as exc:
+        _report(hero, exc.message, exc.hint, debug=hero.debug)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        hero.err.print("cancelled", style="yellow")
+        return ExitCode.CANCELLED
+    except click.ClickException as exc:
+        exc.show(file=sys.stderr)
+        return ExitCode.USAGE
+    except KeyboardInterrupt:
+        hero.err.print("interrupted", style="yellow")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        return ExitCode.OK
+    finally:
+        hero.close()
+
+
+def _report(hero: Context, message: str, hint: str | None, *, debug: bool) -> None:
+    from herocli.render.text import safe
+
+    if debug:
+        hero.err.print(safe(traceback.format_exc()), style="dim")
+    hero.err.print(safe(f"error: {message}"), style="bold red")
+    if hint:
+        hero.err.print(safe(f"hint: {hint}"), style="yellow")
+
+
+def run() -> None:
+    sys.exit(run_cli())

@@ -1,0 +1,104 @@
+"""`hero sync`: every enabled channel, with a progress display."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated
+
+import typer
+
+from herocli.cli.common import JsonOpt, context_of
+from herocli.context import Context
+from herocli.errors import ExitCode, UsageError
+from herocli.render.progress import ChannelProgress, sync_progress
+from herocli.render.text import safe
+from herocli.services.sync import SyncResult, sync_all
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sync)
+
+
+def sync(
+    ctx: typer.Context,
+    channels: Annotated[
+        list[str] | None, typer.Argument(help="Channels to sync (default: every enabled one).")
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Fetch new and changed conversations from every enabled channel."""
+    hero = context_of(ctx)
+    results = _sync(hero, channels or [], quiet=json_)
+    if json_:
+        hero.print_json([_result_json(r) for r in results])
+    if any(not r.ok for r in results):
+        raise typer.Exit(ExitCode.ERROR)
+
+
+def run_sync(hero: Context, names: list[str]) -> bool:
+    """Sync and report; True when some channel failed."""
+    return any(not r.ok for r in _sync(hero, names, quiet=False))
+
+
+def _sync(hero: Context, names: list[str], *, quiet: bool) -> list[SyncResult]:
+    enabled = hero.config.enabled_channels()
+    for name in names:
+        if name not in hero.factories:
+            raise UsageError(f"unknown channel {name!r}; channels: {', '.join(hero.factories)}")
+        if name not in enabled:
+            raise UsageError(f"the {name} channel is not enabled in {hero.config_file}")
+    wanted = names or enabled
+    if not wanted:
+        raise UsageError(
+            "no channel is configured",
+            hint=f"add [github], [email] or [slack] to {hero.config_file}",
+        )
+    progress = sync_progress(hero.err)
+    lines: dict[str, ChannelProgress] = {}
+
+    def progress_for(name: str) -> ChannelProgress:
+        lines[name] = ChannelProgress(progress, name)
+        return lines[name]
+
+    with progress:
+        results = sync_all(
+            hero.store,
+            [(name, partial(hero.channel, name)) for name in wanted],
+            hero.config.team,
+            hero.clock,
+            progress_for,
+        )
+        for result in results:
+            if result.channel in lines:
+                lines[result.channel].finish(_summary(result))
+    if not quiet:
+        for result in results:
+            style = "green" if result.ok else "bold red"
+            hero.err.print(safe(f"{result.channel}: {_summary(result)}"), style=style)
+            if result.error is not None and result.error.hint:
+                hero.err.print(safe(f"  hint: {result.error.hint}"), style="yellow")
+    return results
+
+
+def _summary(result: SyncResult) -> str:
+    if result.error is not None:
+        return f"failed: {result.error.message}"
+    parts = [f"{result.new_items} new", f"{result.updated_items} updated"]
+    if result.closed:
+        parts.append(f"{result.closed} closed upstream")
+    if result.reopened:
+        parts.append(f"{result.reopened} reopened")
+    return ", ".join(parts)
+
+
+def _result_json(result: SyncResult) -> dict[str, object]:
+    return {
+        "channel": result.channel,
+        "ok": result.ok,
+        "new_items": result.new_items,
+        "updated_items": result.updated_items,
+        "new_messages": result.new_messages,
+        "closed": result.closed,
+        "reopened": result.reopened,
+        "error": result.error.message if result.error else None,
+    }

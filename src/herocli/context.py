@@ -1,0 +1,129 @@
+"""Everything a command needs, built once and lazily; tests swap any part.
+
+Config, consoles, the queue and the channels are made on first use, so
+`hero --help` reads no file and `hero inbox` imports no channel library.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from herocli.channels.base import Channel
+from herocli.config import Config, data_dir, find_config, load_config
+from herocli.errors import NotFoundError, UsageError
+from herocli.models import Clock, SystemClock
+from herocli.secrets import EnvSecrets
+from herocli.services.team import TeamDirectory
+from herocli.services.triage import Actor
+from herocli.store import Store
+
+ChannelFactory = Callable[["Context"], Channel]
+
+
+def _github(ctx: Context) -> Channel:
+    from herocli.channels.github import GithubChannel
+
+    assert ctx.config.github is not None
+    return GithubChannel(ctx.config.github, ctx.secrets, ctx.clock, ctx.team.github_logins())
+
+
+def _email(ctx: Context) -> Channel:
+    from herocli.channels.mail.channel import EmailChannel
+
+    assert ctx.config.email is not None
+    return EmailChannel(
+        ctx.config.email,
+        ctx.secrets,
+        ctx.clock,
+        ctx.team.email_addresses(),
+        ctx.config.team.email_domains,
+    )
+
+
+def _slack(ctx: Context) -> Channel:
+    from herocli.channels.slack import SlackChannel
+
+    assert ctx.config.slack is not None
+    return SlackChannel(ctx.config.slack, ctx.secrets, ctx.clock, ctx.team.slack_ids())
+
+
+CHANNEL_FACTORIES: dict[str, ChannelFactory] = {"github": _github, "email": _email, "slack": _slack}
+
+
+def _console(stderr: bool) -> Console:
+    # Rich honours NO_COLOR and FORCE_COLOR itself, and drops styling when piped.
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+@dataclass
+class Context:
+    config_path: Path | None = None
+    debug: bool = False
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    clock: Clock = field(default_factory=SystemClock)
+    factories: dict[str, ChannelFactory] = field(default_factory=lambda: dict(CHANNEL_FACTORIES))
+    out: Console = field(default_factory=lambda: _console(False))
+    err: Console = field(default_factory=lambda: _console(True))
+    _channels: dict[str, Channel] = field(default_factory=dict)
+
+    @cached_property
+    def config_file(self) -> Path:
+        return find_config(self.config_path)
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.config_file)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store.open(self.queue_path)
+
+    @property
+    def queue_path(self) -> Path:
+        return data_dir(self.config) / "queue.db"
+
+    @cached_property
+    def secrets(self) -> EnvSecrets:
+        return EnvSecrets(self.env, keyring=self.config.hero.keyring)
+
+    @cached_property
+    def team(self) -> TeamDirectory:
+        return TeamDirectory(self.config.team)
+
+    @cached_property
+    def actor(self) -> Actor:
+        return Actor(self.config.hero.me, self.channel, self.clock)
+
+    def channel(self, name: str) -> Channel:
+        """The channel called ``name``, built on first use from its config section."""
+        if name in self._channels:
+            return self._channels[name]
+        if name not in self.factories:
+            raise UsageError(f"unknown channel {name!r}; channels: {', '.join(self.factories)}")
+        if name not in self.config.enabled_channels():
+            raise NotFoundError(
+                f"the {name} channel is not configured",
+                hint=f"add a [{name}] section to {self.config_file}",
+            )
+        channel = self.factories[name](self)
+        self._channels[name] = channel
+        return channel
+
+    def print_json(self, data: Any) -> None:
+        import json
+
+        self.out.file.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        for channel in self._channels.values():
+            channel.shutdown()
+        self._channels.clear()
+        if "store" in self.__dict__:
+            self.store.close()

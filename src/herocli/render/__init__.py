@@ -1,0 +1,1 @@
+"""How the queue looks: Rich tables and thread views, Markdown, and the JSON shapes."""

@@ -1,0 +1,211 @@
+"""The inbox table, the thread view, and the JSON shapes of items and messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from herocli.models import Item, ItemState, Note, StoredMessage, Waiting
+from herocli.render.text import clean, safe
+from herocli.render.times import age, iso, since
+
+CHANNEL_STYLE = {"github": "magenta", "email": "cyan", "slack": "green"}
+
+
+def wait_start(item: Item) -> datetime | None:
+    """Since when the current side has been waiting."""
+    if item.waiting is Waiting.US:
+        return item.waiting_since
+    return item.last_message_at
+
+
+def item_json(item: Item, now: datetime) -> dict[str, Any]:
+    """Stable field names for --json; times in ISO 8601 UTC."""
+    start = wait_start(item)
+    return {
+        "number": item.id,
+        "channel": item.channel,
+        "external_id": item.external_id,
+        "title": item.title,
+        "url": item.url,
+        "state": item.state.value,
+        "waiting": item.waiting.value if item.waiting else None,
+        "waiting_since": iso(start),
+        "wait_seconds": int((now - start).total_seconds()) if start else None,
+        "assignee": item.assignee,
+        "labels": list(item.labels),
+        "last_author": item.last_author,
+        "last_message_at": iso(item.last_message_at),
+        "message_count": item.message_count,
+        "snoozed_until": iso(item.snoozed_until),
+        "created_at": iso(item.created_at),
+        "closed_at": iso(item.closed_at),
+    }
+
+
+def message_json(m: StoredMessage) -> dict[str, Any]:
+    msg = m.message
+    return {
+        "id": msg.external_id,
+        "author": msg.author_name,
+        "author_id": msg.author_id,
+        "from_team": m.from_team,
+        "sent_at": iso(msg.sent_at),
+        "edited_at": iso(msg.edited_at),
+        "deleted": msg.deleted,
+        "url": msg.url,
+        "body": msg.body,
+        "attachments": [{"name": a.name, "size": a.size} for a in msg.attachments],
+    }
+
+
+def inbox_table(items: list[Item], now: datetime, *, title: str | None = None) -> Table:
+    table = Table(
+        title=title, title_justify="left", header_style="bold", expand=False, pad_edge=False
+    )
+    table.add_column("#", justify="right", style="bold")
+    table.add_column("Chan")
+    table.add_column("Title", overflow="fold", ratio=1, min_width=20)
+    table.add_column("Waiting")
+    table.add_column("For", justify="right")
+    table.add_column("Last from")
+    table.add_column("Assignee")
+    table.add_column("Labels")
+    for item in items:
+        start = wait_start(item)
+        waiting = _waiting_text(item)
+        table.add_row(
+            str(item.id),
+            Text(item.channel, style=CHANNEL_STYLE.get(item.channel, "")),
+            safe(item.title, single_line=True),
+            waiting,
+            Text(since(start, now), style=_urgency(item, start, now)),
+            safe(item.last_author, single_line=True),
+            safe(item.assignee or "", single_line=True),
+            safe(", ".join(item.labels), "dim", single_line=True),
+        )
+    return table
+
+
+def _waiting_text(item: Item) -> Text:
+    if item.state is ItemState.CLOSED:
+        return Text("closed", style="dim")
+    if item.state is ItemState.SNOOZED:
+        return Text("snoozed", style="blue")
+    if item.waiting is Waiting.US:
+        return Text("on us", style="bold yellow")
+    if item.waiting is Waiting.THEM:
+        return Text("on them", style="dim")
+    return Text("")
+
+
+def _urgency(item: Item, start: datetime | None, now: datetime) -> str:
+    if item.waiting is not Waiting.US or start is None or item.state is not ItemState.OPEN:
+        return "dim"
+    minutes = (now - start).total_seconds() / 60
+    return "bold red" if minutes >= 60 else "yellow" if minutes >= 30 else "green"
+
+
+def inbox_lines(items: list[Item], now: datetime) -> list[str]:
+    """Tab-separated rows for pipes: machine values, no colours, one item per line."""
+    out = []
+    for item in items:
+        start = wait_start(item)
+        fields = [
+            str(item.id),
+            item.channel,
+            clean(item.title, single_line=True),
+            item.waiting.value if item.waiting else "",
+            iso(start) or "",
+            str(int((now - start).total_seconds())) if start else "",
+            item.assignee or "",
+            ",".join(item.labels),
+        ]
+        out.append("\t".join(f.replace("\t", " ") for f in fields))
+    return out
+
+
+def thread_view(
+    item: Item,
+    messages: list[StoredMessage],
+    notes: list[Note],
+    now: datetime,
+    *,
+    full: bool = False,
+) -> RenderableType:
+    """The whole conversation, oldest first, with who is waiting and links back."""
+    head = Text.assemble(
+        (f"#{item.id} ", "bold"),
+        safe(item.title, "bold", single_line=True),
+    )
+    facts = Text.assemble(
+        (item.channel, CHANNEL_STYLE.get(item.channel, "")),
+        "  ",
+        _waiting_text(item),
+        (f" for {since(wait_start(item), now)}" if wait_start(item) else "", ""),
+        (f"  assigned to {clean(item.assignee)}" if item.assignee else "  unassigned", "dim"),
+    )
+    if item.labels:
+        facts.append("  labels: ", style="dim")
+        facts.append_text(safe(", ".join(item.labels), "dim"))
+    if item.snoozed_until and item.state is ItemState.SNOOZED:
+        facts.append(f"  snoozed until {iso(item.snoozed_until)}", style="blue")
+    parts: list[RenderableType] = [head, facts]
+    if item.url:
+        parts.append(safe(item.url, "underline dim"))
+    for stored in messages:
+        parts.append(_message_panel(stored, now, full=full))
+    for note in notes:
+        parts.append(Rule(style="dim"))
+        parts.append(
+            Text.assemble(
+                ("note ", "bold blue"),
+                safe(note.author or "", "blue"),
+                (f"  {age(now - note.at)} ago\n", "dim"),
+                safe(note.body),
+            )
+        )
+    return Group(*parts)
+
+
+def _message_panel(stored: StoredMessage, now: datetime, *, full: bool) -> Panel:
+    msg = stored.message
+    body = msg.body if full else str(msg.meta.get("trimmed") or msg.body)
+    text = safe(body.rstrip() or "(no text)", "strike dim" if msg.deleted else "")
+    for attachment in msg.attachments:
+        text.append("\n📎 ", style="dim")
+        text.append_text(safe(f"{attachment.name} ({attachment.size:,} bytes)", "dim"))
+    if body != msg.body:
+        text.append("\n(quoted text hidden; --full shows it)", style="dim italic")
+    title = Text.assemble(
+        safe(msg.author_name or msg.author_id, "bold cyan" if stored.from_team else "bold"),
+        (" (team)" if stored.from_team else "", "dim"),
+        (f"  {iso(msg.sent_at)}  {age(now - msg.sent_at)} ago", "dim"),
+        (" (edited)" if msg.edited_at else "", "dim"),
+        (" (deleted)" if msg.deleted else "", "red"),
+    )
+    subtitle = safe(msg.url, "dim") if msg.url else None
+    return Panel(
+        text,
+        title=title,
+        title_align="left",
+        subtitle=subtitle,
+        subtitle_align="right",
+        border_style="cyan" if stored.from_team else "white",
+    )
+
+
+def print_items(console: Console, items: list[Item], now: datetime, total: int, title: str) -> None:
+    if console.is_terminal:
+        console.print(inbox_table(items, now, title=title))
+        if total > len(items):
+            console.print(f"showing {len(items)} of {total}; --limit 0 shows all", style="dim")
+    else:
+        for line in inbox_lines(items, now):
+            console.file.write(line + "\n")

@@ -1,0 +1,99 @@
+"""What the outbox did, and what a reply will do, in words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from herocli.models import Item
+from herocli.render.text import clean, safe
+from herocli.render.times import age, iso
+from herocli.services.inbox import ItemDetail
+from herocli.services.outbox import Delivery
+from herocli.store.outbox import OutboxEntry
+
+_HOW = {
+    "github": "an issue comment",
+    "email": "an email reply",
+    "slack": "a reply in the Slack thread",
+}
+
+
+def reply_target(item: Item) -> str:
+    how = _HOW.get(item.channel, f"a {item.channel} reply")
+    return f"#{item.id} {clean(item.title, single_line=True)[:60]} — as {how} on {item.external_id}"
+
+
+def reply_template(detail: ItemDetail, now: datetime) -> str:
+    """The editor's starting text: room to write, then the conversation as '#' lines."""
+    lines = [
+        "",
+        f"# Reply to #{detail.item.id}: {clean(detail.item.title, single_line=True)}",
+        f"# Sent as {_HOW.get(detail.item.channel, detail.item.channel)} on {detail.item.external_id}.",
+        "# Lines starting with '#' are removed. An empty reply sends nothing.",
+        "#",
+    ]
+    for stored in detail.messages[-5:]:
+        msg = stored.message
+        lines.append(
+            f"# --- {clean(msg.author_name, single_line=True)}, {age(now - msg.sent_at)} ago"
+        )
+        body = str(msg.meta.get("trimmed") or msg.body)
+        lines.extend(f"# {clean(line)}".rstrip() for line in body.splitlines())
+    return "\n".join(lines) + "\n"
+
+
+def describe_delivery(delivery: Delivery) -> Text:
+    entry = delivery.entry
+    what = f"{entry.op.value} #{entry.item_id}" if entry.item_id else f"{entry.op.value}"
+    if delivery.ok:
+        note = " (it had already gone out; not sent again)" if delivery.already_sent else ""
+        where = f" {delivery.sent.url}" if delivery.sent and delivery.sent.url else ""
+        return Text.assemble(
+            ("✓ ", "green"), f"{what} done on {entry.channel}{note}", (where, "dim")
+        )
+    message = delivery.error.message if delivery.error else "failed"
+    return Text.assemble(
+        ("✗ ", "bold red"),
+        safe(f"{what} on {entry.channel} failed: {message}. "),
+        (f"Kept in the outbox as {entry.id}; `hero outbox retry` sends it again.", "yellow"),
+    )
+
+
+def outbox_table(entries: list[OutboxEntry], now: datetime) -> Table:
+    table = Table(header_style="bold", pad_edge=False)
+    for column in ("Id", "Op", "Item", "Channel", "State", "Tries", "Age", "Last error"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(
+            str(e.id),
+            e.op.value,
+            f"#{e.item_id}" if e.item_id else safe(str(e.payload.get("target", ""))),
+            e.channel,
+            Text(
+                e.state.value, style={"sent": "green", "failed": "red"}.get(e.state.value, "yellow")
+            ),
+            str(e.attempts),
+            age(now - e.created_at),
+            safe(e.last_error or "", "dim", single_line=True),
+        )
+    return table
+
+
+def outbox_json(entry: OutboxEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "op": entry.op.value,
+        "item": entry.item_id,
+        "channel": entry.channel,
+        "state": entry.state.value,
+        "attempts": entry.attempts,
+        "last_error": entry.last_error,
+        "created_at": iso(entry.created_at),
+        "sent_id": entry.sent_id,
+        "sent_at": iso(entry.sent_at),
+        "payload": entry.payload,
+    }

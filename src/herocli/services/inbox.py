@@ -1,0 +1,43 @@
+"""Reading the queue for the screens: filtered listings and one item's whole story."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from herocli.models import Clock, Item, Note, StoredMessage
+from herocli.services.sync import wake_due
+from herocli.services.triage import require_item
+from herocli.store import Store, log, queue
+from herocli.store.queue import ItemFilter
+
+
+@dataclass(frozen=True)
+class Listing:
+    items: list[Item]
+    total: int  # how many match without the limit
+
+
+def list_inbox(store: Store, clock: Clock, f: ItemFilter) -> Listing:
+    now = clock.now()
+    items = queue.list_items(store.conn, f, now)
+    total = (
+        len(items) if not f.limit or len(items) < f.limit else queue.count_items(store.conn, f, now)
+    )
+    return Listing(items, total)
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    item: Item
+    messages: list[StoredMessage]
+    notes: list[Note]
+
+
+def item_detail(store: Store, clock: Clock, item_id: int) -> ItemDetail:
+    wake_due(store, clock)
+    item = require_item(store, item_id, clock)
+    return ItemDetail(
+        item,
+        queue.messages(store.conn, item_id),
+        log.notes(store.conn, [item_id]).get(item_id, []),
+    )

@@ -69,7 +69,9 @@ class _TextBuilder(HTMLParser):
     def _flush_line(self) -> None:
         text = "".join(self.current)
         if not self.pre_depth:
-            text = text.strip()
+            text = text.rstrip()
+            if not text.strip():
+                text = ""
         prefix = "> " * self.line_quote
         if text or self.line_quote:
             self.lines.append((prefix + text).rstrip() if text else prefix.rstrip())

@@ -113,21 +113,37 @@ def _codec(label: str | None) -> str | None:
     return info.name
 
 
+def _stray_bytes_as_cp1252(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: read bytes that are not UTF-8 as Windows-1252 and carry on."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    return bad.decode("cp1252", errors="replace"), exc.end
+
+
+codecs.register_error("herocli-cp1252", _stray_bytes_as_cp1252)
+
+
 def _decode_bytes(data: bytes, label: str | None, defects: list[str], what: str) -> str:
-    """Decode ``data`` declared as ``label``; fall back sensibly and note what was wrong."""
+    """Decode ``data`` declared as ``label``; fall back sensibly and note what was wrong.
+
+    Mail that is not what its label says is common: UTF-8 labelled Latin-1, Windows-1252
+    labelled UTF-8, 8-bit text labelled US-ASCII, made-up labels. Text that is valid UTF-8
+    is read as UTF-8; stray bytes that are not are read as Windows-1252, byte by byte, so
+    one bad byte never garbles the rest.
+    """
     codec = _codec(label)
+    shown = (label or "").strip()[:40]
     if label and codec is None:
-        defects.append(f"{what}: unknown charset {label.strip()[:40]!r}, read as UTF-8")
+        defects.append(f"{what}: unknown charset {shown!r}, read as UTF-8")
     if codec is None or codec == "utf-8":
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             pass
-        if label is None or codec is None:
-            # Undeclared or unknown: 8-bit text that is not UTF-8 is most often Windows-1252.
-            return data.decode("cp1252", errors="replace")
-        defects.append(f"{what}: not valid {label.strip()[:40]}, undecodable bytes replaced")
-        return data.decode("utf-8", errors="replace")
+        if label and codec is not None:
+            defects.append(f"{what}: not valid {shown}, stray bytes read as Windows-1252")
+        return data.decode("utf-8", errors="herocli-cp1252")
     try:
         return data.decode(codec)
     except (UnicodeDecodeError, LookupError):
@@ -135,12 +151,12 @@ def _decode_bytes(data: bytes, label: str | None, defects: list[str], what: str)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        defects.append(f"{what}: not valid {label}, undecodable bytes replaced")
+        defects.append(f"{what}: not valid {shown}, undecodable bytes replaced")
         try:
             return data.decode(codec, errors="replace")
         except Exception:  # some codecs fail even with errors="replace"
-            return data.decode("utf-8", errors="replace")
-    defects.append(f"{what}: labelled {label} but is UTF-8")
+            return data.decode("utf-8", errors="herocli-cp1252")
+    defects.append(f"{what}: labelled {shown} but is UTF-8")
     return text
 
 

@@ -52,6 +52,13 @@ _TO_SUBJECT_RE = re.compile(
     re.I,
 )
 _SIGNATURE_RE = re.compile(r"^-- ?$")
+_SEPARATOR_RE = re.compile(r"^\s*[-_=*~]*\s*$")
+_FORWARD_RE = re.compile(
+    r"^\s*(?:-{2,}\s*(?:forwarded message|weitergeleitete nachricht|message transf[ée]r[ée]|"
+    r"mensaje reenviado|doorgestuurd bericht)\s*-{2,}|begin forwarded message:|"
+    r"anfang der weitergeleiteten nachricht:|d[ée]but du message r[ée]exp[ée]di[ée]\s?:)\s*$",
+    re.IGNORECASE,
+)
 _QUOTE_RE = re.compile(r"^\s*>")
 
 
@@ -93,12 +100,20 @@ def _attribution_at(lines: list[str], i: int) -> int:
 
 def trim_quoted(text: str) -> str:
     """Return ``text`` without quoted history and signature; the whole text if nothing is left."""
-    lines = text.splitlines()
+    # split("\n"), not splitlines(): form feeds and other separators are text here.
+    lines = text.split("\n")
     kept: list[str] = []
+    forwarded: list[str] = []
     i = 0
     while i < len(lines):
         line = lines[i]
+        if _FORWARD_RE.match(line):
+            # A forward is what the sender wants read: keep it whole.
+            forwarded = lines[i:]
+            break
         if _ORIGINAL_RE.match(line) or _outlook_header_at(lines, i):
+            while kept and _SEPARATOR_RE.match(kept[-1]):
+                kept.pop()
             break
         if _RULE_RE.match(line) and i + 1 < len(lines):
             nxt = i + 1
@@ -119,6 +134,7 @@ def trim_quoted(text: str) -> str:
         if n and _SIGNATURE_RE.match(line) and (line == "-- " or len(kept) - n <= 12):
             kept = kept[:n]
             break
+    kept.extend(forwarded)
     result = "\n".join(line.rstrip() for line in kept)
     result = re.sub(r"\n{3,}", "\n\n", result).strip()
     return result or text.strip()

@@ -85,17 +85,17 @@ def collect(channel: SlackChannel, cursor: dict[str, Any] | None = None) -> list
     return list(channel.fetch(cursor or {}, SilentProgress()))
 
 
-@pytest.fixture
-def clock() -> FakeClock:
+@pytest.fixture(name="clock")
+def clock_fixture() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def sim(clock: FakeClock) -> Iterator[SlackSimulator]:
+@pytest.fixture(name="sim")
+def sim_fixture(clock: FakeClock) -> Iterator[SlackSimulator]:
     with SlackSimulator(workspace_seed(), clock=lambda: clock.now().timestamp()) as running:
         yield running
 
 
-@pytest.fixture
-def backend(sim: SlackSimulator, clock: FakeClock) -> SlackBackend:
+@pytest.fixture(name="backend")
+def backend_fixture(sim: SlackSimulator, clock: FakeClock) -> SlackBackend:
     return SlackBackend(sim, clock)

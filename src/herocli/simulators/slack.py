@@ -149,7 +149,9 @@ class SlackSimulator:
         handler = _handler_for(self)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -619,6 +621,8 @@ class SlackSimulator:
                 reaction["count"] = len(reaction["users"])
                 if not reaction["users"]:
                     message["reactions"].remove(reaction)
+                if not message["reactions"]:
+                    del message["reactions"]
                 return {}
         raise SlackApiError("no_reaction")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -130,36 +131,38 @@ class Config:
         ]
 
 
-def xdg_config_home() -> Path:
-    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+def _home(env: Mapping[str, str]) -> Path:
+    return Path(env["HOME"]) if env.get("HOME") else Path.home()
 
 
-def xdg_data_home() -> Path:
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+def xdg_config_home(env: Mapping[str, str] = os.environ) -> Path:
+    return Path(env.get("XDG_CONFIG_HOME") or _home(env) / ".config")
 
 
-def default_config_path() -> Path:
-    return xdg_config_home() / "hero" / "config.toml"
+def xdg_data_home(env: Mapping[str, str] = os.environ) -> Path:
+    return Path(env.get("XDG_DATA_HOME") or _home(env) / ".local" / "share")
 
 
-def find_config(explicit: Path | None) -> Path:
-    """The config file to use, by the documented order (it may not exist yet)."""
+def default_config_path(env: Mapping[str, str] = os.environ) -> Path:
+    return xdg_config_home(env) / "hero" / "config.toml"
+
+
+def find_config(explicit: Path | None, env: Mapping[str, str] = os.environ) -> Path:
+    """The config file to use: --config, else $HERO_CONFIG, else the XDG config dir."""
     if explicit is not None:
         return explicit
-    env = os.environ.get("HERO_CONFIG")
-    if env:
-        return Path(env)
-    return default_config_path()
+    if env.get("HERO_CONFIG"):
+        return Path(env["HERO_CONFIG"])
+    return default_config_path(env)
 
 
-def data_dir(config: Config) -> Path:
+def data_dir(config: Config, env: Mapping[str, str] = os.environ) -> Path:
     """Where the queue database lives: $HERO_DATA_DIR, [store] data_dir, or XDG data home."""
-    env = os.environ.get("HERO_DATA_DIR")
-    if env:
-        return Path(env)
+    if env.get("HERO_DATA_DIR"):
+        return Path(env["HERO_DATA_DIR"])
     if config.data_dir is not None:
         return config.data_dir
-    return xdg_data_home() / "hero"
+    return xdg_data_home(env) / "hero"
 
 
 def load_config(path: Path, *, required: bool = True) -> Config:

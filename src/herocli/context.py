@@ -75,7 +75,7 @@ class Context:
 
     @cached_property
     def config_file(self) -> Path:
-        return find_config(self.config_path)
+        return find_config(self.config_path, self.env)
 
     @cached_property
     def config(self) -> Config:
@@ -87,7 +87,7 @@ class Context:
 
     @property
     def queue_path(self) -> Path:
-        return data_dir(self.config) / "queue.db"
+        return data_dir(self.config, self.env) / "queue.db"
 
     @cached_property
     def secrets(self) -> EnvSecrets:

@@ -1,0 +1,112 @@
+"""`hero demo`: the real sync, inbox, show and reply code against bundled local servers."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.rule import Rule
+
+from herocli.cli.common import context_of
+from herocli.context import Context
+from herocli.errors import ExitCode
+from herocli.render.text import safe
+from herocli.services.inbox import list_inbox
+from herocli.store import Store
+from herocli.store.queue import ItemFilter
+
+DEMO_REPLY = "Thanks for the report! I can reproduce it and a fix is on its way; I'll post here when it ships."
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)
+
+
+def demo(
+    ctx: typer.Context,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Keep the servers running and print how to use them.")
+    ] = False,
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Keep the demo config and queue here (default: a temp dir)."),
+    ] = None,
+) -> None:
+    """Try hero with no account: local GitHub, Slack and mail servers, the real commands."""
+    from herocli.simulators.demo import start_demo
+
+    hero = context_of(ctx)
+    root = directory or Path(tempfile.mkdtemp(prefix="hero-demo-"))
+    world = start_demo(root)
+    env = {k: v for k, v in hero.env.items() if k not in ("HERO_CONFIG", "HERO_DATA_DIR")}
+    env.update(world.env)
+
+    def step(title: str, *args: str) -> int:
+        hero.err.print(Rule(safe(f"$ hero {' '.join(args)}"), align="left", style="cyan"))
+        if title:
+            hero.err.print(safe(title), style="dim")
+        child = Context(config_path=world.config_path, env=env, out=hero.out, err=hero.err)
+        from herocli.cli.main import run_cli
+
+        return run_cli(list(args), child)
+
+    try:
+        hero.err.print(
+            safe(f"Local servers for: {', '.join(world.channels)}. Config: {world.config_path}")
+        )
+        for missing in world.missing:
+            hero.err.print(safe(f"left out: {missing}"), style="yellow")
+        if serve:
+            _serve(hero, world.config_path, world.env)
+            return
+        if step("Fetch every open conversation into the local queue.", "sync") != ExitCode.OK:
+            raise typer.Exit(ExitCode.ERROR)
+        step("What is waiting on us, longest wait first.", "inbox")
+        first = _longest_waiting(world.data_dir / "queue.db")
+        if first is None:
+            return
+        step("The whole conversation.", "show", str(first))
+        step(
+            "Answer it on its own channel (through the outbox).",
+            "reply",
+            str(first),
+            "-m",
+            DEMO_REPLY,
+            "--yes",
+        )
+        step("Now it waits on them.", "inbox", "--waiting", "them")
+        hero.err.print(
+            "\nThat was the real sync, inbox, show and reply code against local servers.\n"
+            "`hero demo --serve` keeps them running so you can try every command.",
+            style="green",
+        )
+    finally:
+        world.stop()
+
+
+def _longest_waiting(queue_path: Path) -> int | None:
+    from herocli.models import SystemClock
+
+    store = Store.open(queue_path)
+    try:
+        listing = list_inbox(store, SystemClock(), ItemFilter(limit=1))
+    finally:
+        store.close()
+    return listing.items[0].id if listing.items else None
+
+
+def _serve(hero: Context, config: Path, env: dict[str, str]) -> None:
+    hero.out.print("# The demo servers are running. In another shell:")
+    hero.out.print(safe(f"export HERO_CONFIG={config}"))
+    for name, value in env.items():
+        hero.out.print(safe(f"export {name}={value}"))
+    hero.out.print("hero sync && hero inbox")
+    hero.err.print("Press Ctrl-C to stop the servers.", style="dim")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        hero.err.print("stopped", style="dim")

@@ -1,0 +1,178 @@
+"""The world `hero demo` runs in: local GitHub, Slack and mail servers and a config pointing at them.
+
+The bundled seeds are recorded conversations; their times are moved so the
+newest message is a few minutes old, so the demo's "waiting for" column looks
+like a real morning rather than a date in the past.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from herocli.simulators.github import DEMO_SEED as GITHUB_SEED
+from herocli.simulators.github import GithubSimulator
+
+GITHUB_TOKEN = "ghp_demo_token"
+SLACK_TOKEN = "xoxb-hero-demo"
+TOKEN_VARIABLES = {
+    "github": "HERO_DEMO_GITHUB_TOKEN",
+    "slack": "HERO_DEMO_SLACK_TOKEN",
+    "email": "HERO_DEMO_EMAIL_PASSWORD",
+}
+
+_ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+_SLACK_TS = re.compile(r"^\d{9,10}\.\d{6}$")
+
+
+def _times(data: Any) -> list[datetime]:
+    found: list[datetime] = []
+    if isinstance(data, dict):
+        for value in data.values():
+            found.extend(_times(value))
+    elif isinstance(data, list):
+        for value in data:
+            found.extend(_times(value))
+    elif isinstance(data, str):
+        if _ISO.match(data):
+            found.append(datetime.fromisoformat(data.replace("Z", "+00:00")))
+        elif _SLACK_TS.match(data):
+            found.append(datetime.fromtimestamp(float(data), UTC))
+    return found
+
+
+def _shift(data: Any, delta: timedelta) -> Any:
+    if isinstance(data, dict):
+        return {key: _shift(value, delta) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_shift(value, delta) for value in data]
+    if isinstance(data, str):
+        if _ISO.match(data):
+            moment = datetime.fromisoformat(data.replace("Z", "+00:00")) + delta
+            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if _SLACK_TS.match(data):
+            seconds, _, micro = data.partition(".")
+            return f"{int(seconds) + int(delta.total_seconds())}.{micro}"
+    return data
+
+
+def recent(seed: dict[str, Any], now: datetime, newest_age: timedelta) -> dict[str, Any]:
+    """The seed with every timestamp moved so its newest is ``newest_age`` before ``now``."""
+    times = _times(seed)
+    if not times:
+        return seed
+    delta = (now - newest_age) - max(times)
+    return dict(_shift(seed, timedelta(seconds=int(delta.total_seconds()))))
+
+
+@dataclass
+class DemoWorld:
+    """Running simulators, the config that points at them, and the environment to use it."""
+
+    root: Path
+    config_path: Path
+    data_dir: Path
+    env: dict[str, str]
+    channels: list[str]
+    missing: list[str] = field(default_factory=list)  # channels left out, with why
+    _stops: list[Callable[[], None]] = field(default_factory=list)
+
+    def stop(self) -> None:
+        while self._stops:
+            self._stops.pop()()
+
+
+def start_demo(root: Path, now: datetime | None = None) -> DemoWorld:
+    """Start every simulator that can run here and write a config for them under ``root``."""
+    now = now or datetime.now(UTC)
+    root.mkdir(parents=True, exist_ok=True)
+    world = DemoWorld(
+        root=root,
+        config_path=root / "config.toml",
+        data_dir=root / "data",
+        env={},
+        channels=[],
+    )
+    try:
+        sections = {
+            "github": _start_github(world, now),
+            "slack": _start_slack(world, now),
+        }
+        mail = _start_mail(world, now)
+        if mail:
+            sections["email"] = mail
+        _write_config(world, sections)
+    except BaseException:
+        world.stop()
+        raise
+    return world
+
+
+def _start_github(world: DemoWorld, now: datetime) -> dict[str, Any]:
+    seed = recent(json.loads(GITHUB_SEED.read_text(encoding="utf-8")), now, timedelta(minutes=7))
+    sim = GithubSimulator(seed=seed, tokens=(GITHUB_TOKEN,)).start()
+    world._stops.append(sim.stop)
+    world.env[TOKEN_VARIABLES["github"]] = GITHUB_TOKEN
+    world.channels.append("github")
+    repos = sorted({r["full_name"] for r in seed.get("repos", [])})
+    return {"api_url": sim.url, "repos": repos, "token_env": TOKEN_VARIABLES["github"]}
+
+
+def _start_slack(world: DemoWorld, now: datetime) -> dict[str, Any]:
+    from herocli.simulators.slack import SlackSimulator, demo_seed
+
+    seed = recent(demo_seed(), now, timedelta(minutes=3))
+    sim = SlackSimulator(seed=seed, tokens={SLACK_TOKEN: seed["bot"]["user_id"]}).start()
+    world._stops.append(sim.stop)
+    world.env[TOKEN_VARIABLES["slack"]] = SLACK_TOKEN
+    world.channels.append("slack")
+    channels = [f"#{c['name']}" for c in seed.get("channels", [])]
+    return {"api_url": sim.url, "channels": channels, "token_env": TOKEN_VARIABLES["slack"]}
+
+
+def _start_mail(world: DemoWorld, now: datetime) -> dict[str, Any] | None:
+    try:
+        from herocli.simulators.mail import MailDemo
+    except ImportError as exc:  # pymap and aiosmtpd come with the `demo` extra
+        world.missing.append(f"email (needs the demo extra: {exc.name} is not installed)")
+        return None
+    mail = MailDemo(now=now).start()
+    world._stops.append(mail.stop)
+    world.env[TOKEN_VARIABLES["email"]] = mail.password
+    world.channels.append("email")
+    return {
+        "imap_host": "127.0.0.1",
+        "imap_port": mail.imap_port,
+        "imap_security": "none",
+        "username": mail.username,
+        "password_env": TOKEN_VARIABLES["email"],
+        "smtp_host": "127.0.0.1",
+        "smtp_port": mail.smtp_port,
+        "smtp_security": "none",
+        "from_address": mail.address,
+        "allow_insecure": True,
+    }
+
+
+def _write_config(world: DemoWorld, sections: dict[str, dict[str, Any]]) -> None:
+    import tomli_w
+
+    doc: dict[str, Any] = {
+        "hero": {"me": "Hana"},
+        "team": {
+            "email_domains": ["acme.dev"],
+            "members": [
+                {"name": "Hana", "github": "hana", "emails": ["hana@acme.dev"], "slack": "U0HANA"},
+                {"name": "Ravi", "github": "ravi", "emails": ["ravi@acme.dev"], "slack": "U0RAVI"},
+            ],
+        },
+        **sections,
+        "rota": {"heroes": ["Hana", "Ravi"], "start": datetime.now(UTC).date()},
+        "store": {"data_dir": str(world.data_dir)},
+    }
+    world.config_path.write_text(tomli_w.dumps(doc), encoding="utf-8")

@@ -124,7 +124,20 @@ def m002_waiting(db: sqlite3.Connection) -> None:
     )
 
 
+def m003_report_indexes(db: sqlite3.Connection) -> None:
+    """Let stats and the handoff read a week out of years of history without a full scan."""
+    _run(
+        db,
+        """
+        CREATE INDEX items_first_message ON items (first_message_at);
+        CREATE INDEX messages_item_sent ON messages (item_id, sent_at);
+        CREATE INDEX messages_sent ON messages (sent_at);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_queue", m001_queue),
     ("002_waiting", m002_waiting),
+    ("003_report_indexes", m003_report_indexes),
 ]

@@ -116,9 +116,17 @@ class EmailChannel(Channel):
         if known is not None and _unchanged(known, status):
             return
         last_uid = int(known["last_uid"]) if known else 0
-        new_uids = session.uids_after(last_uid) if status.uidnext > last_uid + 1 else []
+        modseq = known.get("highestmodseq") if known else None
+        changed: dict[int, tuple[str, ...]] = {}
+        if status.highestmodseq is not None and modseq:
+            # One CONDSTORE fetch answers both questions: what is new, what changed flags.
+            new_uids, changed = session.changes_since(int(modseq), last_uid)
+        elif status.uidnext > last_uid + 1:
+            new_uids = session.uids_after(last_uid)
+        else:
+            new_uids = []
         if known is not None:
-            self._note_changes(session, folder, known, status, new_uids, progress)
+            self._note_changes(folder, known, status, new_uids, changed, progress)
         total = len(new_uids)
         done = 0
         folder_state = {
@@ -140,7 +148,12 @@ class EmailChannel(Channel):
             folder_state["last_uid"] = max(batch)
             # The counts SELECT gave only describe the folder once every UID below UIDNEXT is in.
             if done < total:
-                state.folders[folder] = {**folder_state, "uidnext": 0, "exists": -1}
+                state.folders[folder] = {
+                    **folder_state,
+                    "uidnext": 0,
+                    "exists": -1,
+                    "highestmodseq": modseq,
+                }
             else:
                 state.folders[folder] = dict(folder_state)
             progress.update(f"reading {folder}", completed=done, total=total)
@@ -148,22 +161,19 @@ class EmailChannel(Channel):
 
     def _note_changes(
         self,
-        session: ImapSession,
         folder: str,
         known: JSON,
         status: FolderStatus,
         new_uids: list[int],
+        changed: dict[int, tuple[str, ...]],
         progress: SyncProgress,
     ) -> None:
         arrived = sum(1 for uid in new_uids if uid < status.uidnext)
         expected = int(known.get("exists", 0)) + arrived
         if int(known.get("exists", -1)) >= 0 and status.exists < expected:
             progress.update(f"{expected - status.exists} message(s) expunged from {folder}")
-        modseq = known.get("highestmodseq")
-        if status.highestmodseq is not None and modseq and status.highestmodseq != modseq:
-            changed = session.flags_changed_since(int(modseq), int(known.get("last_uid", 0)))
-            if changed:
-                progress.update(f"{len(changed)} message(s) changed flags in {folder}")
+        if changed:
+            progress.update(f"{len(changed)} message(s) changed flags in {folder}")
 
     def _conversations(
         self, folder: str, fetched: list[Fetched], state: _State
@@ -191,7 +201,7 @@ class EmailChannel(Channel):
             refers: list[str] = []
             for _f, mail in members:
                 for ref in (*mail.in_reply_to, *mail.references):
-                    if ref != key and ref not in refers:
+                    if ref not in refers:
                         refers.append(ref)
             first = members[0][1]
             out.append(

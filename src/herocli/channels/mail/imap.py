@@ -153,7 +153,7 @@ class ImapSession:
     def select(self, folder: str, readonly: bool = True) -> FolderStatus:
         with self._errors(f"select {folder!r}"):
             info = self.client.select_folder(folder, readonly=readonly)
-        self.selected = folder
+        self.selected = None if readonly else folder
         modseq = info.get(b"HIGHESTMODSEQ")
         return FolderStatus(
             name=folder,
@@ -241,15 +241,18 @@ class ImapSession:
             )
         return out
 
-    def flags_changed_since(self, modseq: int, last_uid: int) -> dict[int, tuple[str, ...]]:
-        if last_uid < 1:
-            return {}
-        answers = self.fetch_range(f"1:{last_uid}", ["UID", "FLAGS"], [f"CHANGEDSINCE {modseq}"])
-        return {
+    def changes_since(
+        self, modseq: int, last_uid: int
+    ) -> tuple[list[int], dict[int, tuple[str, ...]]]:
+        """New UIDs above ``last_uid`` and flag changes at or below it, in one CONDSTORE fetch."""
+        answers = self.fetch_range("1:*", ["UID", "FLAGS"], [f"CHANGEDSINCE {modseq}"])
+        new = sorted(uid for uid in answers if uid > last_uid)
+        changed = {
             uid: tuple(_text(f) for f in data.get(b"FLAGS", ()))
             for uid, data in answers.items()
             if uid <= last_uid
         }
+        return new, changed
 
     def all_uids(self) -> list[int]:
         with self._errors("list messages"):

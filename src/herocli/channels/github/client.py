@@ -82,7 +82,7 @@ class GithubClient:
         self.secrets = secrets
         self.clock = clock
         self._gh: Github | None = None
-        self._token_source = settings.token_env[0] if settings.token_env else "GH_TOKEN"
+        self._token_source = f"${settings.token_env[0]}" if settings.token_env else "$GH_TOKEN"
         self._rest = _Window(REST_POINTS_PER_MINUTE)
         self._graphql = _Window(GRAPHQL_POINTS_PER_MINUTE)
         self._last_write: datetime | None = None
@@ -155,7 +155,7 @@ class GithubClient:
             message = data.get("message", "") if isinstance(data, dict) else ""
             if status == 401:
                 raise AuthError(
-                    f"GitHub rejected the token in ${self._token_source} ({message or 'Bad credentials'})",
+                    f"GitHub rejected the token in {self._token_source} ({message or 'Bad credentials'})",
                     hint=SCOPES_HINT,
                 )
             wait = self._rate_limit_wait(status, resp_headers, message)
@@ -186,7 +186,7 @@ class GithubClient:
                 )
             if status == 403:
                 raise AuthError(
-                    f"GitHub refused {where} with the token in ${self._token_source}: {message}",
+                    f"GitHub refused {where} with the token in {self._token_source}: {message}",
                     hint=SCOPES_HINT,
                 )
             raise ChannelError(f"GitHub refused {where}: {status} {message}".rstrip())

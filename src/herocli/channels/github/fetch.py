@@ -143,17 +143,24 @@ class Fetcher:
         first: JSON = rc.setdefault("first", {})
         first.setdefault("started", iso(self.client.clock.now()))
         if self.strategy() == "graphql":
-            yield from self._first_graphql(repo, first, state, progress)
+            yield from self._first_graphql(repo, rc, state, progress)
         else:
-            yield from self._first_rest(repo, state, progress)
+            yield from self._first_rest(repo, rc, state, progress)
         rc.pop("first", None)
         rc["since"] = first["started"]
         rc["etags"] = {}
-        rc["seen"] = {}
+
+    def _remember(self, rc: JSON, key: str, updated: str) -> None:
+        """Note what a first sync returned inside the catch-up window, so the catch-up skips it."""
+        started = parse_time(rc["first"]["started"])
+        if parse_time(updated) >= started - OVERLAP:
+            rc.setdefault("seen", {})[key] = updated
 
     def _first_graphql(
-        self, repo: str, first: JSON, state: JSON, progress: SyncProgress
+        self, repo: str, rc: JSON, state: JSON, progress: SyncProgress
     ) -> Iterator[FetchPage]:
+        first: JSON = rc["first"]
+        known: set[int] = set(rc.get("open", []))
         owner, name = repo.split("/")
         done = first.get("done", 0)
         while True:
@@ -192,10 +199,15 @@ class Fetcher:
                     labels, self.settings.labels_include, self.settings.labels_exclude
                 ):
                     continue
+                self._remember(rc, f"issue:{node['databaseId']}", node["updatedAt"])
+                for c in nodes:
+                    self._remember(rc, f"comment:{c['databaseId']}", c["updatedAt"])
                 messages = [gql_message(node, "issue", self.authors)]
                 messages += [gql_message(c, "comment", self.authors) for c in nodes]
                 conversations.append(gql_conversation(repo, node, messages))
+                known.add(node["number"])
             done += len(issues["nodes"])
+            rc["open"] = sorted(known)
             first["done"] = done
             first["after"] = issues["pageInfo"]["endCursor"] or first.get("after")
             progress.update(
@@ -223,7 +235,9 @@ class Fetcher:
             raise ChannelError(f"GitHub GraphQL gave no data for {repo}")
         return answer["data"]
 
-    def _first_rest(self, repo: str, state: JSON, progress: SyncProgress) -> Iterator[FetchPage]:
+    def _first_rest(
+        self, repo: str, rc: JSON, state: JSON, progress: SyncProgress
+    ) -> Iterator[FetchPage]:
         # Pages of a first REST sync carry the cursor unchanged: the repo's
         # first sync restarts as a whole after an interruption (it is idempotent).
         url: str | None = f"/repos/{repo}/issues?" + urlencode(
@@ -241,6 +255,7 @@ class Fetcher:
                     if not self._wanted(issue):
                         continue
                     issues[issue["number"]] = issue
+                    self._remember(rc, f"issue:{issue['id']}", issue["updated_at"])
                     conversations.append(
                         rest_conversation(repo, issue, [rest_issue_message(issue, self.authors)])
                     )
@@ -250,6 +265,7 @@ class Fetcher:
                 url = resp.next_url
         except GithubNotFound:
             raise self._not_found(repo) from None
+        rc["open"] = sorted(issues)
         if oldest is None:
             return
         url = f"/repos/{repo}/issues/comments?" + urlencode(
@@ -262,6 +278,7 @@ class Fetcher:
             for comment in resp.data or []:
                 number = _issue_number(comment)
                 if number in issues:
+                    self._remember(rc, f"comment:{comment['id']}", comment["updated_at"])
                     by_issue.setdefault(number, []).append(
                         rest_comment_message(comment, self.authors)
                     )
@@ -340,10 +357,21 @@ class Fetcher:
                 number = _issue_number(comment)
                 changed.setdefault(number, []).append(rest_comment_message(comment, self.authors))
         conversations: list[Conversation] = []
+        known: set[int] = set(rc.get("open", []))
         for number, messages in changed.items():
-            issue = by_number.get(number) or self._issue(repo, number, progress)
+            issue = by_number.get(number)
+            if issue is None and number in known:
+                issue = self._issue(repo, number, progress)
             if issue is None or not self._wanted(issue):
+                # Comments on issues never synced open (closed long ago, pull
+                # requests, filtered out) have no item to join.
                 continue
+            if issue["state"] == "closed":
+                if number not in known:
+                    continue
+                known.discard(number)
+            else:
+                known.add(number)
             if not any(m.external_id.startswith("issue:") for m in messages):
                 messages.append(rest_issue_message(issue, self.authors))
             conversations.append(rest_conversation(repo, issue, messages))
@@ -351,6 +379,7 @@ class Fetcher:
             new_seen = old_seen
         rc["since"] = iso(newest)
         rc["seen"] = new_seen
+        rc["open"] = sorted(known)
         chunks = max(math.ceil(len(conversations) / PAGE), 1)
         for index in range(chunks):
             part = tuple(conversations[index * PAGE : (index + 1) * PAGE])

@@ -9,6 +9,7 @@ Secrets are never in the file: only the names of the variables that hold them.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -185,8 +186,9 @@ def parse_config(text: str, file: str, path: Path | None = None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise ConfigError([ConfigProblem(file, "", f"not valid TOML: {exc}", line)]) from None
+        raise ConfigError(
+            [ConfigProblem(file, "", f"not valid TOML: {exc}", _toml_error_line(exc, text))]
+        ) from None
     problems = Problems(file, KeyLines(text))
     root = Section(data, "", problems)
     config = Config(
@@ -199,11 +201,25 @@ def parse_config(text: str, file: str, path: Path | None = None) -> Config:
         rota=_rota(root.section("rota")),
         data_dir=_store(root.section("store")),
     )
+    # Absent channel sections are still known names, so a typo like [githb] gets a suggestion.
+    root._read.update(("github", "email", "slack"))
     root.check_unknown()
     _cross_check(config, root)
     if problems.items:
         raise ConfigError(problems.items, hint="`hero config check` lists every problem")
     return config
+
+
+def _toml_error_line(exc: tomllib.TOMLDecodeError, text: str) -> int | None:
+    """The line a TOML error is on (Python < 3.14 has it only in the message)."""
+    line = getattr(exc, "lineno", None)
+    if isinstance(line, int):
+        return line
+    if match := re.search(r"at line (\d+)", str(exc)):
+        return int(match.group(1))
+    if "end of document" in str(exc):
+        return max(len(text.splitlines()), 1)
+    return None
 
 
 def _env_names(section: Section, default: tuple[str, ...]) -> tuple[str, ...]:

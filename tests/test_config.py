@@ -1,0 +1,543 @@
+"""Config discovery, every validation error (file, key, line; all at once), and `hero config`."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from herocli.cli.main import run_cli
+from herocli.config import data_dir, find_config, load_config, parse_config
+from herocli.context import Context
+from herocli.errors import ConfigError, ConfigProblem, ExitCode
+
+GOOD = """\
+[hero]
+me = "Hana"
+timezone = "Europe/Berlin"
+
+[team]
+email_domains = ["acme.dev"]
+
+[[team.members]]
+name = "Hana"
+github = "hana"
+emails = ["Hana@Acme.dev"]
+slack = "U0HANA"
+
+[[team.members]]
+name = "Ravi"
+github = "ravi"
+
+[github]
+repos = ["acme/widget"]
+api_url = "http://127.0.0.1:9999/api/v3/"
+
+[slack]
+channels = ["#support"]
+
+[rota]
+heroes = ["Hana", "Ravi"]
+start = 2026-11-02
+"""
+
+
+def problems_of(text: str, file: str = "hero.toml") -> list[ConfigProblem]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, file)
+    return caught.value.problems
+
+
+def only_problem(text: str) -> ConfigProblem:
+    problems = problems_of(text)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def run(args: list[str], *, config: Path | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    ctx = Context(
+        config_path=config,
+        env=dict(os.environ),
+        out=Console(file=out, width=200, color_system=None),
+        err=Console(file=err, width=200, color_system=None),
+    )
+    code = run_cli(args, ctx)
+    return code, out.getvalue(), err.getvalue()
+
+
+# --- a good file ------------------------------------------------------------------------------
+
+
+def test_a_good_file_loads_into_settings(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    config = load_config(path)
+    assert config.path == path
+    assert config.hero.me == "Hana"
+    assert [m.name for m in config.team.members] == ["Hana", "Ravi"]
+    assert config.team.members[0].emails == ("hana@acme.dev",)
+    assert config.team.email_domains == ("acme.dev",)
+    assert config.github is not None
+    assert config.github.repos == ("acme/widget",)
+    assert config.github.api_url == "http://127.0.0.1:9999/api/v3"
+    assert config.github.token_env == ("GH_TOKEN", "GITHUB_TOKEN")
+    assert config.slack is not None
+    assert config.slack.token_env == ("SLACK_TOKEN",)
+    assert config.email is None
+    assert config.enabled_channels() == ["github", "slack"]
+    assert config.rota.heroes == ("Hana", "Ravi")
+
+
+def test_a_disabled_channel_needs_no_settings() -> None:
+    config = parse_config(
+        "[github]\nenabled = false\n[email]\nenabled = false\n[slack]\nenabled = false\n", "f"
+    )
+    assert config.enabled_channels() == []
+
+
+def test_token_env_takes_a_string_or_a_list() -> None:
+    config = parse_config(
+        '[github]\nrepos = ["a/b"]\ntoken_env = "MY_TOKEN"\n'
+        '[slack]\nchannels = ["C1"]\ntoken_env = ["S1", "S2"]\n',
+        "f",
+    )
+    assert config.github is not None
+    assert config.github.token_env == ("MY_TOKEN",)
+    assert config.slack is not None
+    assert config.slack.token_env == ("S1", "S2")
+
+
+def test_the_example_config_is_valid() -> None:
+    example = Path(__file__).parent.parent / "config.example.toml"
+    if not example.exists():
+        pytest.skip("no config.example.toml in this tree yet")
+    load_config(example)
+
+
+# --- discovery --------------------------------------------------------------------------------
+
+
+def test_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    xdg = tmp_path / "xdg"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(xdg))
+    assert find_config(None) == xdg / "hero" / "config.toml"
+    monkeypatch.setenv("HERO_CONFIG", str(tmp_path / "env.toml"))
+    assert find_config(None) == tmp_path / "env.toml"
+    assert find_config(tmp_path / "flag.toml") == tmp_path / "flag.toml"
+
+
+def test_without_xdg_config_home_it_is_under_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert find_config(None) == tmp_path / ".config" / "hero" / "config.toml"
+
+
+def _three_configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Three valid files that differ in who `me` is, so we can see which one was read."""
+    paths = {
+        "flag": tmp_path / "flag.toml",
+        "env": tmp_path / "env.toml",
+        "xdg": tmp_path / "xdg" / "hero" / "config.toml",
+    }
+    for name, path in paths.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f'[hero]\nme = "{name}"\n[[team.members]]\nname = "{name}"\n', "utf-8")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    return paths
+
+
+@pytest.mark.parametrize("winner", ["flag", "env", "xdg"])
+def test_discovery_through_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, winner: str
+) -> None:
+    paths = _three_configs(tmp_path, monkeypatch)
+    if winner in ("flag", "env"):
+        monkeypatch.setenv("HERO_CONFIG", str(paths["env"]))
+    args = ["--config", str(paths["flag"])] if winner == "flag" else []
+    code, out, err = run([*args, "config", "check"])
+    assert code == 0, err
+    assert f"{paths[winner]}: ok" in out
+    code, out, _ = run([*args, "config", "path"])
+    assert code == 0
+    assert f"config: {paths[winner]}" in out
+
+
+def test_data_dir_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    plain = parse_config("", "f")
+    assert data_dir(plain) == tmp_path / "share" / "hero"
+    configured = parse_config(f'[store]\ndata_dir = "{tmp_path / "cfg"}"\n', "f")
+    assert data_dir(configured) == tmp_path / "cfg"
+    monkeypatch.setenv("HERO_DATA_DIR", str(tmp_path / "env"))
+    assert data_dir(configured) == tmp_path / "env"
+
+
+def test_a_missing_file_says_how_to_make_one(tmp_path: Path) -> None:
+    code, out, err = run(["inbox"], config=tmp_path / "nope.toml")
+    assert code == ExitCode.CONFIG == 3
+    assert out == ""
+    assert "nope.toml" in err
+    assert "hero config init" in err
+    assert "Traceback" not in err
+
+
+# --- every kind of problem --------------------------------------------------------------------
+
+
+def test_bad_toml_names_the_line() -> None:
+    problem = only_problem('[hero]\nme = "Hana"\ntimezone = Europe/Berlin\n')
+    assert problem.file == "hero.toml"
+    assert problem.line == 3
+    assert "not valid TOML" in problem.message
+    assert str(problem).startswith("hero.toml:3: ")
+
+
+def test_bad_toml_at_the_end_names_a_line() -> None:
+    problem = only_problem('[hero]\nme = "Hana"\nlist = [\n')
+    assert problem.line is not None
+    assert problem.line >= 3
+
+
+def test_a_repeated_key_is_bad_toml_with_its_line() -> None:
+    problem = only_problem('[hero]\nme = "a"\nme = "b"\n')
+    assert problem.line == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "line", "fragment"),
+    [
+        ("[hero]\nme = 7\n", "hero.me", 2, "must be a string, got int 7"),
+        ('[hero]\nkeyring = "yes"\n', "hero.keyring", 2, "true or false"),
+        ("[hero]\nresponse_target_minutes = 1.5\n", "hero.response_target_minutes", 2, "whole"),
+        ("[hero]\nresponse_target_minutes = 0\n", "hero.response_target_minutes", 2, "at least 1"),
+        ('[team]\nemail_domains = "acme.dev"\n', "team.email_domains", 2, "list of strings"),
+        ("[team]\nemail_domains = [1, 2]\n", "team.email_domains", 2, "list of strings"),
+        ('[[team.members]]\nname = "A"\ngithub = 42\n', "team.members[0].github", 3, "string"),
+        ('hero = "x"\n', "hero", 1, "must be a table"),
+        ('[github]\nrepos = ["a/b"]\nstrategy = "fast"\n', "github.strategy", 3, "one of auto"),
+        (
+            '[github]\nrepos = ["a/b"]\nmax_rate_limit_wait = -1\n',
+            "github.max_rate_limit_wait",
+            3,
+            "at least 0",
+        ),
+        ('[github]\nrepos = ["a/b"]\napi_url = "ftp://x"\n', "github.api_url", 3, "http(s) URL"),
+        ('[slack]\nenabled = "yes"\nchannels = ["C1"]\n', "slack.enabled", 2, "true or false"),
+        (
+            '[slack]\nchannels = ["C1"]\nintake = "some"\n',
+            "slack.intake",
+            3,
+            "one of all, reaction",
+        ),
+        ('[rota]\nstart = "soon"\n', "rota.start", 2, "a date like"),
+        ("[rota]\nlength_days = 0\n", "rota.length_days", 2, "at least 1"),
+    ],
+)
+def test_wrong_types_name_key_and_line(text: str, key: str, line: int, fragment: str) -> None:
+    problem = only_problem(text)
+    assert (problem.key, problem.line) == (key, line), problem
+    assert fragment in problem.message
+    assert problem.file == "hero.toml"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "line", "suggestion"),
+    [
+        ('[hero]\ntimezon = "UTC"\n', "hero.timezon", 2, "timezone"),
+        ('[github]\nrepos = ["a/b"]\nrepo = ["c/d"]\n', "github.repo", 3, "repos"),
+        ('[slack]\nchannels = ["C1"]\ntokn_env = "X"\n', "slack.tokn_env", 3, "token_env"),
+        ('[[team.members]]\nname = "A"\nemial = "a@b.c"\n', "team.members[0].emial", 3, "emails"),
+        ('[githb]\nrepos = ["a/b"]\n', "githb", 1, "github"),
+        ("[rota]\nheros = []\n", "rota.heros", 2, "heroes"),
+    ],
+)
+def test_unknown_keys_suggest_the_right_one(
+    text: str, key: str, line: int, suggestion: str
+) -> None:
+    problem = only_problem(text)
+    assert (problem.key, problem.line) == (key, line), problem
+    assert problem.message == f"unknown key (did you mean {suggestion!r}?)"
+
+
+def test_an_unknown_key_far_from_any_says_only_unknown() -> None:
+    problem = only_problem("[hero]\nzzzzzz = 1\n")
+    assert problem.key == "hero.zzzzzz"
+    assert problem.message == "unknown key"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "line"),
+    [
+        ('[[team.members]]\ngithub = "a"\n', "team.members[0].name", 1),
+        ('[[team.members]]\nname = "  "\n', "team.members[0].name", 2),
+        ("[github]\n", "github.repos", 1),
+        ("[slack]\n", "slack.channels", 1),
+        ('[rota]\nheroes = []\n[[rota.swaps]]\nhero = "A"\n', "rota.swaps[0].date", 3),
+    ],
+)
+def test_missing_required_keys(text: str, key: str, line: int) -> None:
+    problem = only_problem(text)
+    assert (problem.key, problem.line) == (key, line), problem
+
+
+def test_an_enabled_email_section_needs_its_servers() -> None:
+    problems = problems_of("[email]\nimap_port = 143\n")
+    assert {p.key for p in problems} == {
+        "email.imap_host",
+        "email.username",
+        "email.smtp_host",
+        "email.from_address",
+    }
+    assert all(p.message == "is required" and p.line == 1 for p in problems)
+
+
+@pytest.mark.parametrize("repo", ["acme", "a/b/c", "/b", "a/"])
+def test_bad_repo_form(repo: str) -> None:
+    problem = only_problem(f'[github]\nrepos = ["ok/fine", "{repo}"]\n')
+    assert (problem.key, problem.line) == ("github.repos", 2)
+    assert f"{repo!r} is not of the form owner/name" in problem.message
+
+
+EMAIL = """\
+[email]
+imap_host = "imap.acme.dev"
+username = "support@acme.dev"
+smtp_host = "smtp.acme.dev"
+from_address = "support@acme.dev"
+"""
+
+
+def test_security_none_needs_allow_insecure() -> None:
+    problems = problems_of(EMAIL + 'imap_security = "none"\nsmtp_security = "none"\n')
+    assert [(p.key, p.line) for p in problems] == [
+        ("email.imap_security", 6),
+        ("email.smtp_security", 7),
+    ]
+    assert all("allow_insecure = true" in p.message for p in problems)
+    ok = parse_config(
+        EMAIL + 'imap_security = "none"\nsmtp_security = "none"\nallow_insecure = true\n', "f"
+    )
+    assert ok.email is not None
+    assert ok.email.imap_security == "none"
+
+
+def test_other_email_rules() -> None:
+    problems = problems_of(
+        EMAIL.replace('"support@acme.dev"\nsmtp', '"support"\nsmtp', 1)
+        + 'close_action = "move"\nfolders = []\nimap_security = "tls"\n'
+    )
+    found = {p.key: p for p in problems}
+    assert set(found) == {
+        "email.close_folder",
+        "email.folders",
+        "email.imap_security",
+    }, problems
+    assert found["email.folders"].line == 7
+    assert "one of ssl, starttls, none" in found["email.imap_security"].message
+    bad_from = problems_of(EMAIL.replace('from_address = "support@acme.dev"', 'from_address = "x"'))
+    assert [(p.key, p.line) for p in bad_from] == [("email.from_address", 5)]
+
+
+def test_unknown_timezone() -> None:
+    problem = only_problem('[hero]\ntimezone = "Mars/Olympus"\n')
+    assert (problem.key, problem.line) == ("hero.timezone", 2)
+    assert "Mars/Olympus" in problem.message
+
+
+def test_rota_heroes_and_me_must_be_on_the_team() -> None:
+    problems = problems_of(
+        '[hero]\nme = "Zed"\n[[team.members]]\nname = "Hana"\n'
+        '[rota]\nheroes = ["Hana", "Bob"]\nstart = 2026-01-05\n'
+        '[[rota.swaps]]\ndate = 2026-01-06\nhero = "Eve"\n'
+    )
+    assert [(p.key, p.line) for p in problems] == [
+        ("hero.me", 2),
+        ("rota.heroes", 6),
+        ("rota.swaps[0].hero", 10),
+    ]
+    assert "'Bob' (entry 2) is not a member of [team]" in problems[1].message
+
+
+def test_rota_heroes_need_a_start() -> None:
+    problem = only_problem('[[team.members]]\nname = "A"\n[rota]\nheroes = ["A"]\n')
+    assert problem.key == "rota.start"
+
+
+def test_duplicate_member_names() -> None:
+    problem = only_problem('[[team.members]]\nname = "Ann"\n[[team.members]]\nname = "ann"\n')
+    assert problem.key == "team.members[1].name"
+    assert problem.line == 4
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = (
+        '[hero]\nme = "Zed"\ntimezone = "Nowhere/Land"\n'
+        '[github]\nrepos = ["acme"]\ntokn_env = "X"\n'
+        '[slack]\nenabled = "yes"\n'
+        '[rota]\nheroes = ["Bob"]\nstart = 2026-01-05\n'
+    )
+    problems = problems_of(text, "/etc/hero.toml")
+    keys = [p.key for p in problems]
+    for key in (
+        "hero.timezone",
+        "github.repos",
+        "github.tokn_env",
+        "slack.enabled",
+        "slack.channels",
+        "hero.me",
+        "rota.heroes",
+    ):
+        assert key in keys
+    assert all(p.file == "/etc/hero.toml" and p.line for p in problems)
+    message = ConfigError(problems).message
+    assert message.splitlines()[0] == "invalid configuration"
+    assert len(message.splitlines()) == len(problems) + 1
+
+
+# --- through the CLI --------------------------------------------------------------------------
+
+
+def test_config_check_ok(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    code, out, err = run(["--config", str(path), "config", "check"])
+    assert code == 0
+    assert f"{path}: ok" in out
+    assert "channels: github, slack; team: 2 members" in out
+    assert "github token not set ($GH_TOKEN or $GITHUB_TOKEN)" in err
+
+
+def test_config_check_lists_every_problem_and_exits_3(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[hero]\ntimezone = "Nowhere/Land"\n[github]\nrepos = ["acme"]\nrepo = ["x/y"]\n',
+        encoding="utf-8",
+    )
+    code, out, err = run(["--config", str(path), "config", "check"])
+    assert code == ExitCode.CONFIG
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0] == "error: invalid configuration"
+    assert f"  {path}:2: hero.timezone: unknown time zone 'Nowhere/Land'" in err
+    assert f"  {path}:4: github.repos: 'acme' is not of the form owner/name" in err
+    assert f"  {path}:5: github.repo: unknown key (did you mean 'repos'?)" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", [["inbox"], ["sync"], ["show", "1"], ["outbox"]])
+def test_every_command_stops_on_a_bad_config_with_exit_3(
+    tmp_path: Path, command: list[str]
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[hero]\nme = \n", encoding="utf-8")
+    code, out, err = run(["--config", str(path), *command])
+    assert code == 3
+    assert out == ""
+    assert f"{path}:2" in err
+    assert "Traceback" not in err
+
+
+def test_config_init_no_input_writes_a_file_that_loads(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "config.toml"
+    code, _, err = run(
+        [
+            "--config",
+            str(path),
+            "config",
+            "init",
+            "--no-input",
+            "--me",
+            "Hana",
+            "--github-login",
+            "hana",
+            "--email",
+            "hana@acme.dev",
+            "--slack-id",
+            "U0HANA",
+            "--timezone",
+            "Europe/Berlin",
+            "--team-domain",
+            "acme.dev",
+            "--repo",
+            "acme/widget",
+            "--repo",
+            "acme/gadget",
+            "--imap-host",
+            "imap.acme.dev",
+            "--email-username",
+            "support@acme.dev",
+            "--slack-channel",
+            "#support",
+        ]
+    )
+    assert code == 0, err
+    assert f"wrote {path}" in err
+    config = load_config(path)
+    assert config.hero.me == "Hana"
+    assert config.hero.timezone == "Europe/Berlin"
+    [me] = config.team.members
+    assert (me.name, me.github, me.emails, me.slack) == (
+        "Hana",
+        "hana",
+        ("hana@acme.dev",),
+        "U0HANA",
+    )
+    assert config.team.email_domains == ("acme.dev",)
+    assert config.github is not None
+    assert config.github.repos == ("acme/widget", "acme/gadget")
+    assert config.email is not None
+    assert config.email.smtp_host == "imap.acme.dev"
+    assert config.email.from_address == "support@acme.dev"
+    assert config.slack is not None
+    assert config.slack.channels == ("#support",)
+    assert config.rota.heroes == ("Hana",)
+    assert config.rota.start is not None
+    code, out, _ = run(["--config", str(path), "config", "check"])
+    assert code == 0
+    assert "channels: github, email, slack; team: 1 members" in out
+
+
+def test_config_init_with_no_flags_writes_an_empty_but_valid_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    code, _, err = run(["--config", str(path), "config", "init", "--no-input"])
+    assert code == 0, err
+    assert load_config(path).enabled_channels() == []
+
+
+def test_config_init_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("# mine\n", encoding="utf-8")
+    code, _, err = run(["--config", str(path), "config", "init", "--no-input", "--me", "X"])
+    assert code == ExitCode.USAGE
+    assert "--force" in err
+    assert path.read_text(encoding="utf-8") == "# mine\n"
+    code, _, _ = run(
+        ["--config", str(path), "config", "init", "--no-input", "--me", "X", "--force"]
+    )
+    assert code == 0
+    assert load_config(path).hero.me == "X"
+
+
+def test_config_init_never_writes_a_file_check_would_reject(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    code, _, err = run(
+        ["--config", str(path), "config", "init", "--no-input", "--repo", "not-a-repo"]
+    )
+    assert code == ExitCode.CONFIG
+    assert "not-a-repo" in err
+    assert not path.exists()
+
+
+def test_config_init_goes_to_the_discovered_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    code, _, err = run(["config", "init", "--no-input", "--me", "Hana"])
+    assert code == 0, err
+    assert load_config(tmp_path / "xdg" / "hero" / "config.toml").hero.me == "Hana"

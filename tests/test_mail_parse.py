@@ -532,3 +532,26 @@ def test_ten_thousand_messages_parse_in_seconds() -> None:
 
 def test_crlf_helper() -> None:
     assert crlf(b"a\nb\r\nc") == b"a\r\nb\r\nc"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a@b.example",
+        "Name <A@B.example>",
+        '"Weber, Bob" <Bob.Weber@x.example>',
+        "A <a@x.example>, b@y.example,  C D <c@z.example>",
+        '"a" <b@c.example>, "d" <e@f.example>',
+        "a@b.example (comment)",
+        "O'Brien <ob@x.example>",
+        "team: a@x.example, b@x.example;",
+        "J. Doe <j@x.example>,",
+        "=?utf-8?q?Weber,_Bob?= <b@x.example>",
+    ],
+)
+def test_addresses_match_the_standard_parser(value: str) -> None:
+    from email.utils import getaddresses
+
+    expected = tuple(a.lower() for _n, a in getaddresses([value]) if "@" in a)
+    mail = parse_message(f"Message-ID: <x@y>\nTo: {value}\n\nbody".encode())
+    assert mail.to == expected

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import binascii
 import codecs
+import contextlib
 import email
 import hashlib
 import re
@@ -233,15 +234,54 @@ def _message_ids(value: str | None) -> list[str]:
     return out
 
 
+_NAME_ADDR_RE = re.compile(
+    r'^\s*(?:"([^"\\]*)"|([^"<>,;:()\\@]*?))\s*<\s*([^<>\s@",;:()\\]+@[^<>\s",;:()\\]+)\s*>\s*$'
+)
+_BARE_ADDR_RE = re.compile(r"^\s*([^<>\s@\",;:()\\]+@[^<>\s\",;:()\\]+)\s*$")
+
+
+def _simple_addresses(value: str) -> list[tuple[str, str]] | None:
+    """Fast path for the common shapes (``a@b``, ``Name <a@b>``, ``"Last, First" <a@b>``).
+
+    Returns None when the value needs the full RFC 5322 parser (comments, groups, escapes).
+    """
+    if "(" in value or ";" in value or "\\" in value:
+        return None
+    if '"' in value:
+        if value.count('"') != 2:
+            return None
+        items = [value]
+    else:
+        items = value.split(",")
+    out: list[tuple[str, str]] = []
+    for item in items:
+        if not item.strip():
+            continue
+        match = _NAME_ADDR_RE.match(item)
+        if match:
+            out.append(((match.group(1) or match.group(2) or "").strip(), match.group(3)))
+            continue
+        match = _BARE_ADDR_RE.match(item)
+        if not match:
+            return None
+        out.append(("", match.group(1)))
+    return out
+
+
 def _addresses(values: list[str], defects: list[str] | None = None) -> list[tuple[str, str]]:
     """Return (display name, lower-cased address) pairs; names decoded, garbage dropped."""
     if not values:
         return []
     raw = [_FOLD_RE.sub("", _raw_to_str(v, defects)) for v in values]
-    try:
-        pairs = getaddresses(raw)
-    except Exception:  # the address parser has raised on hostile input before
-        pairs = []
+    pairs: list[tuple[str, str]] = []
+    for value in raw:
+        simple = _simple_addresses(value)
+        if simple is not None:
+            pairs.extend(simple)
+            continue
+        # The address parser has raised on hostile input before; such a value has no address.
+        with contextlib.suppress(Exception):
+            pairs.extend(getaddresses([value]))
     out: list[tuple[str, str]] = []
     for raw_name, raw_addr in pairs:
         name, addr = raw_name, raw_addr.strip().strip("<>").lower()
@@ -557,15 +597,20 @@ def _message_size(part: EmailMessage) -> int:
 _BOUNDARY_LINE_RE = re.compile(r"^--([^\s\-][^\s]{0,69}?|[^\s]{1,70}?)[ \t]*$", re.MULTILINE)
 
 
-def _header(msg: EmailMessage, name: str) -> list[str]:
-    """Raw values of every ``name`` header, read without the parser's own decoding."""
-    lname = name.lower()
-    return [str(v) for k, v in msg.raw_items() if k.lower() == lname]
+class _Headers:
+    """Raw header values by lower-cased name, read without the parser's own decoding."""
 
+    def __init__(self, msg: EmailMessage) -> None:
+        self.values: dict[str, list[str]] = {}
+        for key, value in msg.raw_items():
+            self.values.setdefault(key.lower(), []).append(str(value))
 
-def _first(msg: EmailMessage, name: str) -> str | None:
-    values = _header(msg, name)
-    return values[0] if values else None
+    def all(self, name: str) -> list[str]:
+        return self.values.get(name, [])
+
+    def first(self, name: str) -> str | None:
+        found = self.values.get(name)
+        return found[0] if found else None
 
 
 def _repair_boundary(raw: bytes, msg: EmailMessage) -> EmailMessage | None:
@@ -635,7 +680,8 @@ def _parse(raw: bytes) -> ParsedMail:
         else:
             _note_defects(msg, defects)
 
-    ids = _message_ids(_first(msg, "message-id"))
+    headers = _Headers(msg)
+    ids = _message_ids(headers.first("message-id"))
     synthetic = not ids
     if synthetic:
         message_id = _synthetic_id(raw)
@@ -643,24 +689,24 @@ def _parse(raw: bytes) -> ParsedMail:
     else:
         message_id = ids[0]
     references = tuple(
-        m for m in _message_ids(" ".join(_header(msg, "references"))) if m != message_id
+        m for m in _message_ids(" ".join(headers.all("references"))) if m != message_id
     )
-    in_reply_to = tuple(m for m in _message_ids(_first(msg, "in-reply-to")) if m != message_id)
+    in_reply_to = tuple(m for m in _message_ids(headers.first("in-reply-to")) if m != message_id)
 
-    subject = _fold_ws(decode_header_value(_first(msg, "subject"), defects))
-    senders = _addresses(_header(msg, "from"), defects)
+    subject = _fold_ws(decode_header_value(headers.first("subject"), defects))
+    senders = _addresses(headers.all("from"), defects)
     if not senders:
-        senders = _addresses(_header(msg, "sender"), defects)
+        senders = _addresses(headers.all("sender"), defects)
     from_name, from_addr = senders[0] if senders else ("", "")
     if not senders:
-        raw_from = _first(msg, "from")
+        raw_from = headers.first("from")
         if raw_from:
             from_name = _fold_ws(decode_header_value(raw_from, defects))
             defects.append("unparseable From header")
-    to = tuple(a for _, a in _addresses(_header(msg, "to"), defects))
-    cc = tuple(a for _, a in _addresses(_header(msg, "cc"), defects))
-    reply_to = tuple(a for _, a in _addresses(_header(msg, "reply-to"), defects))
-    date = _parse_date(_first(msg, "date"), defects)
+    to = tuple(a for _, a in _addresses(headers.all("to"), defects))
+    cc = tuple(a for _, a in _addresses(headers.all("cc"), defects))
+    reply_to = tuple(a for _, a in _addresses(headers.all("reply-to"), defects))
+    date = _parse_date(headers.first("date"), defects)
 
     walker = _Walker(defects)
     text = walker.text_of(msg).strip("\n")

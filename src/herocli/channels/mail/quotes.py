@@ -85,6 +85,8 @@ def _attribution_at(lines: list[str], i: int) -> int:
         chunk = lines[i : i + span]
         if any(not line.strip() or _QUOTE_RE.match(line) for line in chunk[1:]):
             break
+        if not chunk[-1].rstrip().endswith((":", "\uff1a")):
+            continue
         joined = " ".join(line.strip() for line in chunk)
         if len(joined) > 400:
             break

@@ -33,7 +33,15 @@ from herocli.store import Store, cursors, queue
 from herocli.store.queue import ItemFilter
 from tests.clock import FakeClock
 from tests.contract import ChannelContract
-from tests.mail_servers import ImapServer, SmtpSink, free_port, imap_kinds, imap_server, smtp_sink
+from tests.mail_servers import (
+    ImapServer,
+    SmtpSink,
+    free_port,
+    imap_kinds,
+    imap_server,
+    pymap_available,
+    smtp_sink,
+)
 
 pytestmark = pytest.mark.imap
 
@@ -684,3 +692,40 @@ def test_close_flag_and_move(imap: ImapServer, smtp: SmtpSink) -> None:
     channel.reopen(thread_of(conv))
     assert len(imap.messages("INBOX")) == 2
     channel.shutdown()
+
+
+# --- the demo mailbox -------------------------------------------------------------------
+@pytest.mark.skipif(not pymap_available(), reason="pymap is not installed")
+def test_demo_mailbox_serves_threads_and_takes_replies() -> None:
+    from herocli.simulators.mail import MailDemo
+
+    with MailDemo(now=FakeClock().now()) as demo:
+        settings = EmailSettings(
+            imap_host="127.0.0.1",
+            imap_port=demo.imap_port,
+            imap_security="none",
+            username=demo.username,
+            password_env=PASSWORD_ENV,
+            smtp_host="127.0.0.1",
+            smtp_port=demo.smtp_port,
+            smtp_security="none",
+            from_address=demo.address,
+            allow_insecure=True,
+        )
+        channel = EmailChannel(settings, DictSecrets({PASSWORD_ENV: demo.password}), FakeClock())
+        convs = conversations(pages(channel))
+        threads: dict[str, list[Any]] = {}
+        for c in convs:
+            threads.setdefault(c.external_id, []).extend(c.messages)
+        assert len(threads) == 4
+        titles = {c.title for c in convs}
+        assert "Webhook deliveries to Slack stopped" in titles
+        webhook = next(c for c in convs if c.title.startswith("Webhook"))
+        assert len(threads[webhook.external_id]) == 3
+        assert any("Okta" in m.body for ms in threads.values() for m in ms)
+        ordered = sorted(threads[webhook.external_id], key=lambda m: m.sent_at)
+        thread = Thread(1, webhook.external_id, webhook.title, None, tuple(ordered))
+        channel.send_reply(thread, OutgoingReply(key="demo-1", body="Looking into it."))
+        [(_from, rcpts, _raw)] = demo.sink.received
+        assert rcpts == ["maya@brightpath.io"]
+        channel.shutdown()

@@ -20,6 +20,7 @@ from typing import Any
 
 from herocli.channels.base import Channel
 from herocli.channels.mail.imap import Fetched, FolderStatus, ImapSession
+from herocli.channels.mail.smtp import REPLY_PREFIX
 from herocli.config import EmailSettings
 from herocli.errors import ChannelError
 from herocli.models import (
@@ -204,11 +205,15 @@ class EmailChannel(Channel):
                     if ref not in refers:
                         refers.append(ref)
             first = members[0][1]
+            title = first.subject
+            if first.message_id != key:
+                # A later message of the thread: show the subject without its "Re:".
+                title = REPLY_PREFIX.sub("", title)
             out.append(
                 Conversation(
                     channel=self.name,
                     external_id=key,
-                    title=first.subject or "(no subject)",
+                    title=title or "(no subject)",
                     messages=tuple(self._message(folder, f, mail) for f, mail in members),
                     refers_to=tuple(refers),
                     meta={"folder": folder},

@@ -32,7 +32,7 @@ def reply_message_id(key: str, from_address: str) -> str:
     return f"<hero.{digest}@{domain}>"
 
 
-_REPLY_PREFIX = re.compile(
+REPLY_PREFIX = re.compile(
     r"^\s*(?:(?:re|aw|sv|antw|vs|ref)(?:\s*\[\d+\]|\s*\(\d+\))?\s*[:\uff1a]\s*)+",
     re.IGNORECASE,
 )
@@ -41,7 +41,7 @@ _REPLY_PREFIX = re.compile(
 def reply_subject(subject: str) -> str:
     """Exactly one "Re: " in front of the thread's subject, whatever prefixes it carried."""
     text = " ".join(subject.split())
-    return "Re: " + _REPLY_PREFIX.sub("", text)
+    return "Re: " + REPLY_PREFIX.sub("", text)
 
 
 def _meta_list(meta: Mapping[str, Any], key: str) -> list[str]:

@@ -375,6 +375,7 @@ def test_synthetic_message_id_is_stable_and_distinct() -> None:
     assert first.message_id.endswith("@herocli.invalid>")
     assert first.message_id.startswith("<")
     assert len(first.message_id) == 1 + 64 + len("@herocli.invalid") + 1
+    assert parse_message(read("no-message-id.eml", wire=True)).message_id == first.message_id
     other = parse_message(read("no-message-id.eml") + b"different\n")
     assert other.message_id != first.message_id
 
@@ -555,3 +556,44 @@ def test_addresses_match_the_standard_parser(value: str) -> None:
     expected = tuple(a.lower() for _n, a in getaddresses([value]) if "@" in a)
     mail = parse_message(f"Message-ID: <x@y>\nTo: {value}\n\nbody".encode())
     assert mail.to == expected
+
+
+def test_calendar_invitation_and_bounce_report_are_listed_not_read() -> None:
+    raw = b"""From: MAILER-DAEMON@mx.example
+To: hey@herocli.test
+Message-ID: <bounce-1@mx.example>
+Subject: Undelivered Mail Returned to Sender
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+This is the mail system. Your message could not be delivered.
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example
+
+Final-Recipient: rfc822; gone@customer.example
+Action: failed
+Status: 5.1.1
+--B
+Content-Type: text/rfc822-headers
+
+From: hey@herocli.test
+Subject: Re: Export fails with 500
+--B
+Content-Type: text/calendar; method=REQUEST; charset=utf-8
+
+BEGIN:VCALENDAR
+END:VCALENDAR
+--B--
+"""
+    mail = parse_message(raw)
+    assert mail.text == "This is the mail system. Your message could not be delivered."
+    assert [a.content_type for a in mail.attachments] == [
+        "message/delivery-status",
+        "text/rfc822-headers",
+        "text/calendar",
+    ]
+    assert [a.name for a in mail.attachments] == ["part-1.txt", "part-2.txt", "part-3.ics"]

@@ -437,6 +437,12 @@ def _disposition(part: EmailMessage) -> str:
     return str(value).split(";", 1)[0].strip().lower()
 
 
+_BODY_TYPES = frozenset(
+    {"text/plain", "text/html", "text/enriched", "text/markdown", "text/x-markdown"}
+)
+_FORWARD_TYPES = frozenset({"message/rfc822", "message/global"})
+
+
 class _Walker:
     """Collects the readable text and the attachment list of one message tree."""
 
@@ -456,8 +462,12 @@ class _Walker:
         disposition = _disposition(part)
         payload = part.get_payload()
 
-        if ctype == "message/rfc822" or (maintype == "message" and isinstance(payload, list)):
+        if maintype == "message":
             inner = payload[0] if isinstance(payload, list) and payload else None
+            if ctype not in _FORWARD_TYPES:
+                # Delivery reports, partial messages, headers-only parts: listed, not read.
+                self._attach(part)
+                return ""
             if disposition == "attachment" or not isinstance(inner, EmailMessage):
                 self._attach(part, default="message.eml")
                 return ""
@@ -477,20 +487,13 @@ class _Walker:
             texts = [self.text_of(p, depth + 1) for p in parts]
             return "\n\n".join(t for t in texts if t.strip())
 
-        is_text = maintype == "text" or (maintype == "multipart" and isinstance(payload, str))
-        if (
-            disposition == "attachment"
-            or not is_text
-            or (
-                ctype not in ("text/plain", "text/html", "text/enriched")
-                and maintype != "multipart"
-                and _filename(part, []) is not None
-            )
-        ):
+        # A multipart whose structure could not be read is shown as the text it is.
+        is_body = ctype in _BODY_TYPES or (maintype == "multipart" and isinstance(payload, str))
+        if disposition == "attachment" or not is_body:
             self._attach(part)
             return ""
-        if disposition == "inline" and _filename(part, []) is not None and ctype != "text/plain":
-            self._attach(part)
+        if ctype != "text/plain" and _filename(part, []) is not None:
+            self._attach(part)  # a named HTML file is a document, not the message
             return ""
         return self._leaf_text(part, ctype)
 
@@ -578,6 +581,8 @@ def _extension(ctype: str) -> str:
         "text/html": ".html",
         "message/rfc822": ".eml",
         "message/delivery-status": ".txt",
+        "text/rfc822-headers": ".txt",
+        "message/rfc822-headers": ".txt",
     }
     return known.get(ctype, ".bin")
 
@@ -640,7 +645,9 @@ def _repair_boundary(raw: bytes, msg: EmailMessage) -> EmailMessage | None:
 
 
 def _synthetic_id(raw: bytes) -> str:
-    digest = hashlib.sha256(raw[:_SYNTHETIC_PREFIX_BYTES]).hexdigest()
+    # Line endings differ between a file on disk and the same message on an IMAP server.
+    prefix = raw[:_SYNTHETIC_PREFIX_BYTES].replace(b"\r\n", b"\n")
+    digest = hashlib.sha256(prefix).hexdigest()
     return f"<{digest}@{SYNTHETIC_DOMAIN}>"
 
 

@@ -11,7 +11,7 @@ import click
 import typer
 
 from herocli import __version__
-from herocli.cli import config_cmd, demo, inbox, outbox, reply, sync, triage
+from herocli.cli import config_cmd, demo, inbox, outbox, reply, report, sync, triage
 from herocli.context import Context
 from herocli.errors import ExitCode, HeroError
 
@@ -60,7 +60,7 @@ def main(
     ctx.obj = hero
 
 
-for module in (sync, inbox, reply, triage, outbox, config_cmd, demo):
+for module in (sync, inbox, reply, triage, outbox, config_cmd, demo, report):
     module.register(app)
 
 

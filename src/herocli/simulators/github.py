@@ -19,6 +19,7 @@ import base64
 import hashlib
 import json
 import re
+import socket
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -76,6 +77,10 @@ class _Repo:
     meta: JSON
     issues: dict[int, JSON] = field(default_factory=dict)
     comments: dict[int, JSON] = field(default_factory=dict)  # id -> comment (with _number)
+    by_issue: dict[int, list[int]] = field(default_factory=dict)  # number -> comment ids
+
+    def comments_of(self, number: int) -> list[JSON]:
+        return [self.comments[c] for c in self.by_issue.get(number, ()) if c in self.comments]
 
 
 class HttpFailure(Exception):
@@ -294,6 +299,7 @@ class GithubSimulator:
             }
             comment.update(extra)
             repo.comments[comment_id] = comment
+            repo.by_issue.setdefault(number, []).append(comment_id)
             issue["comments"] += 1
             if touch_issue:
                 issue["updated_at"] = max(issue["updated_at"], comment["updated_at"])
@@ -324,13 +330,13 @@ class GithubSimulator:
         with self._lock:
             repo = self._repo(full_name)
             repo.issues.pop(number)
-            for cid in [c for c, v in repo.comments.items() if v["_number"] == number]:
-                del repo.comments[cid]
+            for cid in repo.by_issue.pop(number, []):
+                repo.comments.pop(cid, None)
 
     def comments_of(self, full_name: str, number: int) -> list[JSON]:
         """Comments of one issue, oldest first, as the API shows them."""
         with self._lock:
-            found = [c for c in self._repo(full_name).comments.values() if c["_number"] == number]
+            found = self._repo(full_name).comments_of(number)
             return [_public(c) for c in sorted(found, key=lambda c: (c["created_at"], c["id"]))]
 
     def issue(self, full_name: str, number: int) -> JSON:
@@ -486,9 +492,7 @@ class GithubSimulator:
                 return 200, issue, {}
         elif rest == ["comments"]:
             if method == "GET":
-                mine = [
-                    c for c in self.repos[full].comments.values() if c["_number"] == issue["number"]
-                ]
+                mine = [c for c in self.repos[full].comments_of(issue["number"])]
                 return self._page(
                     f"/repos/{full}/issues/{issue['number']}/comments",
                     query,
@@ -571,8 +575,9 @@ class GithubSimulator:
             raise HttpFailure(422, "Validation Failed")
         found = [i for i in repo.issues.values() if state == "all" or i["state"] == state]
         if "since" in query:
-            since = _since(query["since"])
-            found = [i for i in found if parse_iso(i["updated_at"]) >= since]
+            # Stored timestamps share one form, so they compare as strings.
+            since = iso(_since(query["since"]))
+            found = [i for i in found if i["updated_at"] >= since]
         if query.get("labels"):
             wanted = set(query["labels"].split(","))
             found = [i for i in found if wanted <= {lab["name"] for lab in i["labels"]}]
@@ -586,16 +591,16 @@ class GithubSimulator:
     def _list_comments(self, comments: Iterable[JSON], query: Mapping[str, str]) -> list[JSON]:
         found = list(comments)
         if "since" in query:
-            since = _since(query["since"])
-            found = [c for c in found if parse_iso(c["updated_at"]) >= since]
+            since = iso(_since(query["since"]))
+            found = [c for c in found if c["updated_at"] >= since]
         sort = query.get("sort")
         if sort is None:
-            return [_public(c) for c in sorted(found, key=lambda c: c["id"])]
+            return sorted(found, key=lambda c: c["id"])
         key = {"created": "created_at", "updated": "updated_at"}.get(sort)
         if key is None:
             raise HttpFailure(422, "Validation Failed")
         reverse = query.get("direction", "desc") == "desc"
-        return [_public(c) for c in sorted(found, key=lambda c: (c[key], c["id"]), reverse=reverse)]
+        return sorted(found, key=lambda c: (c[key], c["id"]), reverse=reverse)
 
     def _page(
         self, path: str, query: Mapping[str, str], items: list[JSON]
@@ -606,7 +611,7 @@ class GithubSimulator:
         except ValueError:
             raise HttpFailure(422, "Validation Failed") from None
         last = max((len(items) + per_page - 1) // per_page, 1)
-        chunk = items[(page - 1) * per_page : page * per_page]
+        chunk = [_public(x) for x in items[(page - 1) * per_page : page * per_page]]
         links = []
 
         def link(n: int, rel: str) -> str:
@@ -724,7 +729,7 @@ class GithubSimulator:
 
     def _gql_comments(self, repo: _Repo, issue: JSON, after: str | None, first: int) -> JSON:
         mine = sorted(
-            (c for c in repo.comments.values() if c["_number"] == issue["number"]),
+            repo.comments_of(issue["number"]),
             key=lambda c: (c["created_at"], c["id"]),
         )
         start = _cursor_index(after)
@@ -759,6 +764,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes; without this, Nagle's
+        # algorithm and delayed ACKs add ~40 ms to every keep-alive request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         # The Date header follows the simulated clock, as GitHub's follows its own.

@@ -75,13 +75,18 @@ def run_cli(args: list[str] | None = None, context: Context | None = None) -> in
     except HeroError as exc:
         _report(hero, exc.message, exc.hint, debug=hero.debug)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
+    # Newer typer vendors click and raises its own classes, not click's: catch both.
+    except (typer.Exit, click.exceptions.Exit) as exc:
+        return int(exc.exit_code)
+    except (typer.Abort, click.exceptions.Abort):
         hero.err.print("cancelled", style="yellow")
         return ExitCode.CANCELLED
-    except click.ClickException as exc:
-        exc.show(file=sys.stderr)
+    except (click.ClickException, typer.TyperException) as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show(file=sys.stderr)
+        else:
+            _report(hero, str(exc), None, debug=False)
         return ExitCode.USAGE
     except KeyboardInterrupt:
         hero.err.print("interrupted", style="yellow")

@@ -942,3 +942,20 @@ def _label(value: Mapping[str, Any] | str) -> JSON:
 
 def _public(comment: JSON) -> JSON:
     return {k: v for k, v in comment.items() if not k.startswith("_")}
+
+
+def main() -> None:
+    """Serve the demo seed until interrupted: ``python -m herocli.simulators.github``."""
+    import time
+
+    with GithubSimulator(seed=DEMO_SEED, tokens={"demo-token": "hana"}) as sim:
+        print(f'api_url = "{sim.url}"  (token: demo-token)', flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

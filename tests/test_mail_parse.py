@@ -134,13 +134,13 @@ def test_hero_reply_and_signature_from_html() -> None:
 
 
 def test_crlf_and_lf_parse_alike() -> None:
-    for name in (*THREAD_FILES, *OTHER_FILES):
+    for name in (*THREAD_FILES, *OTHER_FILES, *MALFORMED_FILES):
         lf, wire = parse_message(read(name)), parse_message(read(name, wire=True))
         assert lf.text == wire.text, name
         assert lf.display_text == wire.display_text, name
         assert lf.message_id == wire.message_id
         assert lf.references == wire.references
-        assert [a.name for a in lf.attachments] == [a.name for a in wire.attachments]
+        assert lf.attachments == wire.attachments, name
 
 
 # --------------------------------------------------------------------------- MIME structure

@@ -599,7 +599,7 @@ def _message_size(part: EmailMessage) -> int:
 
 # --------------------------------------------------------------------------- entry point
 
-_BOUNDARY_LINE_RE = re.compile(r"^--([^\s\-][^\s]{0,69}?|[^\s]{1,70}?)[ \t]*$", re.MULTILINE)
+_BOUNDARY_LINE_RE = re.compile(r"^--([^\s\-][^\s]{0,69}?|[^\s]{1,70}?)[ \t\r]*$", re.MULTILINE)
 
 
 class _Headers:

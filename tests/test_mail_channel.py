@@ -174,14 +174,20 @@ def thread_of(conversation: Conversation) -> Thread:
 
 
 class CommandLog:
-    """Record the IMAP commands a channel's connection sends (wrapping imaplib, not our code)."""
+    """Record the IMAP commands a channel's connection sends.
+
+    imapclient sends most commands through imaplib's ``_command`` and a few (ENABLE,
+    SEARCH) through its own ``_raw_command``: both are wrapped, our code is not.
+    """
 
     def __init__(self, channel: EmailChannel) -> None:
         session = channel._session
         assert session is not None
-        imap = session.client._imap
+        client = session.client
+        imap = client._imap
         self.commands: list[str] = []
         original = imap._command
+        original_raw = client._raw_command
 
         def command(name: str, *args: Any) -> Any:
             first = args[0] if args else b""
@@ -189,7 +195,12 @@ class CommandLog:
             self.commands.append(f"{name} {text.strip(chr(34))}".strip())
             return original(name, *args)
 
+        def raw_command(name: bytes, *args: Any, **kwargs: Any) -> Any:
+            self.commands.append(name.decode() if isinstance(name, bytes) else str(name))
+            return original_raw(name, *args, **kwargs)
+
         imap._command = command
+        client._raw_command = raw_command
 
 
 # --- the shared contract ----------------------------------------------------------------

@@ -1,0 +1,303 @@
+"""What a first email sync costs: 10,000 messages in 2,500 threads on Dovecot.
+
+Reports the first sync's wall time and peak RSS (channel only, and through
+the sync service into a real queue file), the IMAP commands of a re-sync with
+nothing new (in the same session and from a fresh process), and the same first
+sync done by ``mbsync`` (isync) into a Maildir as the reference.
+Needs root and Dovecot (``apt-get install dovecot-imapd isync``).
+Run: ``python benchmarks/email_sync.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+THREADS = 2_500
+PER_THREAD = 4
+PASSWORD_ENV = "BENCH_IMAP_PASSWORD"
+WORDS = [
+    "export",
+    "invoice",
+    "webhook",
+    "timeout",
+    "login",
+    "password",
+    "reset",
+    "billing",
+    "account",
+    "project",
+    "team",
+    "please",
+    "could",
+    "you",
+    "check",
+    "again",
+    "error",
+    "message",
+    "since",
+    "yesterday",
+    "thanks",
+    "regards",
+    "the",
+    "a",
+    "to",
+    "of",
+    "and",
+    "we",
+    "our",
+    "is",
+    "not",
+    "working",
+    "after",
+    "update",
+    "version",
+    "settings",
+    "integration",
+    "customer",
+]
+
+
+def messages() -> list[bytes]:
+    rng = random.Random(4)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    out = []
+    for t in range(THREADS):
+        customer = f"customer{t % 900}@example{t % 37}.com"
+        subject = f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} issue #{t}"
+        ids: list[str] = []
+        for n in range(PER_THREAD):
+            mid = f"<t{t}.m{n}.{rng.randrange(10**9)}@example{t % 37}.com>"
+            when = start + timedelta(minutes=7 * t + 90 * n)
+            ours = n % 2 == 1
+            body = "\r\n".join(
+                " ".join(rng.choice(WORDS) for _ in range(rng.randrange(8, 16)))
+                for _ in range(rng.randrange(4, 14))
+            )
+            if ids:
+                body += "\r\n\r\nOn a day, someone wrote:\r\n> " + "quoted text " * 8
+            head = [
+                f"From: {'Hana <hey@acme.dev>' if ours else customer}",
+                f"To: {customer if ours else 'hey@acme.dev'}",
+                f"Subject: {'Re: ' if ids else ''}{subject}",
+                f"Date: {format_datetime(when)}",
+                f"Message-ID: {mid}",
+            ]
+            if ids:
+                head += [f"In-Reply-To: {ids[-1]}", f"References: {' '.join(ids)}"]
+            head += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"]
+            out.append(("\r\n".join(head) + "\r\n\r\n" + body + "\r\n").encode())
+            ids.append(mid)
+    return out
+
+
+def fill(server: Any) -> None:
+    raws = messages()
+    t0 = time.perf_counter()
+    with server.client() as c:
+        for i in range(0, len(raws), 500):
+            c.multiappend("INBOX", raws[i : i + 500])
+    print(f"seeded {len(raws)} messages in {THREADS} threads ({time.perf_counter() - t0:.1f} s)")
+
+
+def child(port: int, password: str, mode: str, workdir: str) -> None:
+    """One measured sync in a fresh process, so peak RSS is its own."""
+    import imaplib
+
+    from herocli.channels.mail.channel import EmailChannel
+    from herocli.config import EmailSettings, TeamSettings
+    from herocli.models import SilentProgress, SystemClock
+    from herocli.secrets import EnvSecrets
+
+    os.environ[PASSWORD_ENV] = password
+    commands: list[str] = []
+    original = imaplib.IMAP4._command
+
+    def counting(self: Any, name: str, *args: Any) -> Any:
+        commands.append(name)
+        return original(self, name, *args)
+
+    imaplib.IMAP4._command = counting  # type: ignore[method-assign]
+    # imapclient sends ENABLE and SEARCH itself, past imaplib's _command.
+    from imapclient import IMAPClient
+
+    original_raw = IMAPClient._raw_command
+
+    def counting_raw(self: Any, command: bytes, *args: Any, **kwargs: Any) -> Any:
+        commands.append(command.decode())
+        return original_raw(self, command, *args, **kwargs)
+
+    IMAPClient._raw_command = counting_raw
+    settings = EmailSettings(
+        imap_host="127.0.0.1",
+        imap_port=port,
+        imap_security="none",
+        username="hero",
+        password_env=PASSWORD_ENV,
+        sent_folder="none" if mode.endswith("-inbox") else "auto",
+        smtp_host="127.0.0.1",
+        smtp_security="none",
+        from_address="hey@acme.dev",
+        allow_insecure=True,
+    )
+    channel = EmailChannel(settings, EnvSecrets(os.environ), SystemClock())
+    cursor_file = Path(workdir) / f"cursor-{mode}.json"
+    result: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    if mode.startswith("store"):
+        from herocli.services.sync import sync_channel
+        from herocli.store import Store, cursors
+
+        store = Store.open(Path(workdir) / "queue.db")
+        sync = sync_channel(store, channel, TeamSettings(), SystemClock(), SilentProgress())
+        assert sync.error is None, sync.error
+        result.update(items=sync.new_items, messages=sync.new_messages)
+        cursor = cursors.load(store.conn, "email")
+        store.close()
+    else:
+        conversations = messages_seen = 0
+        cursor = {}
+        for page in channel.fetch({}, SilentProgress()):
+            conversations += len(page.conversations)
+            messages_seen += sum(len(c.messages) for c in page.conversations)
+            cursor = page.cursor
+        result.update(conversations=conversations, messages=messages_seen)
+    result["seconds"] = time.perf_counter() - t0
+    result["first_sync_commands"] = len(commands)
+    result["cursor_bytes"] = len(json.dumps(cursor))
+    # A re-sync with nothing new, in the same session.
+    commands.clear()
+    list(channel.fetch(cursor, SilentProgress()))
+    result["resync_same_session"] = list(commands)
+    channel.shutdown()
+    # And from a fresh connection, as the next `hero sync` would.
+    commands.clear()
+    fresh = EmailChannel(settings, EnvSecrets(os.environ), SystemClock())
+    list(fresh.fetch(cursor, SilentProgress()))
+    fresh.shutdown()
+    result["resync_fresh_session"] = list(commands)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cursor_file.write_text(json.dumps(result))
+    print(json.dumps(result))
+
+
+def run_child(port: int, password: str, mode: str, workdir: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(port), password, mode, workdir],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"the {mode} run failed:\n{out.stderr}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def mbsync(port: int, password: str, workdir: Path) -> tuple[float, float]:
+    maildir = workdir / "maildir"
+    if maildir.exists():
+        shutil.rmtree(maildir)
+    maildir.mkdir()
+    rc = workdir / "mbsyncrc"
+    rc.write_text(
+        f"""IMAPAccount bench
+Host 127.0.0.1
+Port {port}
+User hero
+Pass {password}
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore bench-remote
+Account bench
+
+MaildirStore bench-local
+Path {maildir}/
+Inbox {maildir}/INBOX
+SubFolders Verbatim
+
+Channel bench
+Far :bench-remote:
+Near :bench-local:
+Patterns INBOX
+Create Near
+Sync Pull
+SyncState *
+"""
+    )
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", "mbsync", "-q", "-c", str(rc), "bench"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"mbsync failed: {proc.stderr.strip()}")
+    peak_kb = float(proc.stderr.strip().splitlines()[-1])
+    count = len(list((maildir / "INBOX" / "cur").iterdir())) + len(
+        list((maildir / "INBOX" / "new").iterdir())
+    )
+    assert count == THREADS * PER_THREAD, count
+    return seconds, peak_kb / 1024
+
+
+def main() -> None:
+    from tests.mail_servers import start_dovecot
+
+    if shutil.which("dovecot") is None or os.geteuid() != 0:
+        raise SystemExit("needs root and Dovecot: apt-get install -y dovecot-imapd isync")
+    server = start_dovecot()
+    workdir = Path(tempfile.mkdtemp(prefix="hero-email-bench-"))
+    try:
+        fill(server)
+        channel_only = run_child(server.port, server.password, "channel", str(workdir))
+        inbox_only = run_child(server.port, server.password, "channel-inbox", str(workdir))
+        stored = run_child(server.port, server.password, "store", str(workdir))
+        print()
+        print("first sync, channel only (INBOX + Sent):")
+        print(
+            f"  {channel_only['seconds']:.2f} s, peak RSS {channel_only['peak_rss_mb']:.0f} MB, "
+            f"{channel_only['messages']} messages, {channel_only['first_sync_commands']} IMAP "
+            f"commands, cursor {channel_only['cursor_bytes'] / 1024:.0f} KiB"
+        )
+        print("first sync through the sync service into the queue file:")
+        print(
+            f"  {stored['seconds']:.2f} s, peak RSS {stored['peak_rss_mb']:.0f} MB, "
+            f"{stored['items']} items, {stored['messages']} messages"
+        )
+        print("re-sync with nothing new:")
+        print(f"  INBOX only, same session:  {inbox_only['resync_same_session']}")
+        print(f"  INBOX only, fresh session: {inbox_only['resync_fresh_session']}")
+        print(f"  INBOX + Sent, same session: {channel_only['resync_same_session']}")
+        if shutil.which("mbsync"):
+            seconds, rss = mbsync(server.port, server.password, workdir)
+            print("mbsync (isync) first sync of the same INBOX into a Maildir:")
+            print(f"  {seconds:.2f} s, peak RSS {rss:.0f} MB")
+        else:
+            print("mbsync not installed (apt-get install isync): no reference figure")
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
+    else:
+        main()

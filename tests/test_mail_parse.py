@@ -597,3 +597,43 @@ END:VCALENDAR
         "text/calendar",
     ]
     assert [a.name for a in mail.attachments] == ["part-1.txt", "part-2.txt", "part-3.ics"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"Message-ID: <a@b>\nTo: a" + b" " * 50_000 + b"b\n\nx",
+        b"Message-ID: <a@b>\nFrom: " + b"x " * 30_000 + b"<a@b\n\nx",
+        b"Message-ID: <a@b>\nTo: " + b",".join(b"u%d@x.example" % i for i in range(20_000)) + b"\n",
+        b"Message-ID: <a@b>\nSubject: " + b"=?utf-8?q?a?= " * 20_000 + b"\n\nx",
+        b"Message-ID: <a@b>\nReferences: " + b"<" * 50_000 + b"\n\nx",
+        b"Message-ID: <a@b>\n\n" + (b"On " + b"x " * 150 + b":\n") * 3_000,
+        b"Message-ID: <a@b>\n\n" + b"on " * 100_000 + b"wrote:\n> q\n",
+        b"Message-ID: <a@b>\nContent-Type: text/html\n\n" + b"<blockquote><ul><li>x" * 5_000,
+        b"Message-ID: <a@b>\nContent-Type: multipart/mixed\n\n--" + b"x" * 100_000 + b"\n",
+    ],
+    ids=[
+        "spaces-in-address",
+        "long-name",
+        "many-recipients",
+        "many-encoded-words",
+        "brackets",
+        "colon-lines",
+        "long-line",
+        "deep-html",
+        "long-boundary",
+    ],
+)
+def test_hostile_input_stays_fast(raw: bytes) -> None:
+    started = time.perf_counter()
+    mail = parse_message(raw)
+    assert mail.message_id == "<a@b>"
+    assert time.perf_counter() - started < 1.5
+
+
+def test_hostile_subjects_normalise_fast() -> None:
+    started = time.perf_counter()
+    assert normalise_subject("Re: " * 20_000 + "x") == "x"
+    assert normalise_subject("[a] " * 20_000 + "x") == "x"
+    assert not is_reply_subject("[" * 20_000 + "x")
+    assert time.perf_counter() - started < 1.5

@@ -46,6 +46,7 @@ _LINE = frozenset(
         "aside",
     }
 )
+_MAX_QUOTE_PREFIX = 20  # deeper quoting is shown at this depth; hostile nesting stays cheap
 _SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
 _BLANKS_RE = re.compile(r"\n{3,}")
 
@@ -60,23 +61,26 @@ class _TextBuilder(HTMLParser):
         self.pre_depth = 0
         self.quote_depth = 0
         self.line_quote = 0  # quote depth the current line was started at
+        self.last_depth = 0  # quote depth of the last finished line
         self.lists: list[list[int]] = []  # per open list: [is_ordered, counter]
         self.links: list[tuple[str, int]] = []  # href, length of text when the link opened
         self.link_text: list[str] = []
         self.cell_open = False
 
     # --- output helpers -------------------------------------------------------------
+    def _append(self, text: str, depth: int) -> None:
+        """Add a finished line, quoted ``depth`` levels deep."""
+        prefix = "> " * min(depth, _MAX_QUOTE_PREFIX)
+        self.lines.append((prefix + text).rstrip())
+        self.last_depth = depth
+
     def _flush_line(self) -> None:
         text = "".join(self.current)
         if not self.pre_depth:
             text = text.rstrip()
             if not text.strip():
                 text = ""
-        prefix = "> " * self.line_quote
-        if text or self.line_quote:
-            self.lines.append((prefix + text).rstrip() if text else prefix.rstrip())
-        else:
-            self.lines.append("")
+        self._append(text, self.line_quote)
         self.current = []
         self.line_quote = self.quote_depth
 
@@ -92,11 +96,7 @@ class _TextBuilder(HTMLParser):
             return
         if self.pending_break:
             if self.lines and self.pending_break == 2 and self.lines[-1].strip("> ") != "":
-                last = self.lines[-1]
-                depth = min(
-                    self.quote_depth, len(last) - len(last.lstrip("> ")) and last.count(">")
-                )
-                self.lines.append((">" + " >" * (depth - 1)) if depth > 0 else "")
+                self._append("", min(self.quote_depth, self.last_depth))
             self.pending_break = 0
             self.line_quote = self.quote_depth
         if not self.current:
@@ -119,10 +119,10 @@ class _TextBuilder(HTMLParser):
             elif self.pending_break:
                 self.pending_break = max(self.pending_break, 1)
                 if not self.lines or self.lines[-1] != "":
-                    self.lines.append("")
+                    self._append("", 0)
                     self.pending_break = 0
             else:
-                self.lines.append("> " * self.quote_depth if self.quote_depth else "")
+                self._append("", self.quote_depth)
             return
         if tag == "blockquote":
             self._break(2)
@@ -142,7 +142,7 @@ class _TextBuilder(HTMLParser):
             if self.lists:
                 self.lists[-1][1] += 1
                 ordered, count = self.lists[-1]
-                indent = "  " * (len(self.lists) - 1)
+                indent = "  " * min(len(self.lists) - 1, _MAX_QUOTE_PREFIX)
                 self._emit(f"{indent}{count}. " if ordered else f"{indent}- ")
             else:
                 self._emit("- ")

@@ -280,3 +280,11 @@ def test_one_very_long_thread_is_fast() -> None:
     keys = thread_keys(list(reversed(mails)), {})
     assert set(keys.values()) == {"<0@long>"}
     assert time.perf_counter() - started < 3
+
+
+def test_hostile_reference_lists_stay_fast_and_keep_the_root() -> None:
+    refs = tuple(f"<{i}@huge>" for i in range(50_000))
+    started = time.perf_counter()
+    keys = thread_keys([mail("<me@huge>", refs=refs), mail("<next@huge>", irt=("<me@huge>",))], {})
+    assert keys == {"<me@huge>": "<0@huge>", "<next@huge>": "<0@huge>"}
+    assert time.perf_counter() - started < 1.5

@@ -17,6 +17,7 @@ from herocli.channels.mail.parse import ParsedMail, is_reply_subject, normalise_
 __all__ = ["subject_key", "thread_keys"]
 
 _LATE = datetime.max.replace(tzinfo=UTC)
+_MAX_REFERENCES = 500
 
 
 class _Container:
@@ -40,6 +41,8 @@ def subject_key(mail: ParsedMail) -> str:
 
 def _is_ancestor(candidate: _Container, node: _Container) -> bool:
     """True when ``candidate`` is ``node`` or one of its ancestors."""
+    if candidate is not node and not candidate.children:
+        return False  # a leaf is nobody's ancestor: the common case, answered without a walk
     seen = 0
     current: _Container | None = node
     while current is not None:
@@ -80,6 +83,9 @@ def _build(mails: Sequence[ParsedMail]) -> tuple[dict[str, _Container], list[_Co
             if mid not in refs:
                 refs.append(mid)
         refs = [r for r in refs if r != mail.message_id]
+        if len(refs) > _MAX_REFERENCES:
+            # Keep the root and the nearest ancestors; hostile headers stay cheap.
+            refs = [refs[0], *refs[-(_MAX_REFERENCES - 1) :]]
         previous: _Container | None = None
         for mid in refs:
             current = container(mid)

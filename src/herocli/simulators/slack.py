@@ -650,6 +650,9 @@ _METHODS: dict[str, _Handler] = {
 def _handler_for(sim: SlackSimulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes; without this, Nagle's
+        # algorithm and delayed ACKs add ~40 ms to every keep-alive request.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

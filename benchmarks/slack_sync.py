@@ -1,0 +1,177 @@
+"""Slack sync cost: requests for a first sync and for a re-sync after one new reply.
+
+Three channels, 20,000 top-level messages, 5,000 threads, on the local
+simulator over real HTTP into a real queue file. Targets (issue 5):
+
+- first sync: history pages at limit=200 + one replies call per thread with
+  replies + one users.info per distinct user;
+- re-sync after one new reply in an old open thread: the history pages that
+  cover the open threads' time window + exactly one replies call.
+
+Run: python benchmarks/slack_sync.py
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from herocli.channels.slack import SlackChannel
+from herocli.config import SlackSettings, TeamSettings
+from herocli.models import SilentProgress, TeamMember
+from herocli.secrets import EnvSecrets
+from herocli.services.sync import sync_channel
+from herocli.simulators.slack import SlackSimulator, format_ts
+from herocli.store import Store
+
+CHANNELS = ("C0BENCH1", "C0BENCH2", "C0BENCH3")
+TOP_LEVEL = 20_000
+THREADS = 5_000
+CUSTOMERS = 300
+RECENT_OPEN = 300  # per channel, the newest messages stay open after the team closes the rest
+OLD_OPEN_INDEX = 5_000  # in the first channel: an old thread nobody closed
+LIMIT = 200
+TEAM_IDS = ("U0HANA", "U0RAVI")
+
+
+class FakeClock:
+    """Simulated time: the tier pacing and 429 waits advance it instead of sleeping."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+        self.sleeps: list[float] = []
+
+    def now(self) -> datetime:
+        return self.current
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.current += timedelta(seconds=seconds)
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+def build() -> tuple[SlackSimulator, dict[str, list[str]], set[str], set[str]]:
+    rng = random.Random(5)
+    seed = {
+        "bot": {"user_id": "U0HEROBOT"},
+        "tokens": {"xoxb-bench": "U0HEROBOT"},
+        "users": [
+            {"id": uid, "name": uid.lower(), "real_name": uid, "profile": {"display_name": uid}}
+            for uid in [*TEAM_IDS, *(f"U0C{n:04d}" for n in range(CUSTOMERS))]
+        ],
+        "channels": [{"id": c, "name": c.lower(), "is_member": True} for c in CHANNELS],
+    }
+    sim = SlackSimulator(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+    tops: dict[str, list[str]] = {c: [] for c in CHANNELS}
+    threaded: set[str] = set()
+    authors: set[str] = set()
+    thread_slots = set(rng.sample(range(TOP_LEVEL), THREADS))
+    for n in range(TOP_LEVEL):
+        channel = CHANNELS[n % len(CHANNELS)]
+        ts = format_ts(start + n * 600)
+        author = f"U0C{rng.randrange(CUSTOMERS):04d}"
+        authors.add(author)
+        sim.post(channel, author, f"Question {n}: something &lt;odd&gt; happened", ts=ts)
+        tops[channel].append(ts)
+        if n in thread_slots:
+            threaded.add(f"{channel}:{ts}")
+            helper = TEAM_IDS[n % 2]
+            authors.add(helper)
+            sim.post(
+                channel,
+                helper,
+                "Could you share the logs?",
+                thread_ts=ts,
+                ts=format_ts(start + n * 600 + 60),
+            )
+            sim.post(
+                channel, author, "Here they are.", thread_ts=ts, ts=format_ts(start + n * 600 + 120)
+            )
+    return sim, tops, threaded, authors
+
+
+def main() -> None:
+    began = time.perf_counter()
+    sim, tops, threaded, authors = build()
+    built = time.perf_counter() - began
+    clock = FakeClock(datetime(2026, 6, 1, tzinfo=UTC))
+    team = TeamSettings(
+        members=(TeamMember("Hana", slack="U0HANA"), TeamMember("Ravi", slack="U0RAVI"))
+    )
+    with sim, tempfile.TemporaryDirectory() as tmp:
+        settings = SlackSettings(api_url=sim.url, channels=CHANNELS, max_rate_limit_wait=3600)
+        env = EnvSecrets({"SLACK_TOKEN": "xoxb-bench"})
+        store = Store.open(Path(tmp) / "queue.db")
+
+        def run() -> tuple[Counter[str], float, float]:
+            sim.clear_requests()
+            channel = SlackChannel(settings, env, clock, frozenset(TEAM_IDS))
+            slept = len(clock.sleeps)
+            t0 = time.perf_counter()
+            result = sync_channel(store, channel, team, clock, SilentProgress())
+            elapsed = time.perf_counter() - t0
+            channel.shutdown()
+            assert result.error is None, result.error
+            return Counter(r.method for r in sim.requests), elapsed, sum(clock.sleeps[slept:])
+
+        first, first_wall, first_paced = run()
+        pages_target = sum(math.ceil(len(t) / LIMIT) for t in tops.values())
+        first_target = pages_target + len(threaded) + len(authors)
+
+        # The team closes everything but the newest messages of each channel
+        # (and forgets one old thread), then a sync notices the closes.
+        old_open = tops[CHANNELS[0]][OLD_OPEN_INDEX // len(CHANNELS)]
+        for channel_id, stamps in tops.items():
+            for ts in stamps[:-RECENT_OPEN]:
+                if ts != old_open:
+                    sim.react(channel_id, ts, "white_check_mark", "U0HANA")
+        clock.advance(hours=1)
+        run()
+        idle, _, _ = run()
+
+        # One new customer reply in the old open thread.
+        sim.post(CHANNELS[0], "U0C0001", "Still broken on 2.4.1", thread_ts=old_open)
+        clock.advance(hours=1)
+        resync, resync_wall, _ = run()
+        window = [t for t in tops[CHANNELS[0]] if t >= old_open]
+        resync_pages_target = math.ceil(len(window) / LIMIT) + sum(
+            math.ceil(RECENT_OPEN / LIMIT) for _ in CHANNELS[1:]
+        )
+        cursor_size = len(store.conn.execute("SELECT data FROM cursors").fetchone()[0])
+        store.close()
+
+    def line(label: str, counts: Counter[str]) -> str:
+        parts = ", ".join(f"{m} {n}" for m, n in sorted(counts.items()))
+        return f"{label}: {sum(counts.values())} requests ({parts})"
+
+    print(
+        f"workspace: {len(CHANNELS)} channels, {TOP_LEVEL} top-level messages, {len(threaded)} threads, "
+        f"{len(authors)} distinct authors (built in {built:.1f}s)"
+    )
+    print(line("first sync", first))
+    print(
+        f"  target: {pages_target} history pages + {len(threaded)} replies + {len(authors)} users.info "
+        f"= {first_target} (plus 1 auth.test to learn the workspace URL and bot id)"
+    )
+    print(
+        f"  wall time {first_wall:.1f}s; tier pacing on a real workspace would add {first_paced / 60:.0f} min"
+    )
+    print(line("idle re-sync (no changes)", idle))
+    print(line("re-sync after one reply in an old open thread", resync))
+    print(
+        f"  target: {resync_pages_target} history pages over the open window + 1 replies "
+        f"= {resync_pages_target + 1}"
+    )
+    print(f"  wall time {resync_wall:.2f}s; cursor {cursor_size} bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -258,6 +258,16 @@ def test_primary_rate_limit_waits_until_reset(gw: GithubWorld) -> None:
     assert 31.0 in gw.clock.sleeps
 
 
+def test_graphql_primary_rate_limit_in_the_body_waits_until_reset(gw: GithubWorld) -> None:
+    gw.issue()
+    gw.sim.inject("primary_rate_limit", reset_in=45, path="graphql")
+    progress = RecordingProgress()
+    conversations, _ = run(gw.channel(strategy="graphql"), {}, progress)
+    assert len(conversations) == 1
+    assert [w for w, _ in progress.waits] == [46.0]
+    assert gw.sim.requests[0].status == 200
+
+
 @pytest.mark.parametrize(
     ("status", "retry_after", "expected"), [(429, 7, 7.0), (403, 12, 12.0), (403, None, 60.0)]
 )

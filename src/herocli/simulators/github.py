@@ -84,11 +84,18 @@ class _Repo:
 
 
 class HttpFailure(Exception):
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        body: JSON | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = dict(headers or {})
+        self.body = body
 
 
 class GithubSimulator:
@@ -838,7 +845,8 @@ class _Handler(BaseHTTPRequestHandler):
         except HttpFailure as failure:
             status = failure.status
             data = json.dumps(
-                {"message": failure.message, "documentation_url": DOCS, "status": str(status)}
+                failure.body
+                or {"message": failure.message, "documentation_url": DOCS, "status": str(status)}
             ).encode()
             if status == 401:
                 counted = False
@@ -863,7 +871,12 @@ def _fault_failure(sim: GithubSimulator, fault: Fault, token: str, resource: str
         reset = int(sim.clock.now().timestamp()) + fault.reset_in
         headers = sim.rate_headers(token, resource, 0)
         headers.update({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)})
-        return HttpFailure(fault.status or 403, "API rate limit exceeded for user ID 1.", headers)
+        message = "API rate limit exceeded for user ID 1."
+        if resource == "graphql":
+            # GraphQL answers its primary limit with a 200 and an error in the body.
+            body = {"errors": [{"type": "RATE_LIMITED", "message": message}]}
+            return HttpFailure(fault.status or 200, message, headers, body)
+        return HttpFailure(fault.status or 403, message, headers)
     if fault.kind == "secondary_rate_limit":
         headers = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
         return HttpFailure(

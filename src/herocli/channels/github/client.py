@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from github import Auth, Github
@@ -87,6 +88,7 @@ class GithubClient:
         self._graphql = _Window(GRAPHQL_POINTS_PER_MINUTE)
         self._last_write: datetime | None = None
         self.rate: dict[str, str] = {}  # the last x-ratelimit-* headers seen
+        self._last_date: str | None = None
 
     def _github(self) -> Github:
         if self._gh is None:
@@ -146,6 +148,7 @@ class GithubClient:
                 if method != "GET" and not is_graphql:
                     self._last_write = self.clock.now()
             resp_headers = {k.lower(): str(v) for k, v in raw_headers.items()}
+            self._last_date = resp_headers.get("date")
             self.rate = {k: v for k, v in resp_headers.items() if k.startswith("x-ratelimit-")}
             if status == 304:
                 return Response(304, resp_headers)
@@ -161,15 +164,7 @@ class GithubClient:
             wait = self._rate_limit_wait(status, resp_headers, message)
             if wait is not None:
                 rate_waits += 1
-                if wait > self.settings.max_rate_limit_wait or rate_waits > RATE_LIMIT_RETRIES:
-                    raise RateLimitedError(
-                        f"GitHub rate limit: it asks to wait {wait:.0f} s, more than "
-                        f"max_rate_limit_wait = {self.settings.max_rate_limit_wait:.0f} s",
-                        retry_after=wait,
-                        hint="run the sync again later; it resumes where it stopped",
-                    )
-                progress.waiting(wait, "GitHub rate limit")
-                self.clock.sleep(wait)
+                self._wait_out(wait, rate_waits, progress)
                 continue
             if status >= 500 and server_errors < SERVER_ERROR_RETRIES:
                 delay = 2.0**server_errors
@@ -190,6 +185,30 @@ class GithubClient:
                     hint=SCOPES_HINT,
                 )
             raise ChannelError(f"GitHub refused {where}: {status} {message}".rstrip())
+
+    def _wait_out(self, wait: float, attempt: int, progress: SyncProgress) -> None:
+        if wait > self.settings.max_rate_limit_wait or attempt > RATE_LIMIT_RETRIES:
+            raise RateLimitedError(
+                f"GitHub rate limit: it asks to wait {wait:.0f} s, more than "
+                f"max_rate_limit_wait = {self.settings.max_rate_limit_wait:.0f} s",
+                retry_after=wait,
+                hint="run the sync again later; it resumes where it stopped",
+            )
+        progress.waiting(wait, "GitHub rate limit")
+        self.clock.sleep(wait)
+
+    def server_now(self) -> datetime:
+        """GitHub's time by its last ``Date`` header (our clock before any answer).
+
+        ``since`` is compared with GitHub's clock, so high-water marks come from it.
+        """
+        date = self._last_date
+        if date:
+            try:
+                return parsedate_to_datetime(date).astimezone(UTC)
+            except (TypeError, ValueError):
+                pass
+        return self.clock.now()
 
     def _rate_limit_wait(
         self, status: int, headers: Mapping[str, str], message: str
@@ -234,7 +253,14 @@ class GithubClient:
         body = {"query": query, "variables": dict(variables)}
         if operation:
             body["operationName"] = operation.group(1)
-        resp = self.request("POST", self.graphql_url, body=body, progress=progress)
+        for attempt in range(1, RATE_LIMIT_RETRIES + 2):
+            resp = self.request("POST", self.graphql_url, body=body, progress=progress)
+            errors = resp.data.get("errors") if isinstance(resp.data, dict) else None
+            # GraphQL reports its primary limit in the body, often with a 200.
+            if not errors or not any(e.get("type") == "RATE_LIMITED" for e in errors):
+                return resp.data
+            wait = self._rate_limit_wait(429, resp.headers, "rate limit")
+            self._wait_out(wait if wait is not None else DEFAULT_SECONDARY_WAIT, attempt, progress)
         return resp.data
 
 

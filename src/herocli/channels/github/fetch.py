@@ -140,15 +140,18 @@ class Fetcher:
     def _first_sync(
         self, repo: str, rc: JSON, state: JSON, progress: SyncProgress
     ) -> Iterator[FetchPage]:
-        first: JSON = rc.setdefault("first", {})
-        first.setdefault("started", iso(self.client.clock.now()))
+        rc.setdefault("first", {})
         if self.strategy() == "graphql":
             yield from self._first_graphql(repo, rc, state, progress)
         else:
             yield from self._first_rest(repo, rc, state, progress)
-        rc.pop("first", None)
+        first: JSON = rc.pop("first")
         rc["since"] = first["started"]
         rc["etags"] = {}
+
+    def _started(self, first: JSON) -> None:
+        """Mark the first sync's start by GitHub's clock, from its first answer."""
+        first.setdefault("started", iso(self.client.server_now()))
 
     def _remember(self, rc: JSON, key: str, updated: str) -> None:
         """Note what a first sync returned inside the catch-up window, so the catch-up skips it."""
@@ -172,6 +175,7 @@ class Fetcher:
                 "after": first.get("after"),
             }
             data = self._graphql_data(repo, OPEN_ISSUES, variables, progress)
+            self._started(first)
             issues = data["repository"]["issues"]
             conversations = []
             for node in issues["nodes"]:
@@ -248,6 +252,7 @@ class Fetcher:
         try:
             while url:
                 resp = self.client.request("GET", url, progress=progress)
+                self._started(rc["first"])
                 conversations = []
                 for issue in resp.data or []:
                     if oldest is None or issue["created_at"] < oldest:

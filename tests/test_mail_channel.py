@@ -659,6 +659,7 @@ def test_retry_after_crash_finds_the_reply_in_sent(imap: ImapServer, smtp: SmtpS
     restarted.shutdown()
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 def test_smtp_auth(imap: ImapServer) -> None:
     with smtp_sink(auth=True) as sink:
         channel = make_channel(
@@ -740,3 +741,47 @@ def test_demo_mailbox_serves_threads_and_takes_replies() -> None:
         [(_from, rcpts, _raw)] = demo.sink.received
         assert rcpts == ["maya@brightpath.io"]
         channel.shutdown()
+
+
+def test_sample_threads_file_the_same_in_one_sync_or_two(imap: ImapServer) -> None:
+    from herocli.channels.mail.threading import thread_keys
+    from tests.mail_samples import thread_samples
+
+    raws = thread_samples()
+    expected = thread_keys([parse_message(r) for r in raws], {})
+    imap.append_many("INBOX", raws)
+    channel = make_channel(imap, sent_folder="none")
+    once = {m.external_id: c.external_id for c in conversations(pages(channel)) for m in c.messages}
+    assert once == expected
+    imap.reset()
+    half = len(raws) // 2
+    imap.append_many("INBOX", raws[:half])
+    cursor = pages(channel)[-1].cursor
+    imap.append_many("INBOX", raws[half:])
+    later = conversations(pages(channel, cursor))
+    twice = {m.external_id: c.external_id for c in later for m in c.messages}
+    assert {mid: once[mid] for mid in twice} == twice
+    channel.shutdown()
+
+
+def test_xoauth2_token_rejected_names_its_variable(imap: ImapServer) -> None:
+    channel = EmailChannel(
+        settings_for(imap, oauth2_token_env="TEST_HERO_OAUTH_TOKEN"),
+        DictSecrets({"TEST_HERO_OAUTH_TOKEN": "expired-token"}),
+        FakeClock(),
+    )
+    with pytest.raises(AuthError) as caught:
+        next(channel.fetch({}, SilentProgress()))
+    assert "TEST_HERO_OAUTH_TOKEN" in caught.value.message
+    assert "expired-token" not in caught.value.message
+
+
+def test_security_mismatch_is_a_clear_error(imap: ImapServer) -> None:
+    from herocli.errors import ChannelError
+
+    for security in ("ssl", "starttls"):
+        channel = make_channel(imap, imap_security=security)
+        with pytest.raises(ChannelError) as caught:
+            next(channel.fetch({}, SilentProgress()))
+        assert f"127.0.0.1:{imap.port}" in caught.value.message
+        assert caught.value.hint

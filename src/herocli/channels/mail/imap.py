@@ -92,6 +92,11 @@ class ImapSession:
         self.client = client
         with self._errors("log in"):
             if s.imap_security == "starttls":
+                if b"STARTTLS" not in client.capabilities():
+                    raise ChannelError(
+                        f"the IMAP server {self.where} does not offer STARTTLS",
+                        hint='set [email] imap_security = "ssl" (usually port 993)',
+                    )
                 client.starttls(ssl.create_default_context())
             try:
                 if self.oauth2:

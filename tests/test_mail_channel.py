@@ -60,7 +60,7 @@ class DictSecrets:
     def secret(self, names: tuple[str, ...], purpose: str) -> Secret:
         for name in names:
             if name in self.values:
-                return Secret(self.values[name], name)
+                return Secret(self.values[name], f"${name}")
         raise AuthError(f"no {purpose}: set {' or '.join('$' + n for n in names)}")
 
 
@@ -533,7 +533,8 @@ def test_bad_password_is_a_clear_auth_error(imap: ImapServer, tmp_path: Path) ->
     )
     with pytest.raises(AuthError) as caught:
         next(channel.fetch({}, SilentProgress()))
-    assert PASSWORD_ENV in caught.value.message
+    assert f"${PASSWORD_ENV}" in caught.value.message
+    assert "$$" not in caught.value.message
     assert "wrong" not in caught.value.message
     store = Store.open(tmp_path / "q.db")
     result = sync_channel(store, channel, TeamSettings(), FakeClock(), SilentProgress())

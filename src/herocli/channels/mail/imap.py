@@ -106,9 +106,10 @@ class ImapSession:
             except LoginError:
                 raise AuthError(
                     f"the IMAP server {self.where} rejected the login of {s.username!r} "
-                    f"with the {'token' if self.oauth2 else 'password'} in ${self.credential.source}",
-                    hint=f"set ${self.credential.source} to a valid "
-                    f"{'OAuth2 access token' if self.oauth2 else 'password (or app password)'}",
+                    f"with the {'token' if self.oauth2 else 'password'} in {self.credential.source}",
+                    hint=f"put a valid "
+                    f"{'OAuth2 access token' if self.oauth2 else 'password (or app password)'} "
+                    f"in {self.credential.source}",
                 ) from None
             self.capabilities = frozenset(_text(c).upper() for c in client.capabilities())
             if self.condstore:

@@ -162,8 +162,8 @@ def send(settings: EmailSettings, credential: Secret | None, msg: EmailMessage) 
             except smtplib.SMTPAuthenticationError:
                 raise AuthError(
                     f"the SMTP server {where} rejected the login of {user!r} "
-                    f"with the password in ${credential.source}",
-                    hint=f"set ${credential.source} to a valid password (or app password)",
+                    f"with the password in {credential.source}",
+                    hint=f"put a valid password (or app password) in {credential.source}",
                 ) from None
         refused = server.send_message(msg, from_addr=settings.from_address)
         if refused:

@@ -212,7 +212,7 @@ class SlackFetch:
             conversations: list[Conversation] = []
             for message in messages:
                 scan["top"] = max(scan["top"], message["ts"])
-                conversation = self.consider(channel, ch, message, oldest)
+                conversation = self.consider(channel, ch, message)
                 if conversation is not None:
                     conversations.append(conversation)
             more = bool(body.get("has_more")) and bool(messages)
@@ -247,22 +247,19 @@ class SlackFetch:
             return self.settings.intake_reaction in reactions(message)
         return True
 
-    def consider(
-        self, channel: str, ch: JSON, message: JSON, oldest: str | None
-    ) -> Conversation | None:
+    def consider(self, channel: str, ch: JSON, message: JSON) -> Conversation | None:
         ts = str(message["ts"])
         tracked = ch["open"].get(ts)
         if tracked is not None:
             return self.update(channel, ch, message, tracked)
         if not self.starts_item(message):
             return None
-        closed = self.settings.close_reaction in reactions(message)
-        if closed and oldest is not None and ts <= oldest:
+        if self.settings.close_reaction in reactions(message):
+            # Already closed at the source: the queue files no new item for it, so no replies call.
             return None
         replies = self.replies(channel, ts) if message.get("reply_count") else []
-        if not closed:
-            ch["open"][ts] = self.record(message, replies)
-        return self.conversation(channel, message, replies, (), closed)
+        ch["open"][ts] = self.record(message, replies)
+        return self.conversation(channel, message, replies, (), False)
 
     def update(
         self, channel: str, ch: JSON, message: JSON, tracked: list[Any]

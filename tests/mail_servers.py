@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -259,6 +259,7 @@ class SmtpSink:
     password: str = "smtp-pass"
     auth: bool = False
     refuse_next: int = 0
+    on_receive: Callable[[], None] | None = None  # runs in the server thread after a DATA
 
     def stop(self) -> None:
         self.controller.stop()
@@ -274,6 +275,8 @@ class _Handler:
             return "451 4.3.0 try again later"
         content = envelope.original_content or envelope.content
         self.sink.received.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(content)))
+        if self.sink.on_receive is not None:
+            self.sink.on_receive()
         return "250 OK"
 
 

@@ -684,6 +684,30 @@ def test_smtp_auth(imap: ImapServer) -> None:
         bad.shutdown()
 
 
+def test_mailbox_failure_after_sending_does_not_fail_the_send(
+    imap: ImapServer, smtp: SmtpSink
+) -> None:
+    channel = make_channel(imap, smtp, sent_folder="Outbox-copies")
+    conv, _first, _second = _customer_thread(imap, channel)
+
+    def mailbox_goes_away() -> None:
+        with imap.client() as c:
+            c.delete_folder("Outbox-copies")
+
+    smtp.on_receive = mailbox_goes_away
+    try:
+        sent = channel.send_reply(thread_of(conv), OutgoingReply(key="k-9", body="Sent anyway."))
+    finally:
+        smtp.on_receive = None
+    assert len(smtp.received) == 1
+    assert "imap_error" in sent.meta
+    # The same process remembers the acceptance, so a retry does not send again.
+    found = channel.find_sent(thread_of(conv), OutgoingReply(key="k-9", body="Sent anyway."))
+    assert found is not None
+    assert found.external_id == sent.external_id
+    channel.shutdown()
+
+
 def test_smtp_unreachable(imap: ImapServer) -> None:
     channel = make_channel(imap, None)
     conv, _first, _second = _customer_thread(imap, channel)

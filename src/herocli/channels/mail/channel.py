@@ -22,7 +22,7 @@ from herocli.channels.base import Channel
 from herocli.channels.mail.imap import Fetched, FolderStatus, ImapSession
 from herocli.channels.mail.smtp import REPLY_PREFIX
 from herocli.config import EmailSettings
-from herocli.errors import ChannelError
+from herocli.errors import ChannelError, HeroError
 from herocli.models import (
     JSON,
     Clock,
@@ -263,24 +263,28 @@ class EmailChannel(Channel):
             thread, reply.body, reply.key, self.settings, now, self.team_addresses
         )
         message_id = str(msg["Message-ID"])
-        smtp.send(self.settings, self._smtp_credential(), msg)
-        sent = Sent(
-            external_id=message_id,
-            sent_at=now,
-            meta={"message_id": message_id, "subject": str(msg["Subject"])},
-        )
-        self._accepted[reply.key] = sent
-        parent = smtp.parent_message(thread)
+        # IMAP first: when the mailbox cannot be reached, nothing is sent and the outbox retries.
         session = self._imap()
-        parent_id = str(parent.meta.get("message_id") or parent.external_id)
-        for folder in self._folders_of(parent):
-            uids = session.find_by_message_id(folder, parent_id)
-            if uids:
-                session.add_flags(folder, uids, ["\\Answered"])
-                break
         sent_folder = session.sent_folder()
-        if sent_folder is not None:
-            session.append(sent_folder, smtp.flatten(msg), flags=("\\Seen",))
+        smtp.send(self.settings, self._smtp_credential(), msg)
+        meta: dict[str, Any] = {"message_id": message_id, "subject": str(msg["Subject"])}
+        sent = Sent(external_id=message_id, sent_at=now, meta=meta)
+        self._accepted[reply.key] = sent
+        # The mail is out: a failure from here on must not make the outbox send it again.
+        try:
+            if sent_folder is not None:
+                session.append(sent_folder, smtp.flatten(msg), flags=("\\Seen",))
+                meta["filed_in"] = sent_folder
+            parent = smtp.parent_message(thread)
+            parent_id = str(parent.meta.get("message_id") or parent.external_id)
+            for folder in self._folders_of(parent):
+                uids = session.find_by_message_id(folder, parent_id)
+                if uids:
+                    session.add_flags(folder, uids, ["\\Answered"])
+                    break
+        except HeroError as exc:
+            meta["imap_error"] = exc.message
+            self.shutdown()
         return sent
 
     def find_sent(self, thread: Thread, reply: OutgoingReply) -> Sent | None:

@@ -155,7 +155,8 @@ def send(settings: EmailSettings, credential: Secret | None, msg: EmailMessage) 
         if settings.smtp_security == "starttls":
             server.starttls(context=ssl.create_default_context())
             server.ehlo()
-        if credential is not None:
+        # A relay that offers no AUTH (a local MTA) takes mail without a login.
+        if credential is not None and server.has_extn("auth"):
             user = settings.smtp_username or settings.username
             try:
                 server.login(user, credential.value)

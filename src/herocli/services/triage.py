@@ -138,10 +138,13 @@ def label(
     upstream: bool = True,
 ) -> Delivery | None:
     item = require_item(store, item_id, actor.clock)
-    labels = [name for name in item.labels if name not in remove]
-    labels += [name for name in add if name not in labels]
     now = actor.clock.now()
     with store.transaction() as db:
+        # Read the current set inside the write transaction, so a concurrent change
+        # from another hero process is not overwritten.
+        current = queue.labels_of(db, item.id)
+        labels = [name for name in current if name not in remove]
+        labels += [name for name in add if name not in labels]
         queue.set_labels(db, item.id, labels)
         log.record(db, item.id, EventKind.LABELED, now, actor.name, {"add": add, "remove": remove})
     if not upstream:

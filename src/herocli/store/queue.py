@@ -301,6 +301,11 @@ def set_labels(db: sqlite3.Connection, item_id: int, labels: Iterable[str]) -> N
     )
 
 
+def labels_of(db: sqlite3.Connection, item_id: int) -> tuple[str, ...]:
+    """The item's labels, by name."""
+    return _labels_for(db, [item_id]).get(item_id, ())
+
+
 def set_assignee(db: sqlite3.Connection, item_id: int, assignee: str | None, at: datetime) -> None:
     db.execute(
         "UPDATE items SET assignee = ?, updated_at = ? WHERE id = ?", (assignee, to_db(at), item_id)

@@ -1,0 +1,195 @@
+"""The outbox survives a crash between "written" and "sent", and retry sends exactly once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from herocli.channels.memory import MemoryChannel
+from herocli.errors import ExitCode, UnreachableError
+from herocli.models import OutgoingReply, Sent, Thread
+from herocli.services import outbox
+from herocli.store import Store
+from herocli.store import outbox as rows
+from herocli.store.outbox import Op, OutboxState
+from tests.cli_harness import Hero, Result
+
+
+@pytest.fixture
+def hero(tmp_path: Path) -> Hero:
+    h = Hero(tmp_path)
+    h.customer_opens("github", "acme/widget#1", "Login broken", "I cannot log in")
+    assert h.run("sync").code == 0
+    h.clock.advance(minutes=5)
+    return h
+
+
+def bodies(hero: Hero) -> list[str]:
+    return [m.body for m in hero.backends["github"].threads["acme/widget#1"].messages]
+
+
+def outbox_json(hero: Hero, *args: str) -> list[dict[str, object]]:
+    result = hero.run("outbox", "--json", *args)
+    assert result.code == 0, result
+    return list(json.loads(result.out))
+
+
+def open_store(hero: Hero) -> Store:
+    return Store.open(hero.data / "queue.db")
+
+
+def test_a_reply_written_but_never_sent_survives_a_restart(hero: Hero) -> None:
+    store = open_store(hero)
+    entry_id = outbox.enqueue(
+        store, hero.clock, channel="github", op=Op.REPLY, item_id=1, payload={"body": "Fixed!"}
+    )
+    store.close()  # the process dies here: written, not sent
+
+    store = open_store(hero)
+    [pending] = rows.unsent(store.conn)
+    store.close()
+    assert (pending.id, pending.state, pending.attempts) == (entry_id, OutboxState.PENDING, 0)
+    assert bodies(hero) == ["I cannot log in"]
+
+    [listed] = outbox_json(hero)
+    assert list(listed) == [
+        "id",
+        "op",
+        "item",
+        "channel",
+        "state",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_id",
+        "sent_at",
+        "payload",
+    ]
+    assert (listed["id"], listed["op"], listed["item"], listed["state"]) == (
+        entry_id,
+        "reply",
+        1,
+        "pending",
+    )
+    assert listed["payload"] == {"body": "Fixed!"}
+    hero.terminal = True
+    table = hero.run("outbox")
+    assert "reply" in table.out
+    assert "pending" in table.out
+
+    retry = hero.run("outbox", "retry")
+    assert retry.code == 0, retry
+    assert "✓ reply #1 done on github" in retry.err
+    assert bodies(hero) == ["I cannot log in", "Fixed!"]
+    assert outbox_json(hero) == []
+
+    again = hero.run("outbox", "retry")
+    assert again.code == 0
+    assert "nothing to retry" in again.err
+    assert bodies(hero) == ["I cannot log in", "Fixed!"]
+    [sent] = outbox_json(hero, "--all")
+    assert (sent["state"], sent["attempts"], sent["sent_id"]) == ("sent", 1, "acme/widget#1/2")
+    # The item now waits on the customer.
+    inbox = json.loads(hero.run("inbox", "--json", "--waiting", "them").out)
+    assert [row["number"] for row in inbox] == [1]
+
+
+def test_a_reply_sent_but_not_recorded_is_not_sent_again(hero: Hero) -> None:
+    """The process died after the channel took the reply, before the row said so."""
+    store = open_store(hero)
+    entry_id = outbox.enqueue(
+        store, hero.clock, channel="github", op=Op.REPLY, item_id=1, payload={"body": "Once."}
+    )
+    with store.transaction() as db:
+        rows.mark_attempt(db, entry_id, hero.clock.now())
+    entry = rows.get(store.conn, entry_id)
+    assert entry is not None
+    channel = MemoryChannel(hero.backends["github"], name="github")
+    channel.send_reply(outbox.thread_for(store, 1, hero.clock), OutgoingReply(entry.key, "Once."))
+    store.close()
+
+    [listed] = outbox_json(hero)
+    assert (listed["state"], listed["attempts"]) == ("pending", 1)
+    retry = hero.run("outbox", "retry")
+    assert retry.code == 0, retry
+    assert "already gone out; not sent again" in retry.err
+    assert bodies(hero) == ["I cannot log in", "Once."]
+    assert outbox_json(hero) == []
+
+
+class _FailsOnce(MemoryChannel):
+    failures = 1
+
+    def send_reply(self, thread: Thread, reply: OutgoingReply) -> Sent:
+        if _FailsOnce.failures:
+            _FailsOnce.failures -= 1
+            raise UnreachableError("cannot reach github: connection refused")
+        return super().send_reply(thread, reply)
+
+
+def test_a_failed_send_is_kept_and_retry_sends_it_once(hero: Hero) -> None:
+    from tests.test_cli import _run_with
+
+    _FailsOnce.failures = 1
+    factories = {"github": lambda _ctx: _FailsOnce(hero.backends["github"], name="github")}
+    result = _run_with(hero, factories, "reply", "1", "-m", "Try again please", "--yes")
+    assert result.code == ExitCode.ERROR
+    assert "cannot reach github: connection refused" in result.err
+    assert "hero outbox retry" in result.err
+    assert bodies(hero) == ["I cannot log in"]
+    [failed] = outbox_json(hero)
+    assert (failed["state"], failed["attempts"]) == ("failed", 1)
+    assert failed["last_error"] == "cannot reach github: connection refused"
+    # Still waiting on us: nothing went out.
+    assert [r["number"] for r in json.loads(hero.run("inbox", "--json").out)] == [1]
+
+    assert hero.run("outbox", "retry").code == 0
+    assert hero.run("outbox", "retry").code == 0
+    assert bodies(hero) == ["I cannot log in", "Try again please"]
+    assert outbox_json(hero) == []
+    assert json.loads(hero.run("inbox", "--json").out) == []
+
+
+def test_retry_that_fails_again_exits_1_and_keeps_the_entry(hero: Hero) -> None:
+    from tests.test_cli import _run_with
+
+    _FailsOnce.failures = 2
+    factories = {"github": lambda _ctx: _FailsOnce(hero.backends["github"], name="github")}
+    assert _run_with(hero, factories, "reply", "1", "-m", "x", "--yes").code == ExitCode.ERROR
+    retry = _run_with(hero, factories, "outbox", "retry")
+    assert retry.code == ExitCode.ERROR
+    [entry] = outbox_json(hero)
+    assert (entry["state"], entry["attempts"]) == ("failed", 2)
+    assert bodies(hero) == ["I cannot log in"]
+
+
+def test_a_failed_close_is_retried_too(hero: Hero) -> None:
+    from tests.test_cli import _run_with
+
+    def unreachable(_ctx: object) -> MemoryChannel:
+        raise UnreachableError("github is down")
+
+    result = _run_with(hero, {"github": unreachable}, "close", "1")
+    assert result.code == ExitCode.ERROR
+    [entry] = outbox_json(hero)
+    assert (entry["op"], entry["state"]) == ("close", "failed")
+    # Closed locally right away; the source catches up on retry.
+    assert [r["number"] for r in json.loads(hero.run("inbox", "--closed", "--json").out)] == [1]
+    assert hero.run("outbox", "retry").code == 0
+    assert hero.backends["github"].write_log == ["close acme/widget#1 completed"]
+
+
+def test_empty_outbox(hero: Hero) -> None:
+    assert outbox_json(hero) == []
+    hero.terminal = True
+    assert "The outbox is empty" in hero.run("outbox").err
+
+
+def test_outbox_results_are_plain(hero: Hero) -> None:
+    result: Result = hero.run("reply", "1", "-m", "hello", "--yes")
+    assert result.code == 0
+    [entry] = outbox_json(hero, "--all")
+    assert entry["created_at"] == "2026-11-23T09:05:00Z"
+    assert entry["sent_at"] == "2026-11-23T09:05:00Z"

@@ -25,12 +25,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from herocli.models import Clock, SystemClock
+from herocli.simulators.server import LocalServer
 
 JSON = dict[str, Any]
 DEMO_SEED = Path(__file__).parent / "data" / "github_demo.json"
@@ -98,7 +99,7 @@ class HttpFailure(Exception):
         self.body = body
 
 
-class GithubSimulator:
+class GithubSimulator(LocalServer):
     """A GitHub API server on 127.0.0.1 with state you can seed, change and inspect."""
 
     def __init__(
@@ -121,44 +122,21 @@ class GithubSimulator:
         self._next_id = 1000
         self._used: dict[tuple[str, str], int] = {}  # (token, resource) -> used this window
         self._window_start = self.clock.now()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         if seed is not None:
             self.load(seed)
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> GithubSimulator:
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
         simulator = self
 
         class Handler(_Handler):
             sim = simulator
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> GithubSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return Handler
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the simulator is not running; call start() first")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.base_url
 
     # ------------------------------------------------------------------ seeding
     def load(self, seed: Mapping[str, Any] | Path | str) -> None:

@@ -20,11 +20,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from herocli.simulators.server import LocalServer
 
 JSON = dict[str, Any]
 
@@ -83,7 +85,7 @@ def _truthy(value: Any) -> bool:
     return str(value).lower() in ("1", "true", "yes")
 
 
-class SlackSimulator:
+class SlackSimulator(LocalServer):
     """A Slack workspace behind a real HTTP server on 127.0.0.1.
 
     ``seed`` is a dict, a path to a JSON file, or ``None`` for the demo seed.
@@ -128,8 +130,6 @@ class SlackSimulator:
         self._replies: dict[str, dict[str, list[str]]] = {}  # channel -> parent ts -> reply ts
         self._rate_limits: dict[str, list[float]] = {}  # method -> [retry_after, times left]
         self._log: list[LoggedRequest] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         for user in data.get("users", []):
             self._users[user["id"]] = dict(user)
         if self.bot_user_id not in self._users:
@@ -143,40 +143,13 @@ class SlackSimulator:
 
     # -- server lifecycle -------------------------------------------------
 
-    def start(self) -> SlackSimulator:
-        if self._server is not None:
-            return self
-        handler = _handler_for(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> SlackSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the simulator is not running; call start() first")
-        port = self._server.server_address[1]
-        return f"http://127.0.0.1:{port}/api"
+        """The API base, as configured in ``[slack] api_url``."""
+        return f"{self.base_url}/api"
 
     @property
     def token(self) -> str:

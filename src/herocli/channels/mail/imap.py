@@ -260,10 +260,6 @@ class ImapSession:
         }
         return new, changed
 
-    def all_uids(self) -> list[int]:
-        with self._errors("list messages"):
-            return sorted(int(u) for u in self.client.search("ALL"))
-
     # --- writing --------------------------------------------------------------------
     def find_by_message_id(self, folder: str, message_id: str) -> list[int]:
         """UIDs in ``folder`` whose Message-ID header is ``message_id``."""
@@ -298,7 +294,11 @@ class ImapSession:
             else:
                 self.client.copy(uids, target)
                 self.client.delete_messages(uids)
-                self.client.expunge()
+                # UID EXPUNGE touches only these messages, not others marked \Deleted.
+                if "UIDPLUS" in self.capabilities:
+                    self.client.expunge(uids)
+                else:
+                    self.client.expunge()
 
     def append(self, folder: str, raw: bytes, flags: tuple[str, ...] = ()) -> None:
         with self._errors(f"file the message in {folder!r}"):

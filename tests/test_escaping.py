@@ -1,0 +1,177 @@
+"""Untrusted text prints literally: Rich markup is not obeyed, escape sequences never reach the terminal."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from herocli.channels.memory import MemoryChannel
+from herocli.cli.main import run_cli
+from herocli.context import Context
+from herocli.render.text import clean, safe
+from tests.cli_harness import Hero, Result
+
+MARKUP = "[bold red]x[/]"
+CLEAR = "Urgent\x1b[2J\x1b]0;owned\x07 please"
+CLEAR_SHOWN = "Urgent\\x1b[2J\\x1b]0;owned\\x07 please"
+
+
+@pytest.fixture
+def hero(tmp_path: Path) -> Hero:
+    h = Hero(tmp_path)
+    h.customer_opens("github", "acme/widget#1", MARKUP, f"body {MARKUP} [link=http://x]y[/link]")
+    h.customer_opens("github", "acme/widget#2", CLEAR, "body \x1b[31mred\x1b[0m \x9b2J end", "eve")
+    h.backends["github"].add("acme/widget#2", "[blink]mallory[/blink]", "me too")
+    assert h.run("sync").code == 0
+    return h
+
+
+def colour_run(hero: Hero, *args: str) -> Result:
+    """Run with consoles that do emit colour, as on a real terminal."""
+    out, err = io.StringIO(), io.StringIO()
+    ctx = Context(
+        config_path=hero.config,
+        env=hero.env,
+        clock=hero.clock,
+        factories={
+            name: (lambda _ctx, b=backend, n=name: MemoryChannel(b, name=n))
+            for name, backend in hero.backends.items()
+        },
+        out=Console(file=out, width=160, force_terminal=True, color_system="truecolor"),
+        err=Console(file=err, width=160, force_terminal=True, color_system="truecolor"),
+    )
+    code = run_cli(list(args), ctx)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def assert_no_injected_escapes(text: str) -> None:
+    assert "\x1b[2J" not in text
+    assert "\x1b]0;" not in text
+    assert "\x07" not in text
+    assert "\x9b" not in text
+    assert "\x1b[31mred" not in text
+    assert "\x1b[5m" not in text  # blink from markup
+
+
+def test_inbox_table_on_a_terminal(hero: Hero) -> None:
+    result = colour_run(hero, "inbox")
+    assert result.code == 0, result
+    assert MARKUP in result.out
+    assert CLEAR_SHOWN in result.out
+    assert "[blink]mallory[/blink]" in result.out
+    assert_no_injected_escapes(result.out)
+    # The terminal console does style our own text, so the check above is meaningful.
+    assert "\x1b[" in result.out
+
+
+def test_inbox_table_without_colour(hero: Hero) -> None:
+    hero.terminal = True
+    out = hero.run("inbox").out
+    assert MARKUP in out
+    assert CLEAR_SHOWN in out
+    assert "\x1b" not in out
+
+
+def test_inbox_piped(hero: Hero) -> None:
+    out = hero.run("inbox").out
+    lines = out.splitlines()
+    assert lines[0].split("\t")[2] == MARKUP
+    assert lines[1].split("\t")[2] == CLEAR_SHOWN
+    assert "\x1b" not in out
+    assert "\x07" not in out
+
+
+def test_json_keeps_the_text_exactly(hero: Hero) -> None:
+    rows = json.loads(hero.run("inbox", "--json").out)
+    assert [r["title"] for r in rows] == [MARKUP, CLEAR]
+    raw = hero.run("show", "2", "--json").out
+    assert "\x1b" not in raw  # JSON escapes control characters itself
+    data = json.loads(raw)
+    assert data["messages"][0]["body"] == "body \x1b[31mred\x1b[0m \x9b2J end"
+    assert data["messages"][1]["author"] == "[blink]mallory[/blink]"
+
+
+def test_show(hero: Hero) -> None:
+    first = colour_run(hero, "show", "1")
+    assert first.code == 0
+    assert MARKUP in first.out
+    assert "[link=http://x]y[/link]" in first.out
+    assert "\x1b]8;" not in first.out  # no hyperlink escape smuggled in
+    second = colour_run(hero, "show", "2")
+    assert CLEAR_SHOWN in second.out
+    assert "\\x1b[31mred\\x1b[0m" in second.out
+    assert "\\x9b2J" in second.out
+    assert "[blink]mallory[/blink]" in second.out
+    assert_no_injected_escapes(second.out)
+
+
+def test_notes_labels_and_errors_are_escaped(hero: Hero) -> None:
+    assert hero.run("note", "1", "[red]note[/red] \x1b[2J").code == 0
+    assert hero.run("label", "1", "+[b]lab[/b]", "--local").code == 0
+    shown = colour_run(hero, "show", "1")
+    assert "[red]note[/red] \\x1b[2J" in shown.out
+    assert "[b]lab[/b]" in shown.out
+    assert_no_injected_escapes(shown.out)
+    error = colour_run(hero, "assign", "1", "[red]zed\x1b[2J")
+    assert "no team member '[red]zed\\x1b[2J'" in error.err
+    assert_no_injected_escapes(error.err)
+
+
+def test_reply_confirmation_shows_the_body_literally(
+    hero: Hero, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    result = colour_run(hero, "reply", "2", "-m", "[bold]hi[/bold] \x1b[2J")
+    assert "[bold]hi[/bold]" in result.err
+    assert_no_injected_escapes(result.err)
+
+
+def test_a_real_process_piped(hero: Hero) -> None:
+    env = {**os.environ, **hero.env, "HERO_CONFIG": str(hero.config)}
+    for args in (["inbox"], ["show", "2"], ["inbox", "--json"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "herocli", *args],
+            capture_output=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert b"\x1b" not in proc.stdout
+        assert b"\x07" not in proc.stdout
+        assert "\x9b".encode() not in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("plain", "plain"),
+        ("tab\tand\nnewline", "tab\tand\nnewline"),
+        ("\x1b[2J", "\\x1b[2J"),
+        ("nul\x00del\x7f", "nul\\x00del\\x7f"),
+        ("c1\x9b\x85", "c1\\x9b\\x85"),
+        ("bell\x07\x08", "bell\\x07\\x08"),
+        ("Grüße ✓ 日本", "Grüße ✓ 日本"),
+    ],
+)
+def test_clean(raw: str, shown: str) -> None:
+    assert clean(raw) == shown
+
+
+def test_clean_single_line_folds_whitespace() -> None:
+    assert clean("a\n\tb\r\n c", single_line=True) == "a b c"
+
+
+def test_safe_is_never_markup() -> None:
+    console = Console(file=io.StringIO(), color_system="truecolor", force_terminal=True, width=80)
+    console.print(safe("[bold red]x[/] :smile:"))
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "[bold red]x[/]" in out
+    assert "\x1b[1" not in out

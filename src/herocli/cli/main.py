@@ -102,9 +102,11 @@ def _report(hero: Context, message: str, hint: str | None, *, debug: bool) -> No
 
     if debug:
         hero.err.print(safe(traceback.format_exc()), style="dim")
-    hero.err.print(safe(f"error: {message}"), style="bold red")
+    # soft_wrap: one problem stays one line when stderr is a pipe or a CI log (Rich
+    # would otherwise fold at 80 columns there), so it can be grepped and read.
+    hero.err.print(safe(f"error: {message}"), style="bold red", soft_wrap=True)
     if hint:
-        hero.err.print(safe(f"hint: {hint}"), style="yellow")
+        hero.err.print(safe(f"hint: {hint}"), style="yellow", soft_wrap=True)
 
 
 def run() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -541,3 +543,32 @@ def test_config_init_goes_to_the_discovered_place(
     code, _, err = run(["config", "init", "--no-input", "--me", "Hana"])
     assert code == 0, err
     assert load_config(tmp_path / "xdg" / "hero" / "config.toml").hero.me == "Hana"
+
+
+def test_problems_stay_one_line_each_when_stderr_is_a_pipe(tmp_path: Path) -> None:
+    path = tmp_path / ("a-rather-long-directory-name-" * 3) / "config.toml"
+    path.parent.mkdir()
+    path.write_text(
+        '[hero]\ntimezone = "Nowhere/Land"\n[email]\nimap_host = "h"\nusername = "u"\n'
+        'smtp_host = "s"\nfrom_address = "a@b.c"\nimap_security = "none"\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "herocli", "--config", str(path), "config", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert proc.returncode == 3
+    lines = proc.stderr.splitlines()
+    assert lines[0] == "error: invalid configuration"
+    assert lines[1].startswith(f"  {path}:2: hero.timezone: unknown time zone")
+    assert lines[1].endswith("(use a name like Europe/Berlin)")
+    assert lines[2] == (
+        f'  {path}:8: email.imap_security: "none" sends passwords in clear text; '
+        "set allow_insecure = true to allow it"
+    )
+    assert lines[3].startswith("hint: ")
+    assert len(lines) == 4

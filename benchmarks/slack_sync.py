@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from herocli.channels.slack import SlackChannel
@@ -29,6 +30,11 @@ from herocli.services.sync import sync_channel
 from herocli.simulators.slack import SlackSimulator, format_ts
 from herocli.store import Store
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.clock import FakeClock  # noqa: E402
+
 CHANNELS = ("C0BENCH1", "C0BENCH2", "C0BENCH3")
 TOP_LEVEL = 20_000
 THREADS = 5_000
@@ -37,24 +43,6 @@ RECENT_OPEN = 300  # per channel, the newest messages stay open after the team c
 OLD_OPEN_INDEX = 5_000  # in the first channel: an old thread nobody closed
 LIMIT = 200
 TEAM_IDS = ("U0HANA", "U0RAVI")
-
-
-class FakeClock:
-    """Simulated time: the tier pacing and 429 waits advance it instead of sleeping."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-        self.sleeps: list[float] = []
-
-    def now(self) -> datetime:
-        return self.current
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.current += timedelta(seconds=seconds)
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
 
 
 def build() -> tuple[SlackSimulator, dict[str, list[str]], set[str], set[str]]:

@@ -1,0 +1,5 @@
+"""``python -m herocli.simulators.github`` serves the demo seed."""
+
+from herocli.simulators.github.simulator import main
+
+main()

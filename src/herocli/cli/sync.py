@@ -73,6 +73,9 @@ def _sync(hero: Context, names: list[str], *, quiet: bool) -> list[SyncResult]:
                 lines[result.channel].finish(_summary(result))
     if not quiet:
         for result in results:
+            # On a terminal the progress lines already say how each channel ended.
+            if result.ok and not progress.disable:
+                continue
             style = "green" if result.ok else "bold red"
             hero.err.print(safe(f"{result.channel}: {_summary(result)}"), style=style)
             if result.error is not None and result.error.hint:

@@ -65,31 +65,60 @@ def message_json(m: StoredMessage) -> dict[str, Any]:
     }
 
 
-def inbox_table(items: list[Item], now: datetime, *, title: str | None = None) -> Table:
-    table = Table(
-        title=title, title_justify="left", header_style="bold", expand=False, pad_edge=False
-    )
-    table.add_column("#", justify="right", style="bold")
-    table.add_column("Chan")
-    table.add_column("Title", overflow="fold", ratio=1, min_width=20)
-    table.add_column("Waiting")
-    table.add_column("For", justify="right")
-    table.add_column("Last from")
-    table.add_column("Assignee")
-    table.add_column("Labels")
+def inbox_table(
+    items: list[Item], now: datetime, *, title: str | None = None, width: int = 100
+) -> Table:
+    """One line per item: the queue is scanned, not read; `hero show` has the rest.
+
+    Every column but the title keeps its natural width (capped); the title gets
+    what is left of ``width`` and ends in an ellipsis when it does not fit.
+    """
+    rows = []
     for item in items:
         start = wait_start(item)
-        waiting = _waiting_text(item)
-        table.add_row(
-            str(item.id),
-            Text(item.channel, style=CHANNEL_STYLE.get(item.channel, "")),
-            safe(item.title, single_line=True),
-            waiting,
-            Text(since(start, now), style=_urgency(item, start, now)),
-            safe(item.last_author, single_line=True),
-            safe(item.assignee or "", single_line=True),
-            safe(", ".join(item.labels), "dim", single_line=True),
+        rows.append(
+            [
+                Text(str(item.id)),
+                Text(item.channel, style=CHANNEL_STYLE.get(item.channel, "")),
+                safe(item.title, single_line=True),
+                _waiting_text(item),
+                Text(since(start, now), style=_urgency(item, start, now)),
+                safe(item.last_author, single_line=True),
+                safe(item.assignee or "", single_line=True),
+                safe(", ".join(item.labels), "dim", single_line=True),
+            ]
         )
+    headers = ["#", "Chan", "Title", "Waiting", "For", "Last from", "Assignee", "Labels"]
+    caps = [8, 6, 10**6, 8, 8, 24, 12, 20]
+    widths = [
+        min(max([len(h)] + [r[i].cell_len for r in rows]), cap)
+        for i, (h, cap) in enumerate(zip(headers, caps, strict=True))
+    ]
+    # What is waiting and for how long always shows; on a narrow terminal the
+    # side columns go, labels first, before the title drops under 30 cells.
+    title_min = min(widths[2], 30)
+    for name in ("Labels", "Assignee", "Last from"):
+        used = sum(widths) - widths[2] + 3 * len(headers) - 1
+        if used + title_min <= width:
+            break
+        i = headers.index(name)
+        del headers[i], caps[i], widths[i]
+        for row in rows:
+            del row[i]
+    used = sum(widths) - widths[2] + 3 * len(headers) - 1
+    widths[2] = max(12, min(widths[2], width - used))
+    table = Table(title=title, title_justify="left", header_style="bold", pad_edge=False)
+    for header, column_width in zip(headers, widths, strict=True):
+        table.add_column(
+            header,
+            justify="right" if header in ("#", "For") else "left",
+            style="bold" if header == "#" else "",
+            no_wrap=True,
+            overflow="ellipsis",
+            width=column_width,
+        )
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
@@ -203,7 +232,7 @@ def _message_panel(stored: StoredMessage, now: datetime, *, full: bool) -> Panel
 
 def print_items(console: Console, items: list[Item], now: datetime, total: int, title: str) -> None:
     if console.is_terminal:
-        console.print(inbox_table(items, now, title=title))
+        console.print(inbox_table(items, now, title=title, width=console.width))
         if total > len(items):
             console.print(f"showing {len(items)} of {total}; --limit 0 shows all", style="dim")
     else:

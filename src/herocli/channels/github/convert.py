@@ -134,17 +134,17 @@ def gql_message(node: Mapping[str, Any], prefix: str, authors: Authors) -> Messa
 def gql_conversation(
     repo: str, node: Mapping[str, Any], messages: Iterable[Message]
 ) -> Conversation:
-    return Conversation(
-        channel=CHANNEL,
-        external_id=f"{repo}#{node['number']}",
-        title=node.get("title") or "",
-        messages=tuple(sorted(messages, key=lambda m: (m.sent_at, m.external_id))),
-        url=node.get("url"),
-        remote_state=RemoteState.CLOSED if node.get("state") == "CLOSED" else RemoteState.OPEN,
-        labels=tuple(str(x["name"]) for x in (node.get("labels") or {}).get("nodes") or ()),
-        assignees=tuple(_login(a) for a in (node.get("assignees") or {}).get("nodes") or ()),
-        meta={"repo": repo, "number": node["number"], "issue_id": node["databaseId"]},
-    )
+    """A GraphQL issue node, read as the REST issue it describes."""
+    issue = {
+        "id": node["databaseId"],
+        "number": node["number"],
+        "title": node.get("title"),
+        "html_url": node.get("url"),
+        "state": str(node.get("state") or "").lower(),
+        "labels": (node.get("labels") or {}).get("nodes"),
+        "assignees": (node.get("assignees") or {}).get("nodes"),
+    }
+    return rest_conversation(repo, issue, messages)
 
 
 def labels_pass(labels: Iterable[str], include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:

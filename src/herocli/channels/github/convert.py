@@ -72,32 +72,28 @@ def is_pull_request(issue: Mapping[str, Any]) -> bool:
     return isinstance(pr, Mapping) and bool(pr.get("url"))
 
 
-def rest_issue_message(issue: Mapping[str, Any], authors: Authors) -> Message:
-    login = _login(issue.get("user"))
+def _message(prefix: str, data: Mapping[str, Any], authors: Authors, edited: str | None) -> Message:
+    """An issue or comment in REST shape as a message; ``edited`` is when it was last edited."""
+    login = _login(data.get("user"))
     return Message(
-        external_id=f"issue:{issue['id']}",
+        external_id=f"{prefix}:{data['id']}",
         author_id=login,
         author_name=login,
-        sent_at=parse_time(issue["created_at"]),
-        body=strip_marker(issue.get("body") or ""),
-        url=issue.get("html_url"),
-        team_hint=authors.hint(login, issue.get("author_association")),
+        sent_at=parse_time(data["created_at"]),
+        body=strip_marker(data.get("body") or ""),
+        url=data.get("html_url"),
+        team_hint=authors.hint(login, data.get("author_association")),
+        edited_at=parse_time(edited) if edited else None,
     )
+
+
+def rest_issue_message(issue: Mapping[str, Any], authors: Authors) -> Message:
+    return _message("issue", issue, authors, None)
 
 
 def rest_comment_message(comment: Mapping[str, Any], authors: Authors) -> Message:
-    login = _login(comment.get("user"))
     created, updated = comment["created_at"], comment.get("updated_at") or comment["created_at"]
-    return Message(
-        external_id=f"comment:{comment['id']}",
-        author_id=login,
-        author_name=login,
-        sent_at=parse_time(created),
-        body=strip_marker(comment.get("body") or ""),
-        url=comment.get("html_url"),
-        team_hint=authors.hint(login, comment.get("author_association")),
-        edited_at=parse_time(updated) if updated != created else None,
-    )
+    return _message("comment", comment, authors, updated if updated != created else None)
 
 
 def rest_conversation(
@@ -117,18 +113,16 @@ def rest_conversation(
 
 
 def gql_message(node: Mapping[str, Any], prefix: str, authors: Authors) -> Message:
-    login = _login(node.get("author"))
-    edited = node.get("lastEditedAt")
-    return Message(
-        external_id=f"{prefix}:{node['databaseId']}",
-        author_id=login,
-        author_name=login,
-        sent_at=parse_time(node["createdAt"]),
-        body=strip_marker(node.get("body") or ""),
-        url=node.get("url"),
-        team_hint=authors.hint(login, node.get("authorAssociation")),
-        edited_at=parse_time(edited) if edited else None,
-    )
+    """A GraphQL issue or comment node, read as the REST object it describes."""
+    data = {
+        "id": node["databaseId"],
+        "user": node.get("author"),
+        "created_at": node["createdAt"],
+        "body": node.get("body"),
+        "html_url": node.get("url"),
+        "author_association": node.get("authorAssociation"),
+    }
+    return _message(prefix, data, authors, node.get("lastEditedAt"))
 
 
 def gql_conversation(

@@ -26,34 +26,22 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.sample_config import sample_config, team
+
 from herocli.store import Store
 from herocli.store.timefmt import to_db
 
 MESSAGES_PER_ITEM = 5
 NOW = datetime.now(UTC).replace(microsecond=0)
 TEAM = ["hana", "ravi", "mei"]
-CONFIG = """\
-[hero]
-me = "Hana"
-
-[team]
-email_domains = ["acme.dev"]
-
-[[team.members]]
-name = "Hana"
-github = "hana"
-
-[[team.members]]
-name = "Ravi"
-github = "ravi"
-
-[[team.members]]
-name = "Mei"
-github = "mei"
-
-[github]
-repos = ["acme/widget"]
-"""
+CONFIG = sample_config(
+    hero={"me": "Hana"},
+    team=team(*({"name": name.title(), "github": name} for name in TEAM)),
+    slack=None,
+    rota=None,
+)
 TARGETS = {"inbox": 0.5, "help": 0.25, "rss_mb": 120.0}
 HEAVY = ("github", "imapclient", "httpx")
 

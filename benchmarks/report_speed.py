@@ -18,8 +18,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.sample_config import rota, sample_config
 
 from herocli.models import Conversation, ItemState, Message
 from herocli.store import Store, queue
@@ -29,30 +33,7 @@ MESSAGES = 60_000
 CHANNELS = ("github", "email", "slack")
 TEAM = {"github": ("hana", "ravi"), "email": ("hana@acme.dev",), "slack": ("U0HANA", "U0RAVI")}
 
-CONFIG = """
-[hero]
-me = "Hana"
-timezone = "Europe/Berlin"
-
-[team]
-email_domains = ["acme.dev"]
-
-[[team.members]]
-name = "Hana"
-github = "hana"
-emails = ["hana@acme.dev"]
-slack = "U0HANA"
-
-[[team.members]]
-name = "Ravi"
-github = "ravi"
-emails = ["ravi@acme.dev"]
-slack = "U0RAVI"
-
-[rota]
-heroes = ["Hana", "Ravi"]
-start = 2025-01-06
-"""
+CONFIG = sample_config(github=None, slack=None, rota=rota(date(2025, 1, 6)))
 
 
 def fill(path: Path, now: datetime) -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -12,37 +16,72 @@ from herocli.channels.memory import MemoryBackend, MemoryChannel
 from herocli.cli.main import run_cli
 from herocli.context import Context
 from tests.clock import FakeClock
+from tests.sample_config import sample_config
 
-CONFIG = """
-[hero]
-me = "Hana"
-timezone = "Europe/Berlin"
+CONFIG = sample_config()
 
-[team]
-email_domains = ["acme.dev"]
+# The fields each `--json` output promises, in order.
+ITEM_FIELDS = [
+    "number",
+    "channel",
+    "external_id",
+    "title",
+    "url",
+    "state",
+    "waiting",
+    "waiting_since",
+    "wait_seconds",
+    "assignee",
+    "labels",
+    "last_author",
+    "last_message_at",
+    "message_count",
+    "snoozed_until",
+    "created_at",
+    "closed_at",
+]
+MESSAGE_FIELDS = [
+    "id",
+    "author",
+    "author_id",
+    "from_team",
+    "sent_at",
+    "edited_at",
+    "deleted",
+    "url",
+    "body",
+    "attachments",
+]
+OUTBOX_FIELDS = [
+    "id",
+    "op",
+    "item",
+    "channel",
+    "state",
+    "attempts",
+    "last_error",
+    "created_at",
+    "sent_id",
+    "sent_at",
+    "payload",
+]
+SYNC_FIELDS = [
+    "channel",
+    "ok",
+    "new_items",
+    "updated_items",
+    "new_messages",
+    "closed",
+    "reopened",
+    "error",
+]
 
-[[team.members]]
-name = "Hana"
-github = "hana"
-emails = ["hana@acme.dev"]
-slack = "U0HANA"
 
-[[team.members]]
-name = "Ravi"
-github = "ravi"
-emails = ["ravi@acme.dev"]
-slack = "U0RAVI"
-
-[github]
-repos = ["acme/widget"]
-
-[slack]
-channels = ["#support"]
-
-[rota]
-heroes = ["Hana", "Ravi"]
-start = 2026-11-02
-"""
+def _console(file: io.StringIO, *, colour: bool, terminal: bool | None = None) -> Console:
+    """A plain 120-column console, or a 160-column truecolor terminal when ``colour``."""
+    if colour:
+        return Console(file=file, width=160, force_terminal=True, color_system="truecolor")
+    return Console(file=file, width=120, color_system=None, force_terminal=terminal)
 
 
 @dataclass
@@ -71,7 +110,8 @@ class Hero:
         for name in ("github", "slack"):
             self.backends[name] = MemoryBackend(self.clock)
 
-    def run(self, *args: str) -> Result:
+    def run(self, *args: str, colour: bool = False) -> Result:
+        """Run `hero ARGS` in-process; ``colour`` gives consoles that emit colour, as a terminal does."""
         out, err = io.StringIO(), io.StringIO()
         ctx = Context(
             config_path=self.config,
@@ -81,11 +121,9 @@ class Hero:
                 name: (lambda _ctx, b=backend, n=name: MemoryChannel(b, name=n))
                 for name, backend in self.backends.items()
             },
-            out=Console(file=out, width=120, color_system=None, force_terminal=self.terminal),
-            err=Console(file=err, width=120, color_system=None),
+            out=_console(out, colour=colour, terminal=self.terminal),
+            err=_console(err, colour=colour),
         )
-        import os
-
         saved = os.environ.get("HERO_DATA_DIR")
         os.environ["HERO_DATA_DIR"] = str(self.data)
         try:
@@ -101,3 +139,21 @@ class Hero:
         self, channel: str, external_id: str, title: str, body: str, author: str = "ann"
     ) -> None:
         self.backends[channel].start(external_id, title, author, body)
+
+
+def hero_process(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    text: bool = True,
+) -> subprocess.CompletedProcess[Any]:
+    """`python -m herocli ARGS` as a real process, its output captured (as bytes unless ``text``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "herocli", *args],
+        capture_output=True,
+        text=text,
+        timeout=60,
+        check=False,
+        env=env,
+        cwd=cwd,
+    )

@@ -6,7 +6,6 @@ import dataclasses
 import io
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,62 +21,14 @@ from herocli.context import Context
 from herocli.errors import ExitCode, UnreachableError
 from herocli.models import RemoteState
 from herocli.store import Store, log
-from tests.cli_harness import Hero, Result
-
-ITEM_FIELDS = [
-    "number",
-    "channel",
-    "external_id",
-    "title",
-    "url",
-    "state",
-    "waiting",
-    "waiting_since",
-    "wait_seconds",
-    "assignee",
-    "labels",
-    "last_author",
-    "last_message_at",
-    "message_count",
-    "snoozed_until",
-    "created_at",
-    "closed_at",
-]
-MESSAGE_FIELDS = [
-    "id",
-    "author",
-    "author_id",
-    "from_team",
-    "sent_at",
-    "edited_at",
-    "deleted",
-    "url",
-    "body",
-    "attachments",
-]
-OUTBOX_FIELDS = [
-    "id",
-    "op",
-    "item",
-    "channel",
-    "state",
-    "attempts",
-    "last_error",
-    "created_at",
-    "sent_id",
-    "sent_at",
-    "payload",
-]
-SYNC_FIELDS = [
-    "channel",
-    "ok",
-    "new_items",
-    "updated_items",
-    "new_messages",
-    "closed",
-    "reopened",
-    "error",
-]
+from tests.cli_harness import (
+    ITEM_FIELDS,
+    MESSAGE_FIELDS,
+    SYNC_FIELDS,
+    Hero,
+    Result,
+    hero_process,
+)
 
 
 @pytest.fixture
@@ -177,14 +128,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_python_m_herocli_version_as_a_process(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "herocli", "--version"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=tmp_path,
-    )
+    proc = hero_process("--version", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"hero {__version__}\n"
 
@@ -799,13 +743,6 @@ def test_debug_shows_a_traceback(seeded: Hero) -> None:
 
 def test_python_m_herocli_runs_a_command(seeded: Hero) -> None:
     env = {**os.environ, **seeded.env, "HERO_CONFIG": str(seeded.config)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "herocli", "inbox", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=env,
-    )
+    proc = hero_process("inbox", "--json", env=env)
     assert proc.returncode == 0, proc.stderr
     assert [row["number"] for row in json.loads(proc.stdout)] == [1, 2]

@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 from herocli.store import Store
-from tests.cli_harness import CONFIG
+from tests.sample_config import sample_config
 
 WRITER = textwrap.dedent(
     """
@@ -86,7 +86,7 @@ def test_two_writers_share_the_queue(tmp_path: Path) -> None:
 def test_two_hero_commands_at_once(tmp_path: Path) -> None:
     """Real `python -m herocli` processes: notes and labels from two sides while listing."""
     config = tmp_path / "config.toml"
-    config.write_text(CONFIG.replace('[github]\nrepos = ["acme/widget"]\n', ""), "utf-8")
+    config.write_text(sample_config(github=None), "utf-8")
     data = tmp_path / "data"
     store = Store.open(data / "queue.db")
     with store.transaction() as db:

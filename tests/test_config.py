@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,36 +13,15 @@ from herocli.cli.main import run_cli
 from herocli.config import data_dir, find_config, load_config, parse_config
 from herocli.context import Context
 from herocli.errors import ConfigError, ConfigProblem, ExitCode
+from tests.cli_harness import hero_process
+from tests.sample_config import HANA, sample_config, team
 
-GOOD = """\
-[hero]
-me = "Hana"
-timezone = "Europe/Berlin"
-
-[team]
-email_domains = ["acme.dev"]
-
-[[team.members]]
-name = "Hana"
-github = "hana"
-emails = ["Hana@Acme.dev"]
-slack = "U0HANA"
-
-[[team.members]]
-name = "Ravi"
-github = "ravi"
-
-[github]
-repos = ["acme/widget"]
-api_url = "http://127.0.0.1:9999/api/v3/"
-
-[slack]
-channels = ["#support"]
-
-[rota]
-heroes = ["Hana", "Ravi"]
-start = 2026-11-02
-"""
+# Hana's address in mixed case (it loads lowercased), Ravi with no address, a trailing slash
+# on the API URL (it loads without).
+GOOD = sample_config(
+    team=team({**HANA, "emails": ["Hana@Acme.dev"]}, {"name": "Ravi", "github": "ravi"}),
+    github={"repos": ["acme/widget"], "api_url": "http://127.0.0.1:9999/api/v3/"},
+)
 
 
 def problems_of(text: str, file: str = "hero.toml") -> list[ConfigProblem]:
@@ -553,13 +530,8 @@ def test_problems_stay_one_line_each_when_stderr_is_a_pipe(tmp_path: Path) -> No
         'smtp_host = "s"\nfrom_address = "a@b.c"\nimap_security = "none"\n',
         encoding="utf-8",
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "herocli", "--config", str(path), "config", "check"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "COLUMNS": "80"},
+    proc = hero_process(
+        "--config", str(path), "config", "check", env={**os.environ, "COLUMNS": "80"}
     )
     assert proc.returncode == 3
     lines = proc.stderr.splitlines()

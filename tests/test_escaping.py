@@ -5,18 +5,14 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from herocli.channels.memory import MemoryChannel
-from herocli.cli.main import run_cli
-from herocli.context import Context
 from herocli.render.text import clean, safe
-from tests.cli_harness import Hero, Result
+from tests.cli_harness import Hero, hero_process
 
 MARKUP = "[bold red]x[/]"
 CLEAR = "Urgent\x1b[2J\x1b]0;owned\x07 please"
@@ -33,24 +29,6 @@ def hero(tmp_path: Path) -> Hero:
     return h
 
 
-def colour_run(hero: Hero, *args: str) -> Result:
-    """Run with consoles that do emit colour, as on a real terminal."""
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(
-        config_path=hero.config,
-        env=hero.env,
-        clock=hero.clock,
-        factories={
-            name: (lambda _ctx, b=backend, n=name: MemoryChannel(b, name=n))
-            for name, backend in hero.backends.items()
-        },
-        out=Console(file=out, width=160, force_terminal=True, color_system="truecolor"),
-        err=Console(file=err, width=160, force_terminal=True, color_system="truecolor"),
-    )
-    code = run_cli(list(args), ctx)
-    return Result(code, out.getvalue(), err.getvalue())
-
-
 def assert_no_injected_escapes(text: str) -> None:
     assert "\x1b[2J" not in text
     assert "\x1b]0;" not in text
@@ -61,7 +39,7 @@ def assert_no_injected_escapes(text: str) -> None:
 
 
 def test_inbox_table_on_a_terminal(hero: Hero) -> None:
-    result = colour_run(hero, "inbox")
+    result = hero.run("inbox", colour=True)
     assert result.code == 0, result
     assert MARKUP in result.out
     assert CLEAR_SHOWN in result.out
@@ -99,12 +77,12 @@ def test_json_keeps_the_text_exactly(hero: Hero) -> None:
 
 
 def test_show(hero: Hero) -> None:
-    first = colour_run(hero, "show", "1")
+    first = hero.run("show", "1", colour=True)
     assert first.code == 0
     assert MARKUP in first.out
     assert "[link=http://x]y[/link]" in first.out
     assert "\x1b]8;" not in first.out  # no hyperlink escape smuggled in
-    second = colour_run(hero, "show", "2")
+    second = hero.run("show", "2", colour=True)
     assert CLEAR_SHOWN in second.out
     assert "\\x1b[31mred\\x1b[0m" in second.out
     assert "\\x9b2J" in second.out
@@ -115,11 +93,11 @@ def test_show(hero: Hero) -> None:
 def test_notes_labels_and_errors_are_escaped(hero: Hero) -> None:
     assert hero.run("note", "1", "[red]note[/red] \x1b[2J").code == 0
     assert hero.run("label", "1", "+[b]lab[/b]", "--local").code == 0
-    shown = colour_run(hero, "show", "1")
+    shown = hero.run("show", "1", colour=True)
     assert "[red]note[/red] \\x1b[2J" in shown.out
     assert "[b]lab[/b]" in shown.out
     assert_no_injected_escapes(shown.out)
-    error = colour_run(hero, "assign", "1", "[red]zed\x1b[2J")
+    error = hero.run("assign", "1", "[red]zed\x1b[2J", colour=True)
     assert "no team member '[red]zed\\x1b[2J'" in error.err
     assert_no_injected_escapes(error.err)
 
@@ -128,7 +106,7 @@ def test_reply_confirmation_shows_the_body_literally(
     hero: Hero, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    result = colour_run(hero, "reply", "2", "-m", "[bold]hi[/bold] \x1b[2J")
+    result = hero.run("reply", "2", "-m", "[bold]hi[/bold] \x1b[2J", colour=True)
     assert "[bold]hi[/bold]" in result.err
     assert_no_injected_escapes(result.err)
 
@@ -136,13 +114,7 @@ def test_reply_confirmation_shows_the_body_literally(
 def test_a_real_process_piped(hero: Hero) -> None:
     env = {**os.environ, **hero.env, "HERO_CONFIG": str(hero.config)}
     for args in (["inbox"], ["show", "2"], ["inbox", "--json"]):
-        proc = subprocess.run(
-            [sys.executable, "-m", "herocli", *args],
-            capture_output=True,
-            env=env,
-            timeout=60,
-            check=False,
-        )
+        proc = hero_process(*args, env=env, text=False)
         assert proc.returncode == 0, proc.stderr
         assert b"\x1b" not in proc.stdout
         assert b"\x07" not in proc.stdout

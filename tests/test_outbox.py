@@ -14,7 +14,7 @@ from herocli.services import outbox
 from herocli.store import Store
 from herocli.store import outbox as rows
 from herocli.store.outbox import Op, OutboxState
-from tests.cli_harness import Hero, Result
+from tests.cli_harness import OUTBOX_FIELDS, Hero, Result
 
 
 @pytest.fixture
@@ -54,19 +54,7 @@ def test_a_reply_written_but_never_sent_survives_a_restart(hero: Hero) -> None:
     assert bodies(hero) == ["I cannot log in"]
 
     [listed] = outbox_json(hero)
-    assert list(listed) == [
-        "id",
-        "op",
-        "item",
-        "channel",
-        "state",
-        "attempts",
-        "last_error",
-        "created_at",
-        "sent_id",
-        "sent_at",
-        "payload",
-    ]
+    assert list(listed) == OUTBOX_FIELDS
     assert (listed["id"], listed["op"], listed["item"], listed["state"]) == (
         entry_id,
         "reply",

@@ -55,9 +55,8 @@ def reply(
     if not body.strip():
         raise CancelledError("empty reply; nothing was sent")
     if not yes:
-        hero.err.print(
-            Panel(safe(body.rstrip()), title=safe(reply_target(detail.item)), title_align="left")
-        )
+        hero.err.print(safe(reply_target(detail), "bold"))
+        hero.err.print(Panel(safe(body.rstrip()), border_style="dim"))
         if not sys.stdin.isatty():
             raise UsageError(
                 "confirmation needs a terminal", hint="add --yes to send without asking"

@@ -8,7 +8,6 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from herocli.models import Item
 from herocli.render.text import clean, safe
 from herocli.render.times import age, iso
 from herocli.services.inbox import ItemDetail
@@ -22,9 +21,26 @@ _HOW = {
 }
 
 
-def reply_target(item: Item) -> str:
+def reply_target(detail: ItemDetail) -> str:
+    """Where a reply goes, in words: the item, then the channel and its address there."""
+    item = detail.item
+    title = clean(item.title, single_line=True)
+    if len(title) > 50:
+        title = title[:49] + "…"
     how = _HOW.get(item.channel, f"a {item.channel} reply")
-    return f"#{item.id} {clean(item.title, single_line=True)[:60]} — as {how} on {item.external_id}"
+    return f"#{item.id} {title} — as {how} {_where(detail)}"
+
+
+def _where(detail: ItemDetail) -> str:
+    if detail.item.channel == "email":
+        outside = [m.message for m in detail.messages if not m.from_team]
+        if outside:
+            meta = outside[-1].meta
+            to = list(meta.get("reply_to") or []) or [
+                str(meta.get("from") or outside[-1].author_id)
+            ]
+            return "to " + clean(", ".join(to), single_line=True)
+    return f"on {clean(detail.item.external_id, single_line=True)}"
 
 
 def reply_template(detail: ItemDetail, now: datetime) -> str:

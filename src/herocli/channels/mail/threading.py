@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from herocli.channels.mail.parse import ParsedMail, is_reply_subject, normalise_subject
+from herocli.channels.mail.parse import ParsedMail
+from herocli.channels.mail.subjects import is_reply_subject, normalise_subject
 
 __all__ = ["subject_key", "thread_keys"]
 

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,27 +21,11 @@ from typing import Any
 
 from imapclient import IMAPClient
 
+from herocli.simulators.mail import pymap_command, wait_for_port
+from herocli.simulators.server import free_port
+
 USER = "hero"
 PASSWORD = "s3cret-pass"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"server did not listen on {port} within {timeout} s")
 
 
 def dovecot_available() -> bool:
@@ -206,7 +187,7 @@ def start_dovecot() -> ImapServer:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wait_for_port(port, proc)
+    wait_for_port(port, proc, "dovecot", timeout=15.0)
     return ImapServer("dovecot", port, proc, directory, condstore=True)
 
 
@@ -215,25 +196,9 @@ def start_pymap(directory: Path) -> ImapServer:
     port = free_port()
     log = (directory / "pymap.log").open("wb")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from pymap.main import main; main()",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-tls",
-            "dict",
-            "--demo-user",
-            USER,
-            "--demo-password",
-            PASSWORD,
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        pymap_command(port, USER, PASSWORD), stdout=log, stderr=subprocess.STDOUT
     )
-    wait_for_port(port, proc)
+    wait_for_port(port, proc, "pymap", timeout=15.0)
     server = ImapServer("pymap", port, proc, directory)
     server.reset()
     return server

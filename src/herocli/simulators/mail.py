@@ -21,14 +21,45 @@ from typing import Any
 import aiosmtpd  # noqa: F401  (the `demo` extra: fail at import when it is missing)
 import pymap  # noqa: F401
 
+from herocli.simulators.server import free_port
+
 SUPPORT = "hey@acme.dev"
 SUPPORT_NAME = "Acme Support"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def pymap_command(port: int, user: str, password: str) -> list[str]:
+    """The command line of a pymap server with its in-memory backend and one user."""
+    return [
+        sys.executable,
+        "-c",
+        "from pymap.main import main; main()",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-tls",
+        "dict",
+        "--demo-user",
+        user,
+        "--demo-password",
+        password,
+    ]
+
+
+def wait_for_port(
+    port: int, proc: subprocess.Popen[bytes], what: str, timeout: float = 20.0
+) -> None:
+    """Return once ``proc`` accepts connections on ``port``; raise if it exits or never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode} before listening on {port}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"{what} did not listen on {port} within {timeout:.0f} s")
 
 
 class _Sink:
@@ -58,29 +89,15 @@ class MailDemo:
     def start(self) -> MailDemo:
         from aiosmtpd.controller import Controller
 
-        self.imap_port = _free_port()
+        self.imap_port = free_port()
         self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
-            [
-                sys.executable,
-                "-c",
-                "from pymap.main import main; main()",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.imap_port),
-                "--no-tls",
-                "dict",
-                "--demo-user",
-                self.username,
-                "--demo-password",
-                self.password,
-            ],
+            pymap_command(self.imap_port, self.username, self.password),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         try:
-            self._wait_for_imap()
-            self.smtp_port = _free_port()
+            wait_for_port(self.imap_port, self._proc, "the demo IMAP server (pymap)")
+            self.smtp_port = free_port()
             self._smtp = Controller(self.sink, hostname="127.0.0.1", port=self.smtp_port)
             self._smtp.start()
             self._seed()
@@ -88,20 +105,6 @@ class MailDemo:
             self.stop()
             raise
         return self
-
-    def _wait_for_imap(self, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._proc is not None and self._proc.poll() is not None:
-                raise RuntimeError(
-                    f"the demo IMAP server (pymap) exited with {self._proc.returncode}"
-                )
-            try:
-                socket.create_connection(("127.0.0.1", self.imap_port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"the demo IMAP server did not start within {timeout:.0f} s")
 
     def stop(self) -> None:
         """Stop both servers; safe to call twice."""

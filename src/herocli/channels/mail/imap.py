@@ -269,18 +269,22 @@ class ImapSession:
         return sorted(int(u) for u in uids)
 
     def add_flags(self, folder: str, uids: list[int], flags: list[str]) -> None:
-        if not uids:
-            return
-        self.ensure_selected(folder)
-        with self._errors(f"flag messages in {folder!r}"):
-            self.client.add_flags(uids, flags, silent=True)
+        """Set ``flags`` on ``uids`` in ``folder`` (nothing to do for no UIDs)."""
+        self._store_flags(folder, uids, flags, add=True)
 
     def remove_flags(self, folder: str, uids: list[int], flags: list[str]) -> None:
+        """Clear ``flags`` on ``uids`` in ``folder`` (nothing to do for no UIDs)."""
+        self._store_flags(folder, uids, flags, add=False)
+
+    def _store_flags(self, folder: str, uids: list[int], flags: list[str], *, add: bool) -> None:
         if not uids:
             return
         self.ensure_selected(folder)
-        with self._errors(f"unflag messages in {folder!r}"):
-            self.client.remove_flags(uids, flags, silent=True)
+        verb, store = (
+            ("flag", self.client.add_flags) if add else ("unflag", self.client.remove_flags)
+        )
+        with self._errors(f"{verb} messages in {folder!r}"):
+            store(uids, flags, silent=True)
 
     def move(self, folder: str, uids: list[int], target: str) -> None:
         if not uids:

@@ -59,7 +59,10 @@ CHANNEL_FACTORIES: dict[str, ChannelFactory] = {"github": _github, "email": _ema
 
 def _console(stderr: bool) -> Console:
     # Rich honours NO_COLOR and FORCE_COLOR itself, and drops styling when piped.
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    console = Console(stderr=stderr, highlight=False)
+    # Piped or in a log, a message stays one line (Rich would fold it at 80 columns).
+    console.soft_wrap = not console.is_terminal
+    return console
 
 
 @dataclass

@@ -31,8 +31,16 @@ def sync(
     results = _sync(hero, channels or [], quiet=json_)
     if json_:
         hero.print_json([_result_json(r) for r in results])
-    if any(not r.ok for r in results):
-        raise typer.Exit(ExitCode.ERROR)
+    raise typer.Exit(failure_code(results))
+
+
+def failure_code(results: list[SyncResult]) -> ExitCode:
+    """OK; the shared code when every failure is of one kind (4 when only credentials
+    failed, so a script can tell "log in again" apart); else ERROR."""
+    codes = {r.error.exit_code for r in results if r.error is not None}
+    if not codes:
+        return ExitCode.OK
+    return codes.pop() if len(codes) == 1 else ExitCode.ERROR
 
 
 def run_sync(hero: Context, names: list[str]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,22 +51,15 @@ def msg(n: int, author: str, minutes: int, body: str = "", **kw: object) -> Mess
     )
 
 
-def conv(
-    *messages: Message,
-    channel: str = "github",
-    external_id: str = "acme/widget#1",
-    title: str = "Login broken",
-    remote_state: RemoteState | None = None,
-    **kw: object,
-) -> Conversation:
-    return Conversation(
-        channel=channel,
-        external_id=external_id,
-        title=title,
-        messages=messages,
-        remote_state=remote_state,
-        **kw,  # type: ignore[arg-type]
-    )
+def conv(*messages: Message, **fields: Any) -> Conversation:
+    """Login broken, acme/widget#1 on github, unless ``fields`` say otherwise."""
+    fields = {
+        "channel": "github",
+        "external_id": "acme/widget#1",
+        "title": "Login broken",
+        **fields,
+    }
+    return Conversation(messages=messages, **fields)
 
 
 @pytest.fixture

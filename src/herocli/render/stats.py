@@ -5,6 +5,7 @@ Untrusted text (titles, names, notes) only reaches Rich as ``safe()`` Text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 
 from rich.console import Group, RenderableType
@@ -109,10 +110,12 @@ def stats_view(s: Stats) -> RenderableType:
         style="bold",
     )
     waiting = Table(title=f"Waiting on us: {len(s.waiting)}", title_justify="left")
-    waiting.add_column("#", justify="right")
+    waiting.add_column(
+        "#", justify="right", no_wrap=True, min_width=_id_width(i.id for i in s.waiting)
+    )
     waiting.add_column("Channel")
     waiting.add_column("Title", max_width=50, overflow="ellipsis", no_wrap=True)
-    waiting.add_column("Waiting", justify="right")
+    waiting.add_column("Waiting", justify="right", no_wrap=True)
     waiting.add_column("Assignee")
     for item in s.waiting[:15]:
         waiting.add_row(
@@ -159,14 +162,24 @@ def rota_view(v: RotaView) -> RenderableType:
     return Group(head, table)
 
 
+def _id_width(ids: Iterable[int]) -> int:
+    return max((len(str(i)) for i in ids), default=1)
+
+
 def _item_table(items: list[HandoffItem], group: str, zone: tzinfo) -> Table:
     table = Table(title=f"{GROUP_TITLES[group]} ({len(items)})", title_justify="left")
-    table.add_column("#", justify="right")
+    # The number is how the next hero finds the item: it never gives way to other columns.
+    table.add_column(
+        "#", justify="right", no_wrap=True, min_width=_id_width(h.item.id for h in items)
+    )
     table.add_column("Channel", no_wrap=True, min_width=7)
-    table.add_column("Title", max_width=34, overflow="ellipsis", no_wrap=True)
-    table.add_column("Until" if group == "snoozed" else "Age", justify="right", no_wrap=True)
-    table.add_column("Last message", max_width=28, overflow="ellipsis", no_wrap=True)
-    table.add_column("Assignee", no_wrap=True)
+    # Sized to fit 100 columns with the number, channel and age always whole.
+    table.add_column("Title", max_width=28, overflow="ellipsis", no_wrap=True)
+    table.add_column(
+        "Until" if group == "snoozed" else "Age", justify="right", no_wrap=True, min_width=7
+    )
+    table.add_column("Last message", max_width=22, overflow="ellipsis", no_wrap=True)
+    table.add_column("Assignee", max_width=14, overflow="ellipsis", no_wrap=True)
     for h in items:
         i = h.item
         when = _duration(h.age_seconds)
@@ -197,8 +210,13 @@ def handoff_view(r: HandoffReport) -> RenderableType:
             parts.append(_item_table(items, group, zone))
         else:
             parts.append(Text(f"{GROUP_TITLES[group]}: nothing", style="bold"))
+    if not r.closed:
+        parts.append(Text("Closed this week: nothing", style="bold"))
+        return Group(*parts)
     closed = Table(title=f"Closed this week ({len(r.closed)})", title_justify="left")
-    closed.add_column("#", justify="right")
+    closed.add_column(
+        "#", justify="right", no_wrap=True, min_width=_id_width(c.id for c in r.closed)
+    )
     closed.add_column("Channel")
     closed.add_column("Title", max_width=50, overflow="ellipsis", no_wrap=True)
     closed.add_column("Closed")

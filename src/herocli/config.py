@@ -58,6 +58,7 @@ class GithubSettings:
     trust_author_association: bool = False
     strategy: str = "auto"  # auto | rest | graphql (for first and large syncs)
     max_rate_limit_wait: float = 300.0
+    reconcile_hours: float = 24.0  # how often to look for issues gone from the open list
 
 
 @dataclass(frozen=True)
@@ -291,6 +292,7 @@ def _github(s: Section) -> GithubSettings:
         trust_author_association=s.boolean("trust_author_association", False),
         strategy=s.choice("strategy", ("auto", "rest", "graphql"), "auto"),
         max_rate_limit_wait=s.number("max_rate_limit_wait", d.max_rate_limit_wait, minimum=0),
+        reconcile_hours=s.number("reconcile_hours", d.reconcile_hours, minimum=0),
     )
     for repo in out.repos:
         if repo.count("/") != 1 or not all(repo.split("/")):

@@ -47,6 +47,10 @@ class GithubNotFound(ChannelError):
     """GitHub answered 404; callers reword it to name what was missing."""
 
 
+class GithubGone(GithubNotFound):
+    """GitHub answered 410: the thing existed and was deleted."""
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
@@ -174,6 +178,8 @@ class GithubClient:
                 continue
             if status == 404:
                 raise GithubNotFound(f"GitHub has no {_path(url)} (404)")
+            if status == 410:
+                raise GithubGone(f"GitHub deleted {_path(url)} (410)")
             if status >= 500:
                 raise ChannelError(
                     f"GitHub answered {status} to {where} {server_errors + 1} times",

@@ -125,6 +125,31 @@ def gql_message(node: Mapping[str, Any], prefix: str, authors: Authors) -> Messa
     return _message(prefix, data, authors, node.get("lastEditedAt"))
 
 
+def conversation_gone(
+    repo: str, number: int, why: str, moved: Mapping[str, Any] | None = None
+) -> Conversation:
+    """A closed conversation for an issue that left ``repo`` (``moved``: where it lives now).
+
+    A deleted issue takes its title with it, so the title then says what happened.
+    """
+    meta: dict[str, Any] = {"repo": repo, "number": number, "why": why}
+    title = f"{repo}#{number} ({why} on GitHub)"
+    url = None
+    if moved is not None:
+        title = moved.get("title") or title
+        url = moved.get("html_url")
+        where = str(moved.get("repository_url") or "").rstrip("/").split("/")[-2:]
+        meta["moved_to"] = f"{'/'.join(where)}#{moved.get('number')}"
+    return Conversation(
+        channel=CHANNEL,
+        external_id=f"{repo}#{number}",
+        title=title,
+        url=url,
+        remote_state=RemoteState.CLOSED,
+        meta=meta,
+    )
+
+
 def gql_conversation(
     repo: str, node: Mapping[str, Any], messages: Iterable[Message]
 ) -> Conversation:

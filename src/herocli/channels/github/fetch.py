@@ -18,6 +18,9 @@ First sync, by ``strategy``:
 Either way it ends with one incremental pass from the time it started, which
 picks up what changed meanwhile and records the ETags that make the next,
 unchanged sync cost only ``304``s.
+
+Issues transferred or deleted never show in those lists; ``reconciled`` holds
+when the repository was last checked for them (see ``reconcile.py``).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from herocli.channels.github.convert import (
     rest_issue_message,
 )
 from herocli.channels.github.queries import ISSUE_COMMENTS, OPEN_ISSUES
+from herocli.channels.github.reconcile import Reconciler, lookup_issue
 from herocli.config import GithubSettings
 from herocli.errors import ChannelError
 from herocli.models import JSON, Conversation, FetchPage, Message, SyncProgress
@@ -61,6 +65,7 @@ class Fetcher:
         self.client = client
         self.settings = settings
         self.authors = authors
+        self.reconciler = Reconciler(client, settings, authors, self._graphql_data)
 
     # ------------------------------------------------------------------ entry
     def fetch(self, cursor: JSON, progress: SyncProgress) -> Iterator[FetchPage]:
@@ -74,6 +79,9 @@ class Fetcher:
             if "since" not in rc:
                 yield from self._first_sync(repo, rc, state, progress)
             yield from self._incremental(repo, rc, state, progress)
+            if self.reconciler.due(rc, self.client.clock.now()):
+                closed = self.reconciler.reconcile(repo, rc, progress)
+                yield FetchPage(tuple(closed), copy.deepcopy(state))
         progress.update("GitHub", completed=len(repos), total=len(repos))
 
     def strategy(self) -> str:
@@ -148,6 +156,8 @@ class Fetcher:
         first: JSON = rc.pop("first")
         rc["since"] = first["started"]
         rc["etags"] = {}
+        # The first sync listed every open issue: as good as a reconciliation.
+        rc["reconciled"] = iso(self.client.clock.now())
 
     def _started(self, first: JSON) -> None:
         """Mark the first sync's start by GitHub's clock, from its first answer."""
@@ -393,11 +403,9 @@ class Fetcher:
             yield FetchPage(part, copy.deepcopy(state) if last else before)
 
     def _issue(self, repo: str, number: int, progress: SyncProgress) -> JSON | None:
-        try:
-            resp = self.client.request("GET", f"/repos/{repo}/issues/{number}", progress=progress)
-        except GithubNotFound:
-            return None  # transferred or deleted
-        return resp.data if isinstance(resp.data, dict) else None
+        issue, why = lookup_issue(self.client, repo, number, progress)
+        # Gone from this repository: the next reconciliation closes it.
+        return issue if why is None else None
 
 
 def _issue_number(comment: JSON) -> int:

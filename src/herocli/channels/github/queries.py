@@ -66,3 +66,15 @@ query HeroIssueComments($owner: String!, $name: String!, $number: Int!, $first: 
 }
 """
 )
+
+OPEN_NUMBERS = """
+query HeroOpenNumbers($owner: String!, $name: String!, $first: Int!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    issues(states: OPEN, first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { number }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}
+"""

@@ -43,6 +43,9 @@ class GraphqlApi(RateLimits):
                         "rateLimit": rate,
                     }
                 }
+            if op == "HeroOpenNumbers":
+                numbers = connection(open_issues(repo), variables.get("after"), first, _number_node)
+                return {"data": {"repository": {"issues": numbers}, "rateLimit": rate}}
             if op == "HeroIssueComments":
                 issue = repo.issues.get(int(variables.get("number", 0)))
                 if issue is None or "pull_request" in issue:
@@ -133,3 +136,7 @@ def _comment_node(c: JSON) -> JSON:
 def operation_name(query: str) -> str | None:
     match = re.search(r"\b(?:query|mutation)\s+(\w+)", query)
     return match.group(1) if match else None
+
+
+def _number_node(issue: JSON) -> JSON:
+    return {"number": issue["number"]}

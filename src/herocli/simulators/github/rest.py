@@ -8,7 +8,15 @@ from urllib.parse import unquote, urlencode
 
 from herocli.simulators.github.limits import RateLimits
 from herocli.simulators.github.state import RepoState
-from herocli.simulators.github.wire import JSON, HttpFailure, api_user, iso, public, since_time
+from herocli.simulators.github.wire import (
+    DOCS,
+    JSON,
+    HttpFailure,
+    api_user,
+    iso,
+    public,
+    since_time,
+)
 
 
 class RestApi(RateLimits):
@@ -44,6 +52,12 @@ class RestApi(RateLimits):
             if not repos:
                 raise HttpFailure(404, "Not Found")
             return self._page(path, query, repos)
+        if len(parts) >= 2 and parts[0] == "repositories" and parts[1].isdigit():
+            # GitHub's id-based URLs, where redirects for moved issues point.
+            found = [n for n, r in self.repos.items() if r.meta["id"] == int(parts[1])]
+            if not found:
+                raise HttpFailure(404, "Not Found")
+            return self._route(method, "/".join(["/repos", found[0], *parts[2:]]), query, body)
         if len(parts) < 3 or parts[0] != "repos":
             raise HttpFailure(404, "Not Found")
         full = f"{parts[1]}/{parts[2]}"
@@ -58,9 +72,21 @@ class RestApi(RateLimits):
         if len(rest) >= 2 and rest[0] == "issues" and rest[1].isdigit():
             issue = repo.issues.get(int(rest[1]))
             if issue is None:
-                raise HttpFailure(404, "Not Found")
+                raise self._missing_issue(repo, int(rest[1]), rest[2:])
             return self._issue_route(full, issue, method, rest[2:], query, body)
         raise HttpFailure(404, "Not Found")
+
+    def _missing_issue(self, repo: RepoState, number: int, rest: list[str]) -> HttpFailure:
+        """301 to where a transferred issue lives now, 410 for a deleted one, else 404."""
+        if number in repo.moved:
+            full, new = repo.moved[number]
+            target = self.repos[full].meta["id"]
+            location = "/".join([f"{self.url}/repositories/{target}/issues/{new}", *rest])
+            body = {"message": "Moved Permanently", "url": location, "documentation_url": DOCS}
+            return HttpFailure(301, "Moved Permanently", {"location": location}, body)
+        if number in repo.deleted:
+            return HttpFailure(410, "This issue was deleted")
+        return HttpFailure(404, "Not Found")
 
     def _issue_route(
         self,

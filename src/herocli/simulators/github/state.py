@@ -29,6 +29,8 @@ class RepoState:
     issues: dict[int, JSON] = field(default_factory=dict)
     comments: dict[int, JSON] = field(default_factory=dict)  # id -> comment (with _number)
     by_issue: dict[int, list[int]] = field(default_factory=dict)  # number -> comment ids
+    moved: dict[int, tuple[str, int]] = field(default_factory=dict)  # number -> (repo, number)
+    deleted: set[int] = field(default_factory=set)
 
     def comments_of(self, number: int) -> list[JSON]:
         return [self.comments[c] for c in self.by_issue.get(number, ()) if c in self.comments]
@@ -225,13 +227,51 @@ class GithubState:
     def reopen_issue(self, full_name: str, number: int) -> JSON:
         return self.edit_issue(full_name, number, state="open", state_reason="reopened")
 
-    def transfer_issue(self, full_name: str, number: int) -> None:
-        """The issue moves to another repository: it leaves this one's lists."""
+    def transfer_issue(self, full_name: str, number: int, to: str) -> JSON:
+        """Move an issue and its comments to repository ``to`` (created if needed), as GitHub does.
+
+        The issue leaves this repository's lists; its old URL answers ``301
+        Moved Permanently`` with a ``Location`` at the new issue. Returns the new issue.
+        """
+        with self._lock:
+            repo = self._repo(full_name)
+            if to not in self.repos:
+                self.add_repo(to)
+            issue = repo.issues.pop(number)
+            comments = [repo.comments.pop(c) for c in repo.by_issue.pop(number, [])]
+            kept = ("title", "body", "user", "author_association", "state", "state_reason")
+            moved = self.add_issue(
+                to,
+                **{k: issue[k] for k in kept},
+                labels=issue["labels"],
+                assignees=issue["assignees"],
+                created_at=issue["created_at"],
+                closed_at=issue["closed_at"],
+                updated_at=self.clock.now(),
+            )
+            for c in comments:
+                self.add_comment(
+                    to,
+                    moved["number"],
+                    body=c["body"],
+                    user=c["user"],
+                    author_association=c["author_association"],
+                    created_at=c["created_at"],
+                    updated_at=c["updated_at"],
+                    touch_issue=False,
+                    id=c["id"],
+                )
+            repo.moved[number] = (to, moved["number"])
+            return dict(moved)
+
+    def delete_issue(self, full_name: str, number: int) -> None:
+        """Delete an issue: it leaves the lists and its URL answers ``410 Gone``."""
         with self._lock:
             repo = self._repo(full_name)
             repo.issues.pop(number)
             for cid in repo.by_issue.pop(number, []):
                 repo.comments.pop(cid, None)
+            repo.deleted.add(number)
 
     def comments_of(self, full_name: str, number: int) -> list[JSON]:
         """Comments of one issue, oldest first, as the API shows them."""

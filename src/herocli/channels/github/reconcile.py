@@ -1,0 +1,126 @@
+"""Noticing issues that left a repository's open list without showing up as changed.
+
+An issue transferred to another repository, or deleted, vanishes from the
+"changed since" lists, so the incremental pass never sees it close. At most
+once per ``reconcile_hours`` the open issue numbers are listed (GraphQL: 100
+numbers a query; REST, 100 issues a page, when pull requests are wanted, as
+GraphQL's issues hold none, or when the strategy is REST) and compared with
+the ones the cursor knows open. Each number missing upstream is fetched once:
+``301`` (followed to the issue's new repository) means transferred,
+``410``/``404`` deleted or out of the token's sight, a closed issue closed.
+Each of these comes back as a closed conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from herocli.channels.github.client import GithubClient, GithubGone, GithubNotFound
+from herocli.channels.github.convert import (
+    Authors,
+    conversation_gone,
+    parse_time,
+    rest_conversation,
+    rest_issue_message,
+)
+from herocli.channels.github.queries import OPEN_NUMBERS
+from herocli.config import GithubSettings
+from herocli.models import JSON, Conversation, SyncProgress
+
+PAGE = 100
+GraphqlData = Callable[[str, str, JSON, SyncProgress], Any]
+
+
+def lookup_issue(
+    client: GithubClient, repo: str, number: int, progress: SyncProgress
+) -> tuple[JSON | None, str | None]:
+    """The issue and, when it is no longer this repository's, why: transferred, deleted or gone."""
+    try:
+        resp = client.request("GET", f"/repos/{repo}/issues/{number}", progress=progress)
+    except GithubGone:
+        return None, "deleted"
+    except GithubNotFound:
+        return None, "gone"  # deleted, or transferred where the token cannot see it
+    issue = resp.data if isinstance(resp.data, dict) else None
+    if issue is None:
+        return None, "gone"
+    if issue_repo(issue).casefold() != repo.casefold() or issue.get("number") != number:
+        # GitHub answered 301 for the old URL and the request followed it.
+        return issue, "transferred"
+    return issue, None
+
+
+def issue_repo(issue: JSON) -> str:
+    """``owner/name`` from an issue's ``repository_url``."""
+    url = str(issue.get("repository_url") or "")
+    return "/".join(url.rstrip("/").split("/")[-2:])
+
+
+class Reconciler:
+    def __init__(
+        self,
+        client: GithubClient,
+        settings: GithubSettings,
+        authors: Authors,
+        graphql_data: GraphqlData,
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.authors = authors
+        self.graphql_data = graphql_data
+
+    def due(self, rc: JSON, now: datetime) -> bool:
+        """Whether ``reconcile_hours`` have passed since the repository's last check."""
+        last = rc.get("reconciled")
+        if not last or self.settings.reconcile_hours <= 0:
+            return True
+        return now - parse_time(last) >= timedelta(hours=self.settings.reconcile_hours)
+
+    def reconcile(self, repo: str, rc: JSON, progress: SyncProgress) -> list[Conversation]:
+        """Closed conversations for the known open issues missing upstream; updates ``rc``."""
+        started = self.client.clock.now()
+        known: set[int] = set(rc.get("open", []))
+        missing = sorted(known - self.open_numbers(repo, progress))
+        conversations: list[Conversation] = []
+        for index, number in enumerate(missing):
+            progress.update(
+                f"GitHub {repo}: issues gone from the open list",
+                completed=index,
+                total=len(missing),
+            )
+            issue, why = lookup_issue(self.client, repo, number, progress)
+            if why is not None:
+                conversations.append(conversation_gone(repo, number, why, issue))
+            elif issue is not None and issue.get("state") == "closed":
+                conversations.append(
+                    rest_conversation(repo, issue, [rest_issue_message(issue, self.authors)])
+                )
+            else:
+                continue  # still open: the list lagged behind
+            known.discard(number)
+        rc["open"] = sorted(known)
+        rc["reconciled"] = started.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return conversations
+
+    def open_numbers(self, repo: str, progress: SyncProgress) -> set[int]:
+        """Numbers of the repository's open issues (and pull requests, when listed by REST)."""
+        progress.update(f"GitHub {repo}: checking the open issues")
+        if self.settings.include_pull_requests or self.settings.strategy == "rest":
+            url = f"/repos/{repo}/issues?" + urlencode(
+                {"state": "open", "sort": "created", "direction": "asc", "per_page": PAGE}
+            )
+            return {int(i["number"]) for i in self.client.get_pages(url, progress)}
+        owner, name = repo.split("/")
+        numbers: set[int] = set()
+        after: str | None = None
+        while True:
+            variables = {"owner": owner, "name": name, "first": PAGE, "after": after}
+            data = self.graphql_data(repo, OPEN_NUMBERS, variables, progress)
+            issues = data["repository"]["issues"]
+            numbers.update(int(node["number"]) for node in issues["nodes"])
+            if not issues["pageInfo"]["hasNextPage"]:
+                return numbers
+            after = issues["pageInfo"]["endCursor"]

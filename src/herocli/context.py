@@ -59,10 +59,7 @@ CHANNEL_FACTORIES: dict[str, ChannelFactory] = {"github": _github, "email": _ema
 
 def _console(stderr: bool) -> Console:
     # Rich honours NO_COLOR and FORCE_COLOR itself, and drops styling when piped.
-    console = Console(stderr=stderr, highlight=False)
-    # Piped or in a log, a message stays one line (Rich would fold it at 80 columns).
-    console.soft_wrap = not console.is_terminal
-    return console
+    return Console(stderr=stderr, highlight=False)
 
 
 @dataclass

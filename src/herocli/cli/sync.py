@@ -85,9 +85,12 @@ def _sync(hero: Context, names: list[str], *, quiet: bool) -> list[SyncResult]:
             if result.ok and not progress.disable:
                 continue
             style = "green" if result.ok else "bold red"
-            hero.err.print(safe(f"{result.channel}: {_summary(result)}"), style=style)
+            # soft_wrap: piped or in a log, one channel's outcome stays one line.
+            hero.err.print(
+                safe(f"{result.channel}: {_summary(result)}"), style=style, soft_wrap=True
+            )
             if result.error is not None and result.error.hint:
-                hero.err.print(safe(f"  hint: {result.error.hint}"), style="yellow")
+                hero.err.print(safe(f"  hint: {result.error.hint}"), style="yellow", soft_wrap=True)
     return results
 
 

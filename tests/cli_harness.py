@@ -110,17 +110,25 @@ class Hero:
         for name in ("github", "slack"):
             self.backends[name] = MemoryBackend(self.clock)
 
-    def run(self, *args: str, colour: bool = False) -> Result:
-        """Run `hero ARGS` in-process; ``colour`` gives consoles that emit colour, as a terminal does."""
+    def run(
+        self, *args: str, colour: bool = False, factories: dict[str, Any] | None = None
+    ) -> Result:
+        """Run `hero ARGS` in-process.
+
+        ``colour`` gives consoles that emit colour, as a terminal does; ``factories``
+        build the channels instead of the memory backends (a failing one, say).
+        """
         out, err = io.StringIO(), io.StringIO()
+        if factories is None:
+            factories = {
+                name: (lambda _ctx, b=backend, n=name: MemoryChannel(b, name=n))
+                for name, backend in self.backends.items()
+            }
         ctx = Context(
             config_path=self.config,
             env=self.env,
             clock=self.clock,
-            factories={
-                name: (lambda _ctx, b=backend, n=name: MemoryChannel(b, name=n))
-                for name, backend in self.backends.items()
-            },
+            factories=factories,
             out=_console(out, colour=colour, terminal=self.terminal),
             err=_console(err, colour=colour),
         )

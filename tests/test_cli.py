@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 
 from herocli import __version__
 from herocli.channels.base import Channel
@@ -194,20 +193,6 @@ def test_sync_with_no_channel_configured(tmp_path: Path) -> None:
     assert "no channel is configured" in one_line_error(result, ExitCode.USAGE)
 
 
-def _run_with(hero: Hero, factories: dict[str, Any], *args: str) -> Result:
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(
-        config_path=hero.config,
-        env=hero.env,
-        clock=hero.clock,
-        factories=factories,
-        out=Console(file=out, width=120, color_system=None),
-        err=Console(file=err, width=120, color_system=None),
-    )
-    code = run_cli(list(args), ctx)
-    return Result(code, out.getvalue(), err.getvalue())
-
-
 def test_a_failing_channel_does_not_stop_the_others(hero: Hero) -> None:
     hero.customer_opens("slack", "C1/1.0", "Export slow", "hangs", "U0ANN")
 
@@ -220,13 +205,13 @@ def test_a_failing_channel_does_not_stop_the_others(hero: Hero) -> None:
         "github": unreachable,
         "slack": lambda _ctx: MemoryChannel(hero.backends["slack"], name="slack"),
     }
-    result = _run_with(hero, factories, "sync")
+    result = hero.run("sync", factories=factories)
     assert result.code == ExitCode.ERROR
     assert "github: failed: cannot reach api.github.com: connection refused" in result.err
     assert "hint: check the network" in result.err
     assert "slack: 1 new" in result.err
     assert "Traceback" not in result.err
-    data = _run_with(hero, factories, "sync", "--json")
+    data = hero.run("sync", "--json", factories=factories)
     assert data.code == ExitCode.ERROR
     parsed = json.loads(data.out)
     assert [(r["channel"], r["ok"]) for r in parsed] == [("github", False), ("slack", True)]
@@ -246,7 +231,7 @@ def test_a_channel_failing_mid_fetch_keeps_what_it_stored(hero: Hero) -> None:
                 yield page
 
     factories = {"github": lambda _ctx: Flaky(hero.backends["github"], name="github")}
-    result = _run_with(hero, factories, "sync", "github")
+    result = hero.run("sync", "github", factories=factories)
     assert result.code == ExitCode.ERROR
     assert len(numbers(hero)) == 2  # the first page is kept
     ok(hero.run("sync", "github"))  # the next sync resumes from the stored cursor
@@ -420,7 +405,7 @@ class _Linked(MemoryChannel):
 def test_show_links_back_to_the_source(hero: Hero) -> None:
     hero.customer_opens("github", "acme/widget#1", "Login broken", "I cannot log in")
     factories = {"github": lambda _ctx: _Linked(hero.backends["github"], name="github")}
-    ok(_run_with(hero, factories, "sync", "github"))
+    ok(hero.run("sync", "github", factories=factories))
     hero.terminal = True
     out = ok(hero.run("show", "1")).out
     assert "https://example.test/acme/widget#1" in out

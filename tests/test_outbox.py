@@ -118,11 +118,10 @@ class _FailsOnce(MemoryChannel):
 
 
 def test_a_failed_send_is_kept_and_retry_sends_it_once(hero: Hero) -> None:
-    from tests.test_cli import _run_with
 
     _FailsOnce.failures = 1
     factories = {"github": lambda _ctx: _FailsOnce(hero.backends["github"], name="github")}
-    result = _run_with(hero, factories, "reply", "1", "-m", "Try again please", "--yes")
+    result = hero.run("reply", "1", "-m", "Try again please", "--yes", factories=factories)
     assert result.code == ExitCode.ERROR
     assert "cannot reach github: connection refused" in result.err
     assert "hero outbox retry" in result.err
@@ -141,12 +140,11 @@ def test_a_failed_send_is_kept_and_retry_sends_it_once(hero: Hero) -> None:
 
 
 def test_retry_that_fails_again_exits_1_and_keeps_the_entry(hero: Hero) -> None:
-    from tests.test_cli import _run_with
 
     _FailsOnce.failures = 2
     factories = {"github": lambda _ctx: _FailsOnce(hero.backends["github"], name="github")}
-    assert _run_with(hero, factories, "reply", "1", "-m", "x", "--yes").code == ExitCode.ERROR
-    retry = _run_with(hero, factories, "outbox", "retry")
+    assert hero.run("reply", "1", "-m", "x", "--yes", factories=factories).code == ExitCode.ERROR
+    retry = hero.run("outbox", "retry", factories=factories)
     assert retry.code == ExitCode.ERROR
     [entry] = outbox_json(hero)
     assert (entry["state"], entry["attempts"]) == ("failed", 2)
@@ -154,12 +152,11 @@ def test_retry_that_fails_again_exits_1_and_keeps_the_entry(hero: Hero) -> None:
 
 
 def test_a_failed_close_is_retried_too(hero: Hero) -> None:
-    from tests.test_cli import _run_with
 
     def unreachable(_ctx: object) -> MemoryChannel:
         raise UnreachableError("github is down")
 
-    result = _run_with(hero, {"github": unreachable}, "close", "1")
+    result = hero.run("close", "1", factories={"github": unreachable})
     assert result.code == ExitCode.ERROR
     [entry] = outbox_json(hero)
     assert (entry["op"], entry["state"]) == ("close", "failed")

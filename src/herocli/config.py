@@ -94,6 +94,8 @@ class SlackSettings:
     intake_reaction: str = "ticket"
     close_reaction: str = "white_check_mark"
     max_rate_limit_wait: float = 300.0
+    # Closed threads stay watched this long, so a customer's reply reopens the item.
+    reopen_window_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -354,6 +356,7 @@ def _slack(s: Section) -> SlackSettings:
         intake_reaction=s.string("intake_reaction", d.intake_reaction).strip(":"),
         close_reaction=s.string("close_reaction", d.close_reaction).strip(":"),
         max_rate_limit_wait=s.number("max_rate_limit_wait", d.max_rate_limit_wait, minimum=0),
+        reopen_window_days=s.integer("reopen_window_days", d.reopen_window_days, minimum=0),
     )
     if out.enabled and not out.channels:
         s.problem("channels", "list at least one channel (#name or id), or set enabled = false")

@@ -187,10 +187,12 @@ class SlackFetch:
     def scan(self, channel: str) -> Iterator[FetchPage]:
         ch: JSON = self.state["ch"].setdefault(channel, {"open": {}})
         ch.setdefault("open", {})
+        ch.setdefault("closed", {})
         oldest: str | None = ch.get("oldest")
         scan: JSON | None = ch.get("scan")
         if scan is None:
-            starts = [oldest or "0", *ch["open"]]
+            self.forget_closed(ch)
+            starts = [oldest or "0", *ch["open"], *ch["closed"]]
             if self.settings.intake == "reaction":
                 starts.append(ts_of(self.clock.now() - REACTION_LOOKBACK))
             scan = {
@@ -218,7 +220,7 @@ class SlackFetch:
             more = bool(body.get("has_more")) and bool(messages)
             low = min(m["ts"] for m in messages) if more else scan["from"]
             seen = {m["ts"] for m in messages}
-            for ts in sorted(ch["open"]):
+            for ts in sorted([*ch["open"], *ch["closed"]]):
                 if ts >= low and (upper is None or ts < upper) and ts not in seen:
                     conversations.append(self.vanished(channel, ch, ts))
             done += len(messages)
@@ -251,7 +253,10 @@ class SlackFetch:
         ts = str(message["ts"])
         tracked = ch["open"].get(ts)
         if tracked is not None:
-            return self.update(channel, ch, message, tracked)
+            return self.update(channel, ch, message, tracked, was_closed=False)
+        watched = ch["closed"].get(ts)
+        if watched is not None:
+            return self.update(channel, ch, message, watched, was_closed=True)
         if not self.starts_item(message):
             return None
         if self.settings.close_reaction in reactions(message):
@@ -259,18 +264,24 @@ class SlackFetch:
             return None
         replies = self.replies(channel, ts) if message.get("reply_count") else []
         ch["open"][ts] = self.record(message, replies)
-        return self.conversation(channel, message, replies, (), False)
+        return self.conversation(channel, message, replies, (), RemoteState.OPEN)
 
     def update(
-        self, channel: str, ch: JSON, message: JSON, tracked: list[Any]
+        self, channel: str, ch: JSON, message: JSON, tracked: list[Any], *, was_closed: bool
     ) -> Conversation | None:
+        """A watched thread seen again: read its replies only when ``latest_reply`` moved.
+
+        A thread newly carrying the close reaction is reported closed. Changes to a
+        thread closed earlier carry no remote state, so the queue reopens the item
+        when they bring a message from outside the team.
+        """
         ts = str(message["ts"])
-        count, latest, mark, known = tracked
+        count, latest, mark, known = tracked[:4]
         thread_changed = (message.get("reply_count") or 0) != count or (
             message.get("latest_reply") or ""
         ) != latest
         closed = self.settings.close_reaction in reactions(message)
-        if not thread_changed and self.mark(message) == mark and not closed:
+        if not thread_changed and self.mark(message) == mark and closed == was_closed:
             return None
         replies: list[JSON] = []
         gone: tuple[str, ...] = ()
@@ -278,21 +289,45 @@ class SlackFetch:
             replies = self.replies(channel, ts) if message.get("reply_count") else []
             now = {r["ts"] for r in replies}
             gone = tuple(r for r in known if r not in now)
-        if closed:
-            del ch["open"][ts]
-        else:
-            ch["open"][ts] = (
-                self.record(message, replies)
-                if thread_changed
-                else [count, latest, self.mark(message), known]
-            )
-        return self.conversation(channel, message, replies, gone, closed)
+        record = (
+            self.record(message, replies)
+            if thread_changed
+            else [count, latest, self.mark(message), known]
+        )
+        ch["open"].pop(ts, None)
+        ch["closed"].pop(ts, None)
+        if not closed:
+            ch["open"][ts] = record
+        elif self.active_within_window(message):
+            # Watched from the close, or from its latest change since, whichever is later.
+            ch["closed"][ts] = [*record, self.clock.now().timestamp()]
+        state = RemoteState.OPEN if not closed else None if was_closed else RemoteState.CLOSED
+        return self.conversation(channel, message, replies, gone, state)
+
+    def active_within_window(self, message: JSON) -> bool:
+        """Whether a thread's last message is recent enough to watch it after its close.
+
+        A thread quiet for longer than the window when closed (a backlog cleanup) is
+        not watched: each watched thread keeps the history pages back to it in every sync.
+        """
+        days = self.settings.reopen_window_days
+        last = float(message.get("latest_reply") or message["ts"])
+        return days > 0 and last >= self.clock.now().timestamp() - days * 86400
+
+    def forget_closed(self, ch: JSON) -> None:
+        """Stop watching closed threads quiet for longer than the reopen window."""
+        horizon = self.clock.now().timestamp() - self.settings.reopen_window_days * 86400
+        closed: dict[str, list[Any]] = ch["closed"]
+        for ts in [ts for ts, watched in closed.items() if watched[4] < horizon]:
+            del closed[ts]
 
     def vanished(self, channel: str, ch: JSON, ts: str) -> Conversation:
-        """A tracked thread parent no longer in history: deleted without replies."""
-        _, _, _, known = ch["open"].pop(ts)
+        """A watched thread parent no longer in history: deleted without replies."""
+        was_open = ts in ch["open"]
+        known = (ch["open"] if was_open else ch["closed"]).pop(ts)[3]
         stub = {"ts": ts, "subtype": "tombstone", "text": ""}
-        return self.conversation(channel, stub, [], tuple(known), False)
+        state = RemoteState.OPEN if was_open else None
+        return self.conversation(channel, stub, [], tuple(known), state)
 
     @staticmethod
     def mark(message: JSON) -> str:
@@ -339,7 +374,7 @@ class SlackFetch:
         parent: JSON,
         replies: list[JSON],
         gone: tuple[str, ...],
-        closed: bool,
+        state: RemoteState | None,
     ) -> Conversation:
         ts = str(parent["ts"])
         first = self.message(channel, parent, ts)
@@ -357,7 +392,7 @@ class SlackFetch:
             title=title or "(no text)",
             messages=tuple(messages),
             url=first.url,
-            remote_state=RemoteState.CLOSED if closed else RemoteState.OPEN,
+            remote_state=state,
             meta={"channel": channel, "ts": ts},
         )
 

@@ -483,6 +483,53 @@ def test_late_replies_thread_across_syncs(imap: ImapServer) -> None:
     channel.shutdown()
 
 
+@pytest.mark.parametrize("separate_syncs", [False, True], ids=["one-sync", "two-syncs"])
+def test_subject_fallback_joins_the_newest_thread_across_syncs(
+    imap: ImapServer, separate_syncs: bool
+) -> None:
+    start = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    older = mail("Cannot log in", "The reset mail never arrives.", date=start)
+    # A fresh mail (no "Re:") with the same subject and people opens a second conversation.
+    newer = mail("Cannot log in", "Now SSO fails too.", date=start + timedelta(days=2))
+    channel = make_channel(imap, sent_folder="none")
+    cursor: dict[str, Any] = {}
+    for batch in ([older], [newer]) if separate_syncs else ([older, newer],):
+        imap.append_many("INBOX", batch)
+        found = pages(channel, cursor)
+        cursor = found[-1].cursor
+        assert {c.external_id for c in conversations(found)} <= {mid_of(older), mid_of(newer)}
+    bare = mail("Re: Cannot log in", "Any news?", date=start + timedelta(days=3))
+    imap.append("INBOX", bare)
+    joined = conversations(pages(channel, cursor))
+    assert [c.external_id for c in joined] == [mid_of(newer)]
+    channel.shutdown()
+
+
+def test_subject_fallback_goes_by_date_not_by_folder_order(imap: ImapServer) -> None:
+    """Sent is read after the inbox: an older reply filed there does not take the subject back."""
+    start = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    older = mail("Cannot log in", "The reset mail never arrives.", date=start)
+    answer = mail(
+        "Re: Cannot log in",
+        "Try the link in the second mail.",
+        sender=f"Acme Support <{SUPPORT}>",
+        to=f"Carla Customer <{CUSTOMER}>",
+        in_reply_to=mid_of(older),
+        references=mid_of(older),
+        date=start + timedelta(days=1),
+    )
+    newer = mail("Cannot log in", "Now SSO fails too.", date=start + timedelta(days=2))
+    imap.append_many("INBOX", [older, newer])
+    imap.append("Sent", answer)
+    channel = make_channel(imap, sent_folder="Sent")
+    cursor = pages(channel)[-1].cursor
+    bare = mail("Re: Cannot log in", "Any news?", date=start + timedelta(days=3))
+    imap.append("INBOX", bare)
+    joined = conversations(pages(channel, cursor))
+    assert [c.external_id for c in joined] == [mid_of(newer)]
+    channel.shutdown()
+
+
 MALFORMED = [
     b"From: x@customer.example\r\nSubject: bad charset\r\nMessage-ID: <bad-cs@x>\r\n"
     b'Content-Type: text/plain; charset="x-no-such-charset"\r\n\r\nCaf\xe9 cr\xe8me\r\n',

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from herocli.channels.mail.parse import ParsedMail, parse_message
-from herocli.channels.mail.threading import subject_key, thread_keys
+from herocli.channels.mail.threading import SubjectIndex, subject_key, thread_keys
 from tests.mail_samples import CYCLE_FILES, THREAD_FILES, THREAD_ROOT, read
 
 T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
@@ -182,6 +182,25 @@ def test_subject_fallback_only_for_replies_without_headers() -> None:
     # A later header-less reply joins the newest conversation with that subject.
     late = mail("<d@x>", subject="AW: export  FAILS", minutes=30)
     assert thread_keys([original, answer, fresh, late], {})["<d@x>"] == "<c@x>"
+
+
+def test_subject_index_carries_the_newest_thread_from_batch_to_batch() -> None:
+    original = mail("<a@x>", subject="Export fails", minutes=0)
+    fresh = mail("<c@x>", subject="Export fails", minutes=20)
+    index = SubjectIndex()
+    thread_keys([original, fresh], {}, index)
+    assert index.get(subject_key(fresh)) == "<c@x>"
+    # A later batch with an older message of the first thread does not take the subject back.
+    answer = mail("<b@x>", irt=("<a@x>",), subject="Re: Export fails", minutes=10)
+    thread_keys([answer], {"<a@x>": "<a@x>", "<c@x>": "<c@x>"}, index)
+    assert index.get(subject_key(fresh)) == "<c@x>"
+    late = mail("<d@x>", subject="Re: Export fails", minutes=30)
+    assert thread_keys([late], {}, index)["<d@x>"] == "<c@x>"
+    # Newer mail in the first thread makes it the newest again.
+    again = mail("<e@x>", irt=("<b@x>",), subject="Re: Export fails", minutes=40)
+    thread_keys([again], {"<b@x>": "<a@x>"}, index)
+    later = mail("<f@x>", subject="Re: Export fails", minutes=50)
+    assert thread_keys([later], {}, index)["<f@x>"] == "<a@x>"
 
 
 def test_subject_fallback_needs_the_same_participants() -> None:

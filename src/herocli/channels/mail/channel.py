@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from herocli.channels.base import Channel
+from herocli.channels.mail.cursor import MailCursor
 from herocli.channels.mail.imap import Fetched, FolderStatus, ImapSession
 from herocli.channels.mail.smtp import REPLY_PREFIX
 from herocli.config import EmailSettings
@@ -39,7 +40,6 @@ from herocli.models import (
     utc,
 )
 
-CURSOR_VERSION = 1
 BATCH = 250  # messages per UID FETCH of full bodies, and per page handed to the queue
 THRID_PREFIX = "gm:"
 
@@ -87,7 +87,7 @@ class EmailChannel(Channel):
     # --- fetch ----------------------------------------------------------------------
     def fetch(self, cursor: JSON, progress: SyncProgress) -> Iterator[FetchPage]:
         """Yield pages of new mail from every watched folder and the Sent folder."""
-        state = _State.load(cursor)
+        state = MailCursor.load(cursor)
         session = self._imap()  # raises before anything is yielded
         folders = list(dict.fromkeys(self.settings.folders))
         # The Sent folder's name is kept in the cursor so an unchanged mailbox costs no LIST.
@@ -104,7 +104,7 @@ class EmailChannel(Channel):
             raise
 
     def _fetch_folder(
-        self, session: ImapSession, folder: str, state: _State, progress: SyncProgress
+        self, session: ImapSession, folder: str, state: MailCursor, progress: SyncProgress
     ) -> Iterator[FetchPage]:
         progress.update(f"checking {folder}")
         status = session.select(folder)
@@ -177,25 +177,33 @@ class EmailChannel(Channel):
             progress.update(f"{len(changed)} message(s) changed flags in {folder}")
 
     def _conversations(
-        self, folder: str, fetched: list[Fetched], state: _State
+        self, folder: str, fetched: list[Fetched], state: MailCursor
     ) -> list[Conversation]:
         from herocli.channels.mail.parse import ParsedMail, parse_message
-        from herocli.channels.mail.threading import subject_key, thread_keys
+        from herocli.channels.mail.threading import SubjectIndex, subject_key, thread_keys
 
         mails: list[tuple[Fetched, ParsedMail]] = [(f, parse_message(f.raw)) for f in fetched]
-        keys = thread_keys([m for _f, m in mails], state.thread_of, state.subjects)
+        # Threading records each subject's newest thread in the cursor's maps as it goes.
+        subjects = SubjectIndex(state.subjects, state.subject_times)
+        keys = thread_keys([m for _f, m in mails], state.thread_of, subjects)
         grouped: dict[str, list[tuple[Fetched, ParsedMail]]] = {}
+        merged: dict[str, str] = {}
         for f, mail in mails:
             key = (
                 keys.get(mail.message_id) or state.thread_of.get(mail.message_id) or mail.message_id
             )
             if f.gm_thrid is not None:
-                key = state.subjects.setdefault(f"{THRID_PREFIX}{f.gm_thrid}", key)
+                gmail_key = state.subjects.setdefault(f"{THRID_PREFIX}{f.gm_thrid}", key)
+                if gmail_key != key:
+                    merged[key] = key = gmail_key
             state.thread_of[mail.message_id] = key
-            skey = subject_key(mail)
-            if skey:
-                state.subjects.setdefault(skey, key)
             grouped.setdefault(key, []).append((f, mail))
+        if merged:
+            # Gmail's thread id joined threads the headers kept apart: subjects follow.
+            for skey in {subject_key(m) for _f, m in mails}:
+                thread = state.subjects.get(skey)
+                if skey and thread in merged:
+                    state.subjects[skey] = merged[thread]
         out = []
         for key, members in grouped.items():
             members.sort(key=lambda fm: _when(fm[1].date))
@@ -379,45 +387,3 @@ def _unchanged(known: JSON, status: FolderStatus) -> bool:
 
 def _when(value: datetime | None) -> datetime:
     return utc(value) if value is not None else datetime.max.replace(tzinfo=UTC)
-
-
-class _State:
-    """The cursor, unpacked: folders, Message-ID → thread key, subject key → thread key."""
-
-    def __init__(
-        self,
-        folders: dict[str, JSON],
-        thread_of: dict[str, str],
-        subjects: dict[str, str],
-        sent: str | None = None,
-        sent_setting: str | None = None,
-    ) -> None:
-        self.folders = folders
-        self.thread_of = thread_of
-        self.subjects = subjects
-        self.sent = sent  # None: not looked up yet; "": no Sent folder
-        self.sent_setting = sent_setting
-
-    @classmethod
-    def load(cls, cursor: JSON) -> _State:
-        if cursor.get("v") != CURSOR_VERSION:
-            return cls({}, {}, {})
-        # A message that is its own thread's root is stored with an empty key to halve the map.
-        threads = {mid: key or mid for mid, key in dict(cursor.get("threads", {})).items()}
-        return cls(
-            {name: dict(value) for name, value in dict(cursor.get("folders", {})).items()},
-            threads,
-            dict(cursor.get("subjects", {})),
-            cursor.get("sent"),
-            cursor.get("sent_setting"),
-        )
-
-    def dump(self) -> JSON:
-        return {
-            "v": CURSOR_VERSION,
-            "folders": {name: dict(value) for name, value in self.folders.items()},
-            "threads": {mid: ("" if key == mid else key) for mid, key in self.thread_of.items()},
-            "subjects": dict(self.subjects),
-            "sent": self.sent,
-            "sent_setting": self.sent_setting,
-        }

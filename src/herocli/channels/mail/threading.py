@@ -4,7 +4,8 @@ A thread's key is the Message-ID of its root, even when the root itself was neve
 (the first message a References chain names). Messages filed by earlier syncs are passed in
 ``known`` so that a reply joins the thread its parent already belongs to. Only a mail with
 neither In-Reply-To nor References falls back to the subject: if its subject is a reply
-("Re: …") it joins the latest thread with the same normalised subject and participants.
+("Re: …") it joins the thread with the same normalised subject and participants that had
+such mail most recently, within a batch and across syncs alike (``SubjectIndex``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from herocli.channels.mail.parse import ParsedMail
 from herocli.channels.mail.subjects import is_reply_subject, normalise_subject
 
-__all__ = ["subject_key", "thread_keys"]
+__all__ = ["SubjectIndex", "subject_key", "thread_keys"]
 
 _LATE = datetime.max.replace(tzinfo=UTC)
 _MAX_REFERENCES = 500
@@ -38,6 +39,38 @@ def subject_key(mail: ParsedMail) -> str:
         return ""
     people = sorted({a for a in (mail.from_addr, *mail.to) if a})
     return subject + "\x1f" + ",".join(people)
+
+
+class SubjectIndex:
+    """Subject key → the thread that most recently had mail with that subject, and when.
+
+    ``threads`` and ``times`` (POSIX seconds) are the caller's dicts, updated in place, so
+    that what one batch learns carries to the next. A mail older than the one recorded does
+    not take the subject over; a mail without a date counts as the newest, as it sorts last
+    within a batch.
+    """
+
+    def __init__(
+        self, threads: dict[str, str] | None = None, times: dict[str, int] | None = None
+    ) -> None:
+        self.threads = threads if threads is not None else {}
+        self.times = times if times is not None else {}
+
+    def get(self, key: str) -> str | None:
+        """The thread key recorded for subject ``key``, if any."""
+        return self.threads.get(key)
+
+    def note(self, key: str, thread: str, when: datetime | None) -> None:
+        """Record that ``thread`` had mail with subject ``key`` at ``when``, unless later mail did."""
+        last = self.times.get(key)
+        stamp = int(when.timestamp()) if when is not None else None
+        if stamp is not None and last is not None and stamp < last:
+            return
+        self.threads[key] = thread
+        if stamp is None:
+            self.times.pop(key, None)
+        else:
+            self.times[key] = stamp
 
 
 def _is_ancestor(candidate: _Container, node: _Container) -> bool:
@@ -129,7 +162,7 @@ def _tree_known_key(root: _Container, known: Mapping[str, str]) -> str | None:
 def thread_keys(
     mails: Sequence[ParsedMail],
     known: Mapping[str, str],
-    known_subjects: Mapping[str, str] | None = None,
+    known_subjects: Mapping[str, str] | SubjectIndex | None = None,
     *,
     require_reply_subject: bool = True,
 ) -> dict[str, str]:
@@ -137,7 +170,8 @@ def thread_keys(
 
     ``known`` maps message ids already filed (from earlier syncs) to their thread key: a mail
     that refers to a known id joins that thread. ``known_subjects`` maps ``subject_key`` values
-    to thread keys for the subject fallback across syncs. The fallback applies only to a mail
+    to thread keys for the subject fallback across syncs; a ``SubjectIndex`` given here is
+    updated with what this batch says about each subject. The fallback applies only to a mail
     with neither In-Reply-To nor References and, unless ``require_reply_subject`` is False,
     only when its subject is a reply ("Re: …"): a fresh mail with a reused subject is a new
     conversation.
@@ -167,8 +201,11 @@ def thread_keys(
         if own is not None:
             result[node.id] = own
 
-    # Subject fallback, oldest first so a reply joins the latest thread opened before it.
-    subjects: dict[str, str] = dict(known_subjects or {})
+    # Subject fallback, oldest first so a reply joins the latest thread active before it.
+    if isinstance(known_subjects, SubjectIndex):
+        subjects = known_subjects
+    else:
+        subjects = SubjectIndex(dict(known_subjects or {}))
     dates = [(node.mail.date if node.mail and node.mail.date else _LATE) for node in order]
     chronological = sorted(range(len(order)), key=lambda n: (dates[n], n))
     for n in chronological:
@@ -192,7 +229,7 @@ def thread_keys(
                 tree_key[rid] = target
                 has_known.add(rid)
         if key:
-            subjects[key] = result.get(node.id, tree_key[rid])
+            subjects.note(key, result.get(node.id, tree_key[rid]), mail.date)
 
     for node in order:
         if node.id not in result:

@@ -3,8 +3,8 @@
 A repository with 5,000 open issues and 20,000 comments (a few issues with
 more than 100 comments, so GraphQL needs follow-up queries). For each
 strategy: requests for a first sync, rate-limit-counted requests for a re-sync
-with nothing new, requests after one new comment, and the first sync's wall
-time. Run: ``python benchmarks/github_sync.py``.
+with nothing new, requests after one new comment, the first sync's wall time,
+and what a due check for transferred or deleted issues costs. Run: ``python benchmarks/github_sync.py``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from herocli.channels.github import GithubChannel
@@ -74,6 +75,12 @@ def seed(sim: GithubSimulator) -> None:
         issue["updated_at"] = max(issue["updated_at"], iso(start + timedelta(days=399)))
 
 
+def _is_listing(path: str, query: dict[str, str], operation: str | None) -> bool:
+    return operation == "HeroOpenNumbers" or (
+        path.endswith("/issues") and query.get("state") == "open"
+    )
+
+
 def drain(channel: GithubChannel, cursor: JSON) -> tuple[int, JSON]:
     conversations = 0
     for page in channel.fetch(cursor, SilentProgress()):
@@ -104,7 +111,27 @@ def measure(strategy: str) -> dict[str, float]:
         sim.clear_log()
         news, cursor = drain(channel, cursor)
         one_comment = len(sim.requests)
+        _, cursor = drain(
+            channel, cursor
+        )  # the new `since` lists' ETags, so only the check counts below
         channel.shutdown()
+        # A due check for issues gone from the open list, first with none gone,
+        # then with one transferred and one deleted.
+        due = GithubChannel(
+            replace(settings, reconcile_hours=0), EnvSecrets({"GH_TOKEN": "bench"}), clock
+        )
+        sim.clear_log()
+        _, cursor = drain(due, cursor)
+        check_requests, check_counted = len(sim.requests), sim.counted()
+        check_listing = sum(
+            1 for r in sim.requests if _is_listing(r.path, dict(r.query), r.operation)
+        )
+        sim.transfer_issue(REPO, CLOSED + 7, to="acme/elsewhere")
+        sim.delete_issue(REPO, CLOSED + 8)
+        sim.clear_log()
+        closed, cursor = drain(due, cursor)
+        gone_requests, gone_counted = len(sim.requests), sim.counted()
+        due.shutdown()
         return {
             "conversations": found,
             "first": first,
@@ -116,6 +143,12 @@ def measure(strategy: str) -> dict[str, float]:
             "one_comment": one_comment,
             "one_comment_conversations": news,
             "wall": wall,
+            "check_requests": check_requests,
+            "check_counted": check_counted,
+            "check_listing": check_listing,
+            "gone_requests": gone_requests,
+            "gone_counted": gone_counted,
+            "gone_closed": closed,
         }
     finally:
         sim.stop()
@@ -140,7 +173,15 @@ def main() -> None:
         print(
             f"  re-sync after one new comment:  {r['one_comment']:>5}  (conversations {r['one_comment_conversations']})"
         )
-        print(f"  first sync wall time:           {r['wall']:>5.1f} s\n")
+        print(f"  first sync wall time:           {r['wall']:>5.1f} s")
+        print(
+            f"  due check for vanished issues:  {r['check_counted']:>5}  counted "
+            f"({r['check_requests']} requests, {r['check_listing']} listing open numbers)"
+        )
+        print(
+            f"  ... with 1 transferred, 1 deleted: {r['gone_counted']:>2}  counted "
+            f"({r['gone_requests']} requests; conversations closed {r['gone_closed']})\n"
+        )
     print(
         f"targets: REST first sync <= {target_rest}, GraphQL ~50 + follow-ups, idle counted 0, "
         "one comment <= 3, wall < 20 s"

@@ -12,6 +12,7 @@ retrying and throttling sleep on the wall clock, so they are switched off
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import deque
 from collections.abc import Mapping
@@ -98,6 +99,9 @@ class GithubClient:
         if self._gh is None:
             secret = self.secrets.secret(self.settings.token_env, "GitHub token")
             self._token_source = secret.source
+            # PyGithub logs each 301 it follows at INFO on its own stderr handler;
+            # a transferred issue's redirect is expected and must not break the progress display.
+            logging.getLogger("github.Requester").setLevel(logging.WARNING)
             self._gh = Github(
                 auth=Auth.Token(secret.value),
                 base_url=self.settings.api_url,

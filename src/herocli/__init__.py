@@ -1,8 +1,5 @@
 """herocli: one queue for the support hero."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("herocli")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+# The single source of the version (pyproject.toml reads it from here); a
+# literal rather than importlib.metadata keeps `hero --help` quick.
+__version__ = "0.1.0"

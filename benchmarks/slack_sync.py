@@ -8,6 +8,10 @@ simulator over real HTTP into a real queue file. Targets (issue 5):
 - re-sync after one new reply in an old open thread: the history pages that
   cover the open threads' time window + exactly one replies call.
 
+Also measured: a customer's reply in a thread closed two days earlier (inside
+the reopen window), which costs one replies call and reopens the item.
+Exits non-zero when a target is missed.
+
 Run: python benchmarks/slack_sync.py
 """
 
@@ -26,7 +30,7 @@ from herocli.channels.slack import SlackChannel
 from herocli.config import SlackSettings, TeamSettings
 from herocli.models import SilentProgress, TeamMember
 from herocli.secrets import EnvSecrets
-from herocli.services.sync import sync_channel
+from herocli.services.sync import SyncResult, sync_channel
 from herocli.simulators.slack import SlackSimulator, format_ts
 from herocli.store import Store
 
@@ -99,7 +103,7 @@ def main() -> None:
         env = EnvSecrets({"SLACK_TOKEN": "xoxb-bench"})
         store = Store.open(Path(tmp) / "queue.db")
 
-        def run() -> tuple[Counter[str], float, float]:
+        def run() -> tuple[Counter[str], float, float, SyncResult]:
             sim.clear_requests()
             channel = SlackChannel(settings, env, clock, frozenset(TEAM_IDS))
             slept = len(clock.sleeps)
@@ -108,9 +112,10 @@ def main() -> None:
             elapsed = time.perf_counter() - t0
             channel.shutdown()
             assert result.error is None, result.error
-            return Counter(r.method for r in sim.requests), elapsed, sum(clock.sleeps[slept:])
+            counts = Counter(r.method for r in sim.requests)
+            return counts, elapsed, sum(clock.sleeps[slept:]), result
 
-        first, first_wall, first_paced = run()
+        first, first_wall, first_paced, _ = run()
         pages_target = sum(math.ceil(len(t) / LIMIT) for t in tops.values())
         first_target = pages_target + len(threaded) + len(authors)
 
@@ -123,16 +128,29 @@ def main() -> None:
                     sim.react(channel_id, ts, "white_check_mark", "U0HANA")
         clock.advance(hours=1)
         run()
-        idle, _, _ = run()
+        idle, _, _, _ = run()
 
         # One new customer reply in the old open thread.
         sim.post(CHANNELS[0], "U0C0001", "Still broken on 2.4.1", thread_ts=old_open)
         clock.advance(hours=1)
-        resync, resync_wall, _ = run()
+        resync, resync_wall, _, _ = run()
         window = [t for t in tops[CHANNELS[0]] if t >= old_open]
         resync_pages_target = math.ceil(len(window) / LIMIT) + sum(
             math.ceil(RECENT_OPEN / LIMIT) for _ in CHANNELS[1:]
         )
+
+        # A fresh question is answered and closed; two days later the customer writes again.
+        fresh = format_ts(clock.now().timestamp())
+        sim.post(CHANNELS[0], "U0C0002", "Exports time out", ts=fresh)
+        sim.post(CHANNELS[0], "U0HANA", "Fixed in 2.4.1", thread_ts=fresh)
+        run()
+        sim.react(CHANNELS[0], fresh, "white_check_mark", "U0HANA")
+        clock.advance(hours=1)
+        run()
+        clock.advance(days=2)
+        sim.post(CHANNELS[0], "U0C0002", "Still timing out", thread_ts=fresh)
+        reopen, reopen_wall, _, reopened = run()
+        reopen_pages_target = resync_pages_target + (len(window) % LIMIT == 0)
         cursor_size = len(store.conn.execute("SELECT data FROM cursors").fetchone()[0])
         store.close()
 
@@ -159,6 +177,35 @@ def main() -> None:
         f"= {resync_pages_target + 1}"
     )
     print(f"  wall time {resync_wall:.2f}s; cursor {cursor_size} bytes")
+    print(line("re-sync after a customer reply in a thread closed 2 days ago", reopen))
+    print(
+        f"  target: {reopen_pages_target} history pages + 1 replies = {reopen_pages_target + 1}; "
+        f"items reopened {reopened.reopened}; wall time {reopen_wall:.2f}s"
+    )
+    missed = [
+        label
+        for label, ok in (
+            ("first sync", sum(first.values()) == first_target + 1),
+            (
+                "re-sync",
+                resync
+                == Counter(
+                    {"conversations.history": resync_pages_target, "conversations.replies": 1}
+                ),
+            ),
+            (
+                "reopen",
+                reopen
+                == Counter(
+                    {"conversations.history": reopen_pages_target, "conversations.replies": 1}
+                )
+                and reopened.reopened == 1,
+            ),
+        )
+        if not ok
+    ]
+    if missed:
+        raise SystemExit(f"target missed: {', '.join(missed)}")
 
 
 if __name__ == "__main__":

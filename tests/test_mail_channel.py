@@ -126,22 +126,27 @@ def smtp(smtp_running: SmtpSink) -> SmtpSink:
     return smtp_running
 
 
-def settings_for(imap: ImapServer, smtp: SmtpSink | None = None, **overrides: Any) -> EmailSettings:
-    base = EmailSettings(
+def local_settings(imap_port: int, username: str, smtp_port: int, address: str) -> EmailSettings:
+    """Plain-text IMAP and SMTP on 127.0.0.1, INBOX watched, Sent found by itself."""
+    return EmailSettings(
         imap_host="127.0.0.1",
-        imap_port=imap.port,
+        imap_port=imap_port,
         imap_security="none",
-        username=imap.username,
+        username=username,
         password_env=PASSWORD_ENV,
         folders=("INBOX",),
         sent_folder="auto",
         smtp_host="127.0.0.1",
-        smtp_port=smtp.port if smtp else free_port(),
+        smtp_port=smtp_port,
         smtp_security="none",
-        from_address=SUPPORT,
+        from_address=address,
         allow_insecure=True,
     )
-    return replace(base, **overrides)
+
+
+def settings_for(imap: ImapServer, smtp: SmtpSink | None = None, **overrides: Any) -> EmailSettings:
+    smtp_port = smtp.port if smtp else free_port()
+    return replace(local_settings(imap.port, imap.username, smtp_port, SUPPORT), **overrides)
 
 
 def make_channel(imap: ImapServer, smtp: SmtpSink | None = None, **overrides: Any) -> EmailChannel:
@@ -784,18 +789,7 @@ def test_demo_mailbox_serves_threads_and_takes_replies() -> None:
     from herocli.simulators.mail import MailDemo
 
     with MailDemo(now=FakeClock().now()) as demo:
-        settings = EmailSettings(
-            imap_host="127.0.0.1",
-            imap_port=demo.imap_port,
-            imap_security="none",
-            username=demo.username,
-            password_env=PASSWORD_ENV,
-            smtp_host="127.0.0.1",
-            smtp_port=demo.smtp_port,
-            smtp_security="none",
-            from_address=demo.address,
-            allow_insecure=True,
-        )
+        settings = local_settings(demo.imap_port, demo.username, demo.smtp_port, demo.address)
         channel = EmailChannel(settings, DictSecrets({PASSWORD_ENV: demo.password}), FakeClock())
         convs = conversations(pages(channel))
         threads: dict[str, list[Any]] = {}

@@ -109,6 +109,7 @@ def test_transferred_and_deleted_issues_close_in_the_queue(
     assert moved.url.endswith("/acme/elsewhere/issues/1")
     deleted = now[f"{REPO}#{goes['number']}"]
     assert (deleted.state, deleted.meta["why"]) == (ItemState.CLOSED, "deleted")
+    assert deleted.title == "Goes"  # the queue keeps the title GitHub no longer has
     # One listing of the open numbers, then one lookup each (the 301 is followed).
     lookups = [(r.method, r.path, r.status) for r in gw.sim.requests if is_lookup(r.path)]
     assert lookups == [

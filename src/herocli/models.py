@@ -109,6 +109,7 @@ class Conversation:
     this conversation answers (email References); when the queue already holds
     one of them, the messages join that item instead of starting a new one.
     ``remote_state`` is ``None`` for channels with no notion of open/closed.
+    An empty ``title`` means the source no longer knows it: the queue keeps its own.
     """
 
     channel: str

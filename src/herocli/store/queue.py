@@ -104,10 +104,12 @@ def _update_item(db: sqlite3.Connection, item_id: int, conv: Conversation, now: 
         "SELECT 1 FROM items WHERE id = ? AND channel = ? AND external_id = ?",
         (item_id, conv.channel, conv.external_id),
     ).fetchone()
-    # A late reply filed by reference must not rename the conversation it joined.
+    # A late reply filed by reference must not rename the conversation it joined,
+    # and an empty title (a source that lost it, like a deleted issue) keeps ours.
     if is_own:
         db.execute(
-            "UPDATE items SET title = ?, url = COALESCE(?, url), meta = ?, updated_at = ? WHERE id = ?",
+            "UPDATE items SET title = COALESCE(NULLIF(?, ''), title), url = COALESCE(?, url), "
+            "meta = ?, updated_at = ? WHERE id = ?",
             (conv.title, conv.url, json.dumps(meta), to_db(now), item_id),
         )
     else:

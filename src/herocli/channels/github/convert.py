@@ -130,13 +130,14 @@ def conversation_gone(
 ) -> Conversation:
     """A closed conversation for an issue that left ``repo`` (``moved``: where it lives now).
 
-    A deleted issue takes its title with it, so the title then says what happened.
+    A deleted issue takes its title with it: the empty title tells the queue to
+    keep the one it has, and ``meta["why"]`` says what happened.
     """
     meta: dict[str, Any] = {"repo": repo, "number": number, "why": why}
-    title = f"{repo}#{number} ({why} on GitHub)"
+    title = ""
     url = None
     if moved is not None:
-        title = moved.get("title") or title
+        title = str(moved.get("title") or "")
         url = moved.get("html_url")
         where = str(moved.get("repository_url") or "").rstrip("/").split("/")[-2:]
         meta["moved_to"] = f"{'/'.join(where)}#{moved.get('number')}"

@@ -67,12 +67,18 @@ def desk(backend: SlackBackend, tmp_path: Path) -> Iterator[Desk]:
     made.store.close()
 
 
-def answered_and_closed(desk: Desk) -> str:
-    """A customer asks, Hana answers, the hero closes; a sync sees the close reaction."""
+def answered(desk: Desk) -> str:
+    """A customer asks, Hana answers, a sync files both."""
     asked = desk.backend.say(CUSTOMER, "Exports time out")
     desk.backend.say("U0HANA", "Fixed in 2.4.1", thread_ts=asked)
     desk.sync()
     assert desk.item().waiting is Waiting.THEM
+    return asked
+
+
+def answered_and_closed(desk: Desk) -> str:
+    """An answered thread the hero closes; a sync sees the close reaction."""
+    asked = answered(desk)
     desk.close()
     assert desk.sync().closed == 0  # already closed here; the reaction confirms it
     assert desk.item().state is ItemState.CLOSED
@@ -118,6 +124,28 @@ def test_a_reopened_thread_closed_again_reopens_again(desk: Desk, sim: SlackSimu
     desk.backend.say(CUSTOMER, "And another", thread_ts=asked)
     assert desk.sync().reopened == 1
     assert desk.item().waiting is Waiting.US
+
+
+def test_a_reply_between_hero_close_and_the_next_sync_reopens_the_item(
+    desk: Desk, sim: SlackSimulator
+) -> None:
+    asked = answered(desk)
+    desk.close()
+    desk.backend.say(CUSTOMER, "Still broken on 2.4.1", thread_ts=asked)
+    result = desk.sync()
+    assert result.reopened == 1
+    assert desk.item().waiting is Waiting.US
+
+
+def test_a_close_by_hand_in_slack_after_the_customer_thanks_closes_the_item(
+    desk: Desk, sim: SlackSimulator
+) -> None:
+    asked = answered(desk)
+    desk.backend.say(CUSTOMER, "Works now, thanks!", thread_ts=asked)
+    sim.react(SUPPORT, asked, "white_check_mark", "U0HANA")
+    result = desk.sync()
+    assert (result.closed, result.reopened) == (1, 0)
+    assert desk.item().state is ItemState.CLOSED
 
 
 def test_a_team_reply_in_a_closed_thread_does_not_reopen_it(

@@ -7,14 +7,9 @@ from typing import Any
 
 from herocli.channels.base import Channel
 from herocli.channels.slack.api import SlackApi, SlackCallError
+from herocli.channels.slack.lookups import is_channel_id
 from herocli.channels.slack.mrkdwn import escape
-from herocli.channels.slack.sync import (
-    SlackFetch,
-    is_channel_id,
-    message_key,
-    permalink,
-    ts_datetime,
-)
+from herocli.channels.slack.sync import SlackFetch, message_key, permalink, ts_datetime
 from herocli.config import SlackSettings
 from herocli.errors import ChannelError, NotFoundError
 from herocli.models import (

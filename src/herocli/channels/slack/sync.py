@@ -6,10 +6,12 @@ The cursor is the only state kept between syncs::
      "ids": {"#support": "C…"}, "users": {"U…": "Hana"},
      "ch": {"C…": {"oldest": "<newest top-level ts seen>",
                    "open": {"<thread ts>": [reply_count, latest_reply, edit_mark, [reply ts…]]},
+                   "closed": {"<thread ts>": [<as open>…, <epoch watched from>]},
                    "scan": {"from": ts, "below": ts, "top": ts}}}}
 
 ``open`` holds the threads that are items and not closed (no close reaction);
-a re-sync reads history from the oldest open thread (or ``oldest``) onwards,
+``closed`` those closed within ``reopen_window_days``, still watched for replies.
+A re-sync reads history from the oldest watched thread (or ``oldest``) onwards,
 so it sees edits, deletions and new ``reply_count``/``latest_reply`` values
 of exactly those threads, and calls ``conversations.replies`` only for the
 ones that changed. ``scan`` exists while a history scan is half done, so a
@@ -18,35 +20,28 @@ resumed sync continues below the last page it stored.
 
 from __future__ import annotations
 
-import copy
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from herocli.channels.slack.api import SlackApi, SlackCallError
+from herocli.channels.slack.api import SlackCallError
+from herocli.channels.slack.lookups import SlackLookups
 from herocli.channels.slack.mrkdwn import to_plain
-from herocli.config import SlackSettings
-from herocli.errors import ChannelError
 from herocli.models import (
     JSON,
     Attachment,
-    Clock,
     Conversation,
     FetchPage,
     Message,
     RemoteState,
-    SyncProgress,
 )
 
-CURSOR_VERSION = 1
 HISTORY_LIMIT = 200
 REPLIES_LIMIT = 200
 # In reaction intake a message can be marked after it was first seen; look back this far for marks.
 REACTION_LOOKBACK = timedelta(days=3)
 CONVERSATIONAL = frozenset({None, "file_share", "me_message", "thread_broadcast"})
 KEY_EVENT_TYPES = frozenset({"hero_reply", "hero_post"})
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
 
 def ts_datetime(ts: str) -> datetime:
@@ -55,10 +50,6 @@ def ts_datetime(ts: str) -> datetime:
 
 def ts_of(moment: datetime) -> str:
     return f"{moment.timestamp():.6f}"
-
-
-def is_channel_id(value: str) -> bool:
-    return bool(_CHANNEL_ID.match(value))
 
 
 def permalink(team_url: str, channel: str, ts: str, thread_ts: str | None = None) -> str:
@@ -82,99 +73,8 @@ def reactions(message: JSON) -> set[str]:
     return {str(r.get("name")) for r in message.get("reactions") or ()}
 
 
-class SlackFetch:
+class SlackFetch(SlackLookups):
     """The state and steps of one ``SlackChannel.fetch`` call."""
-
-    def __init__(
-        self,
-        api: SlackApi,
-        settings: SlackSettings,
-        team_user_ids: frozenset[str],
-        clock: Clock,
-        cursor: JSON,
-        progress: SyncProgress,
-    ) -> None:
-        self.api = api
-        self.settings = settings
-        self.team = team_user_ids
-        self.clock = clock
-        self.progress = progress
-        fresh = not cursor or cursor.get("v") != CURSOR_VERSION
-        self.state: JSON = {"v": CURSOR_VERSION} if fresh else copy.deepcopy(cursor)
-        for key in ("ids", "users", "ch"):
-            self.state.setdefault(key, {})
-
-    # -- identity and lookups ---------------------------------------------
-
-    def identity(self) -> None:
-        if "bot" in self.state and "team_url" in self.state:
-            return
-        body = self.api.call("auth.test", {}, self.progress)
-        self.state["bot"] = str(body.get("user_id") or "")
-        self.state["bot_name"] = str(body.get("user") or "")
-        self.state["team_url"] = str(body.get("url") or "")
-
-    def user_name(self, user_id: str) -> str:
-        users: dict[str, str] = self.state["users"]
-        if user_id in users:
-            return users[user_id]
-        if not user_id or not user_id.startswith(("U", "W")):
-            return user_id
-        if user_id == self.state.get("bot") and self.state.get("bot_name"):
-            return str(self.state["bot_name"])
-        try:
-            body = self.api.call("users.info", {"user": user_id}, self.progress)
-        except SlackCallError as exc:
-            if exc.code != "user_not_found":
-                raise
-            users[user_id] = user_id
-            return user_id
-        user = body.get("user") or {}
-        profile = user.get("profile") or {}
-        name = (
-            profile.get("display_name")
-            or profile.get("real_name")
-            or user.get("real_name")
-            or user.get("name")
-            or user_id
-        )
-        users[user_id] = str(name)
-        return users[user_id]
-
-    def channel_ids(self) -> list[str]:
-        ids: dict[str, str] = self.state["ids"]
-        wanted = [f"#{c.lstrip('#')}" for c in self.settings.channels if not is_channel_id(c)]
-        if any(name not in ids for name in wanted):
-            self.progress.update("slack: looking up channel names")
-            for page in self.api.pages(
-                "conversations.list",
-                {
-                    "types": "public_channel,private_channel",
-                    "exclude_archived": True,
-                    "limit": 1000,
-                },
-                self.progress,
-            ):
-                for channel in page.get("channels") or ():
-                    ids[f"#{channel['name']}"] = str(channel["id"])
-        out: list[str] = []
-        for entry in self.settings.channels:
-            if is_channel_id(entry):
-                out.append(entry)
-                continue
-            name = f"#{entry.lstrip('#')}"
-            if name not in ids:
-                raise ChannelError(
-                    f"no Slack channel {name} is visible to the app",
-                    hint="check [slack] channels; for a private channel, `/invite @<app>` first",
-                )
-            out.append(ids[name])
-        return out
-
-    def snapshot(self) -> JSON:
-        return copy.deepcopy(self.state)
-
-    # -- the scan ------------------------------------------------------------
 
     def run(self) -> Iterator[FetchPage]:
         self.identity()
@@ -302,7 +202,24 @@ class SlackFetch:
             # Watched from the close, or from its latest change since, whichever is later.
             ch["closed"][ts] = [*record, self.clock.now().timestamp()]
         state = RemoteState.OPEN if not closed else None if was_closed else RemoteState.CLOSED
+        if state is RemoteState.CLOSED and self.closed_by_us(message):
+            # hero closed the item without these replies (Slack does not date reactions):
+            # report no remote state, so a reply from outside the team reopens it.
+            seen = set(known)
+            if any(r["ts"] not in seen and self.from_outside(r) for r in replies):
+                state = None
         return self.conversation(channel, message, replies, gone, state)
+
+    def closed_by_us(self, message: JSON) -> bool:
+        bot = self.state.get("bot")
+        return any(
+            r.get("name") == self.settings.close_reaction and bot in (r.get("users") or ())
+            for r in message.get("reactions") or ()
+        )
+
+    def from_outside(self, message: JSON) -> bool:
+        user = message.get("user")
+        return self.keep_reply(message) and user not in self.team and user != self.state.get("bot")
 
     def active_within_window(self, message: JSON) -> bool:
         """Whether a thread's last message is recent enough to watch it after its close.

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.sample_config import rota, sample_config
 
 from herocli.models import Conversation, ItemState, Message
-from herocli.store import Store, queue
+from herocli.store import Store, ingest, queue
 
 ITEMS = 11_000
 MESSAGES = 60_000
@@ -72,7 +72,7 @@ def fill(path: Path, now: datetime) -> None:
                 messages=tuple(messages),
                 labels=(rng.choice(("bug", "billing", "question", "docs")),),
             )
-            result = queue.ingest(db, conv, lambda m: m.author_id in team_ids, now)
+            result = ingest.ingest(db, conv, lambda m: m.author_id in team_ids, now)
             assert result.item_id is not None
             age = now - opened
             if age > timedelta(days=3) and rng.random() < 0.985:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from herocli.models import Conversation, Message
-from herocli.store import Store, queue
+from herocli.store import Store, ingest
 from tests.cli_harness import Hero, hero_process
 
 LONG = " ".join(f"word{n}" for n in range(120))
@@ -36,7 +36,7 @@ def test_long_bodies_wrap_when_piped_from_a_real_process(tmp_path: Path) -> None
     at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     message = Message("m1", "ann", "Ann", at, LONG)
     with store.transaction() as db:
-        queue.ingest(
+        ingest.ingest(
             db, Conversation("github", "acme/widget#1", "Long one", (message,)), lambda m: False, at
         )
     store.close()

@@ -23,6 +23,7 @@ from herocli.models import (
 from herocli.services.sync import wake_due
 from herocli.services.team import TeamDirectory
 from herocli.store import Store, log, queue
+from herocli.store import ingest as store_ingest
 from herocli.store.migrations import MIGRATIONS
 from herocli.store.queue import ItemFilter
 from herocli.store.timefmt import to_db
@@ -69,9 +70,9 @@ def store(tmp_path: Path) -> Store:
     s.close()
 
 
-def ingest(store: Store, c: Conversation, now: datetime | None = None) -> queue.IngestResult:
+def ingest(store: Store, c: Conversation, now: datetime | None = None) -> store_ingest.IngestResult:
     with store.transaction() as db:
-        return queue.ingest(
+        return store_ingest.ingest(
             db, c, lambda m: DIRECTORY.is_team(c.channel, m), now or T0 + timedelta(days=1)
         )
 
@@ -427,7 +428,9 @@ def test_closed_upstream_closes_and_reopened_upstream_reopens(store: Store) -> N
     assert closed.closed
     item = get(store, item_id)
     assert (item.state, item.remote_state) == (ItemState.CLOSED, RemoteState.CLOSED)
-    assert ingest(store, conv(remote_state=RemoteState.CLOSED)) == queue.IngestResult(item_id)
+    assert ingest(store, conv(remote_state=RemoteState.CLOSED)) == store_ingest.IngestResult(
+        item_id
+    )
     reopened = ingest(store, conv(remote_state=RemoteState.OPEN))
     assert reopened.reopened
     item = get(store, item_id)

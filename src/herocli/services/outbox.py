@@ -26,7 +26,7 @@ from herocli.models import (
     TeamMember,
     Thread,
 )
-from herocli.store import Store, queue
+from herocli.store import Store, ingest, queue
 from herocli.store import outbox as rows
 from herocli.store.outbox import Op, OutboxEntry, OutboxState
 
@@ -187,7 +187,7 @@ def _record_reply(
         title=thread.title,
         messages=(message,),
     )
-    queue.ingest(db, conv, lambda _m: True, now)
+    ingest.ingest(db, conv, lambda _m: True, now)
 
 
 def deliver_pending(

@@ -10,7 +10,7 @@ from herocli.config import TeamSettings
 from herocli.errors import HeroError
 from herocli.models import JSON, Clock, Message, SyncProgress
 from herocli.services.team import TeamDirectory
-from herocli.store import Store, cursors, queue
+from herocli.store import Store, cursors, ingest, queue
 
 
 @dataclass
@@ -74,7 +74,7 @@ def _store_pages(
     store: Store,
     channel: Channel,
     cursor: JSON,
-    is_team: queue.Classifier,
+    is_team: ingest.Classifier,
     directory: TeamDirectory,
     clock: Clock,
     progress: SyncProgress,
@@ -84,7 +84,7 @@ def _store_pages(
         now = clock.now()
         with store.transaction() as db:
             for conv in page.conversations:
-                outcome = queue.ingest(db, conv, is_team, now)
+                outcome = ingest.ingest(db, conv, is_team, now)
                 if outcome.item_id is None:
                     continue
                 result.item_ids.add(outcome.item_id)

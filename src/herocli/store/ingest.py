@@ -1,0 +1,202 @@
+"""Merging fetched conversations into the queue: idempotent, and the item's state follows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from herocli.models import Conversation, EventKind, ItemState, Message, RemoteState
+from herocli.store import log
+from herocli.store.queue import refresh_summary, set_labels, set_state
+from herocli.store.timefmt import to_db
+
+Classifier = Callable[[Message], bool]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    item_id: int | None  # None: nothing to keep (a closed conversation we never had)
+    created: bool = False
+    new_messages: int = 0
+    reopened: bool = False
+    closed: bool = False
+
+
+def find_item_id(
+    db: sqlite3.Connection, channel: str, external_id: str, refers_to: Sequence[str] = ()
+) -> int | None:
+    """The item filed under ``external_id``, or the one holding a message it refers to."""
+    row = db.execute(
+        "SELECT id FROM items WHERE channel = ? AND external_id = ?", (channel, external_id)
+    ).fetchone()
+    if row:
+        return int(row[0])
+    for start in range(0, len(refers_to), 500):
+        chunk = list(refers_to[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        row = db.execute(
+            f"SELECT m.item_id FROM messages m JOIN items i ON i.id = m.item_id "
+            f"WHERE i.channel = ? AND m.external_id IN ({marks}) ORDER BY m.sent_at LIMIT 1",
+            (channel, *chunk),
+        ).fetchone()
+        if row:
+            return int(row[0])
+    return None
+
+
+def ingest(
+    db: sqlite3.Connection, conv: Conversation, is_team: Classifier, now: datetime
+) -> IngestResult:
+    """Merge a fetched conversation into the queue. Fetching the same data twice changes nothing."""
+    item_id = find_item_id(db, conv.channel, conv.external_id, conv.refers_to)
+    created = False
+    if item_id is None:
+        if conv.remote_state is RemoteState.CLOSED or not conv.messages:
+            return IngestResult(None)
+        first = min(m.sent_at for m in conv.messages)
+        item_id = int(
+            db.execute(
+                "INSERT INTO items (channel, external_id, title, url, remote_state, meta, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conv.channel,
+                    conv.external_id,
+                    conv.title,
+                    conv.url,
+                    conv.remote_state.value if conv.remote_state else None,
+                    json.dumps(dict(conv.meta)),
+                    to_db(first),
+                    to_db(now),
+                ),
+            ).lastrowid
+            or 0
+        )
+        created = True
+    else:
+        _update_item(db, item_id, conv, now)
+
+    new_outside = _upsert_messages(db, item_id, conv.channel, conv.messages, is_team)
+    new_count = len(new_outside[0])
+    if conv.labels is not None:
+        set_labels(db, item_id, conv.labels)
+    result = _follow_state(db, item_id, conv, new_outside[1], now)
+    refresh_summary(db, item_id)
+    return IngestResult(item_id, created, new_count, result[0], result[1])
+
+
+def _update_item(db: sqlite3.Connection, item_id: int, conv: Conversation, now: datetime) -> None:
+    row = db.execute("SELECT meta FROM items WHERE id = ?", (item_id,)).fetchone()
+    meta = {**json.loads(row["meta"]), **dict(conv.meta)}
+    is_own = db.execute(
+        "SELECT 1 FROM items WHERE id = ? AND channel = ? AND external_id = ?",
+        (item_id, conv.channel, conv.external_id),
+    ).fetchone()
+    # A late reply filed by reference must not rename the conversation it joined,
+    # and an empty title (a source that lost it, like a deleted issue) keeps ours.
+    if is_own:
+        db.execute(
+            "UPDATE items SET title = COALESCE(NULLIF(?, ''), title), url = COALESCE(?, url), "
+            "meta = ?, updated_at = ? WHERE id = ?",
+            (conv.title, conv.url, json.dumps(meta), to_db(now), item_id),
+        )
+    else:
+        db.execute(
+            "UPDATE items SET meta = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(meta), to_db(now), item_id),
+        )
+
+
+def _upsert_messages(
+    db: sqlite3.Connection,
+    item_id: int,
+    channel: str,
+    messages: Iterable[Message],
+    is_team: Classifier,
+) -> tuple[list[Message], list[Message]]:
+    """Insert new messages, update changed ones; return (new messages, new outside messages)."""
+    existing = {
+        row[0]
+        for row in db.execute("SELECT external_id FROM messages WHERE item_id = ?", (item_id,))
+    }
+    new: list[Message] = []
+    new_outside: list[Message] = []
+    # A message once known to be the team's stays so (a reply we sent whose author
+    # the config does not list, for instance).
+    for m in messages:
+        team = is_team(m)
+        values = (
+            m.author_id,
+            m.author_name,
+            int(team),
+            to_db(m.sent_at),
+            m.body,
+            m.url,
+            int(m.deleted),
+            to_db(m.edited_at) if m.edited_at else None,
+            json.dumps([a.__dict__ for a in m.attachments]),
+            json.dumps(dict(m.meta)),
+        )
+        if m.external_id in existing:
+            db.execute(
+                "UPDATE messages SET author_id = ?, author_name = ?, from_team = MAX(from_team, ?), sent_at = ?, "
+                "body = ?, url = COALESCE(?, url), deleted = ?, edited_at = ?, attachments = ?, "
+                "meta = ? WHERE item_id = ? AND external_id = ?",
+                (*values, item_id, m.external_id),
+            )
+            continue
+        db.execute(
+            "INSERT INTO messages (author_id, author_name, from_team, sent_at, body, url, deleted, "
+            "edited_at, attachments, meta, item_id, external_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*values, item_id, m.external_id),
+        )
+        existing.add(m.external_id)
+        if m.deleted:
+            continue
+        new.append(m)
+        kind = EventKind.REPLIED if team else EventKind.RECEIVED
+        log.record(db, item_id, kind, m.sent_at, m.author_name or m.author_id, {"channel": channel})
+        if not team:
+            new_outside.append(m)
+    return new, new_outside
+
+
+def _follow_state(
+    db: sqlite3.Connection,
+    item_id: int,
+    conv: Conversation,
+    new_outside: list[Message],
+    now: datetime,
+) -> tuple[bool, bool]:
+    """Apply the source's open/closed state, or wake/reopen on a new outside message."""
+    row = db.execute("SELECT state, remote_state FROM items WHERE id = ?", (item_id,)).fetchone()
+    state, remote = ItemState(row["state"]), row["remote_state"]
+    reopened = closed = False
+    if conv.remote_state is not None:
+        db.execute(
+            "UPDATE items SET remote_state = ? WHERE id = ?", (conv.remote_state.value, item_id)
+        )
+        if conv.remote_state is RemoteState.CLOSED and state is not ItemState.CLOSED:
+            set_state(db, item_id, ItemState.CLOSED, now, actor=conv.channel)
+            closed = True
+        elif (
+            conv.remote_state is RemoteState.OPEN
+            and state is ItemState.CLOSED
+            and remote == RemoteState.CLOSED.value
+        ):
+            set_state(db, item_id, ItemState.OPEN, now, actor=conv.channel)
+            reopened = True
+    if new_outside and not closed:
+        latest = max(m.sent_at for m in new_outside)
+        if state is ItemState.SNOOZED:
+            db.execute(
+                "UPDATE items SET state = 'open', snoozed_until = NULL WHERE id = ?", (item_id,)
+            )
+            log.record(db, item_id, EventKind.WOKE, latest, None, {"why": "new message"})
+        elif state is ItemState.CLOSED and conv.remote_state is None:
+            set_state(db, item_id, ItemState.OPEN, latest, actor=None, why="new message")
+            reopened = True
+    return reopened, closed

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import tzinfo
 
-from herocli.render.times import age
+from herocli.render.figures import channel_cells, duration, local_time
 from herocli.services.handoff import GROUPS, HandoffItem, HandoffReport
-from herocli.services.stats import ChannelStats, Durations, Stats
+from herocli.services.stats import Stats
 
 GITHUB = "github"
 SLACK = "slack"
@@ -81,38 +81,8 @@ class Block:
         return "\n".join([*self.head, *(self.rows if rows is None else rows), *self.tail])
 
 
-def _when(moment: datetime, zone: tzinfo) -> str:
-    return moment.astimezone(zone).strftime("%a %d %b %H:%M")
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    return age(timedelta(seconds=seconds))
-
-
-def _share(c: ChannelStats) -> str:
-    share = c.within_target_share
-    return "-" if share is None else f"{share:.0%} ({c.within_target}/{c.target_base})"
-
-
 def _stat_rows(s: Stats) -> list[list[str]]:
-    def row(c: ChannelStats) -> list[str]:
-        fr: Durations = c.first_response
-        return [
-            c.channel,
-            str(c.new_items),
-            f"{c.answered}/{c.answered + c.unanswered}",
-            _duration(fr.median),
-            _duration(fr.p90),
-            _duration(fr.mean),
-            _share(c),
-            str(c.closed),
-            _duration(c.time_to_close.median),
-            _duration(c.time_to_close.p90),
-        ]
-
-    return [row(c) for c in s.by_channel] + [row(s.totals)]
+    return [[c.channel, *channel_cells(c)] for c in [*s.by_channel, s.totals]]
 
 
 def _stat_header(s: Stats) -> list[str]:
@@ -195,12 +165,12 @@ def _gh_item_row(h: HandoffItem, zone: tzinfo) -> list[str]:
     notes = " / ".join(escape_github(f"{n.author or '?'}: {n.body}", NOTE_MAX) for n in h.notes)
     when = age_text(h)
     if h.group == "snoozed" and i.snoozed_until is not None:
-        when = _when(i.snoozed_until, zone)
+        when = local_time(i.snoozed_until, zone)
     return [str(i.id), i.channel, _gh_title(i.title, i.url), when, last, assignee, notes or "-"]
 
 
 def age_text(h: HandoffItem) -> str:
-    return _duration(h.age_seconds)
+    return duration(h.age_seconds)
 
 
 def github_blocks(r: HandoffReport) -> list[Block]:
@@ -236,7 +206,7 @@ def github_blocks(r: HandoffReport) -> list[Block]:
             Block(
                 [
                     f"- {c.id} · {c.channel} · {_gh_title(c.title, c.url)} · closed "
-                    f"{_when(c.closed_at, zone)}"
+                    f"{local_time(c.closed_at, zone)}"
                     + (f" by {escape_github(c.closed_by, 40)}" if c.closed_by else "")
                     for c in r.closed
                 ]
@@ -266,7 +236,7 @@ def _slack_item(h: HandoffItem, zone: tzinfo) -> str:
     url = _safe_url(i.url)
     title = escape_slack(i.title) + (f" ({url})" if url else "")
     when = (
-        f"until {_when(i.snoozed_until, zone)}"
+        f"until {local_time(i.snoozed_until, zone)}"
         if h.group == "snoozed" and i.snoozed_until
         else age_text(h)
     )
@@ -301,7 +271,7 @@ def slack_blocks(r: HandoffReport) -> list[Block]:
     for c in r.closed:
         url = _safe_url(c.url)
         name = escape_slack(c.title) + (f" ({url})" if url else "")
-        closed.append(f"• {c.id} · {c.channel} · {name} · closed {_when(c.closed_at, zone)}")
+        closed.append(f"• {c.id} · {c.channel} · {name} · closed {local_time(c.closed_at, zone)}")
     blocks.append(Block(closed or ["Nothing."]))
     return blocks
 

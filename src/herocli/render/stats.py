@@ -6,17 +6,17 @@ Untrusted text (titles, names, notes) only reaches Rich as ``safe()`` Text.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta, tzinfo
+from datetime import tzinfo
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from herocli.render.figures import channel_cells, duration, local_time
 from herocli.render.text import safe
-from herocli.render.times import age
 from herocli.services.handoff import GROUPS, HandoffItem, HandoffOutcome, HandoffPlan, HandoffReport
 from herocli.services.rota import RotaView
-from herocli.services.stats import ChannelStats, Stats
+from herocli.services.stats import Stats
 
 BAR_WIDTH = 40
 BAR_CHARS = {"github": ("█", "blue"), "email": ("▓", "green"), "slack": ("▒", "magenta")}
@@ -26,14 +26,6 @@ GROUP_TITLES = {
     "waiting_on_them": "Waiting on them",
     "snoozed": "Snoozed",
 }
-
-
-def _duration(seconds: float | None) -> str:
-    return "-" if seconds is None else age(timedelta(seconds=seconds))
-
-
-def _when(moment: datetime, zone: tzinfo) -> str:
-    return moment.astimezone(zone).strftime("%a %d %b %H:%M")
 
 
 def volume_chart(s: Stats) -> RenderableType:
@@ -60,11 +52,6 @@ def volume_chart(s: Stats) -> RenderableType:
     return Group(table, legend)
 
 
-def _share(c: ChannelStats) -> str:
-    share = c.within_target_share
-    return "-" if share is None else f"{share:.0%} ({c.within_target}/{c.target_base})"
-
-
 def channel_table(s: Stats) -> Table:
     table = Table(title="Response and close times", title_justify="left")
     for name in ("Channel", "New", "Answered", "First resp. median", "p90", "mean"):
@@ -73,18 +60,9 @@ def channel_table(s: Stats) -> Table:
     for name in ("Closed", "Close median", "p90"):
         table.add_column(name, justify="right")
     for c in [*s.by_channel, s.totals]:
-        fr = c.first_response
         table.add_row(
             Text(c.channel, style="bold" if c is s.totals else ""),
-            str(c.new_items),
-            f"{c.answered}/{c.answered + c.unanswered}",
-            _duration(fr.median),
-            _duration(fr.p90),
-            _duration(fr.mean),
-            _share(c),
-            str(c.closed),
-            _duration(c.time_to_close.median),
-            _duration(c.time_to_close.p90),
+            *channel_cells(c),
             end_section=c is s.by_channel[-1] if s.by_channel else False,
         )
     return table
@@ -122,7 +100,7 @@ def stats_view(s: Stats) -> RenderableType:
             str(item.id),
             item.channel,
             safe(item.title, single_line=True),
-            _duration(item.age_seconds),
+            duration(item.age_seconds),
             safe(item.assignee or "-", single_line=True),
         )
     more = len(s.waiting) - 15
@@ -182,9 +160,9 @@ def _item_table(items: list[HandoffItem], group: str, zone: tzinfo) -> Table:
     table.add_column("Assignee", max_width=14, overflow="ellipsis", no_wrap=True)
     for h in items:
         i = h.item
-        when = _duration(h.age_seconds)
+        when = duration(h.age_seconds)
         if group == "snoozed" and i.snoozed_until is not None:
-            when = _when(i.snoozed_until, zone)
+            when = local_time(i.snoozed_until, zone)
         last = safe(f"{h.last_author}: {h.last.body}" if h.last else "-", single_line=True)
         assignee = safe(i.assignee or "-", single_line=True)
         if h.reassign_to:
@@ -222,7 +200,7 @@ def handoff_view(r: HandoffReport) -> RenderableType:
     closed.add_column("Closed")
     for c in r.closed:
         closed.add_row(
-            str(c.id), c.channel, safe(c.title, single_line=True), _when(c.closed_at, zone)
+            str(c.id), c.channel, safe(c.title, single_line=True), local_time(c.closed_at, zone)
         )
     parts.append(closed)
     return Group(*parts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +41,9 @@ def demo(
     from herocli.simulators.demo import start_demo
 
     hero = context_of(ctx)
+    # A plain `kill` must stop the servers too (the mail server is a child process):
+    # SystemExit runs the cleanup below, a bare SIGTERM would not.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     root = directory or Path(tempfile.mkdtemp(prefix="hero-demo-"))
     world = start_demo(root)
     env = {k: v for k, v in hero.env.items() if k not in ("HERO_CONFIG", "HERO_DATA_DIR")}

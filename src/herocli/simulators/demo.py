@@ -67,7 +67,7 @@ def recent(seed: dict[str, Any], now: datetime, newest_age: timedelta) -> dict[s
     if not times:
         return seed
     delta = (now - newest_age) - max(times)
-    return dict(_shift(seed, timedelta(seconds=int(delta.total_seconds()))))
+    return dict(_shift(seed, timedelta(seconds=round(delta.total_seconds()))))
 
 
 @dataclass

@@ -1,0 +1,87 @@
+"""`hero demo` runs the real commands against the bundled servers, and cleans up after itself."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tomllib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from herocli.simulators.demo import recent
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HERO_")}
+    env["HOME"] = str(tmp_path / "home")
+    env["COLUMNS"] = "120"
+    return env
+
+
+def test_demo_shows_a_real_inbox_and_replies(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "herocli", "demo", "--dir", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=_env(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line.split("\t") for line in done.stdout.splitlines() if "\t" in line]
+    channels = {row[1] for row in rows}
+    assert channels == {"github", "email", "slack"}, done.stdout
+    assert "✓ reply" in done.stderr
+    assert "Traceback" not in done.stderr
+    # After the reply the item waits on them: the last listing shows it so.
+    replied = done.stderr.split("$ hero reply ")[1].split()[0]
+    last_listing = done.stdout.split("\n\n")[-1] if "\n\n" in done.stdout else done.stdout
+    assert any(row[0] == replied and row[3] == "them" for row in rows), last_listing
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_demo_serve_stops_every_server_on_sigterm(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "herocli", "demo", "--serve", "--dir", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=_env(tmp_path),
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # printed once every server is up
+        assert first.startswith("# The demo servers are running"), first
+        config = tomllib.loads((root / "config.toml").read_text(encoding="utf-8"))
+        ports = [int(config["email"]["imap_port"]), int(config["email"]["smtp_port"])]
+        ports.append(int(config["github"]["api_url"].rsplit(":", 1)[1].split("/")[0]))
+        assert all(_port_open(p) for p in ports)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert not any(_port_open(p) for p in ports)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_seed_times_move_so_the_newest_is_recent() -> None:
+    seed = {
+        "issues": [{"created_at": "2024-06-01T10:00:00Z"}, {"created_at": "2024-06-03T10:00:00Z"}],
+        "messages": [{"ts": "1717408800.000100", "text": "2024-06-01T10:00:00Z is a date in text"}],
+    }
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    moved = recent(seed, now, timedelta(minutes=5))
+    assert moved["issues"][1]["created_at"] == "2026-11-28T11:55:00Z"
+    assert moved["issues"][0]["created_at"] == "2026-11-26T11:55:00Z"
+    # 1717408800 is 2024-06-03T10:00:00Z, the newest time: it lands 5 minutes before now.
+    assert moved["messages"][0]["ts"] == f"{int((now - timedelta(minutes=5)).timestamp())}.000100"
+    assert seed["issues"][0]["created_at"] == "2024-06-01T10:00:00Z"  # the input is not changed

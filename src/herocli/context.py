@@ -7,7 +7,7 @@ Config, consoles, the queue and the channels are made on first use, so
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -120,6 +120,19 @@ class Context:
         import json
 
         self.out.file.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+    def print_json_list(self, entries: Iterable[Any]) -> None:
+        """The same text as ``print_json(list(entries))``, written as it goes."""
+        import json
+
+        write = self.out.file.write
+        opened = False
+        for entry in entries:
+            write(",\n" if opened else "[\n")
+            opened = True
+            text = json.dumps(entry, indent=2, ensure_ascii=False)
+            write("\n".join("  " + line for line in text.splitlines()))
+        write("\n]\n" if opened else "[]\n")
 
     def close(self) -> None:
         for channel in self._channels.values():

@@ -12,7 +12,7 @@ from herocli.errors import UsageError
 from herocli.models import ItemState, Waiting
 from herocli.render.items import item_json, message_json, print_items, thread_view
 from herocli.render.times import iso
-from herocli.services.inbox import item_detail, list_inbox
+from herocli.services.inbox import item_detail, iter_inbox, list_inbox
 from herocli.store.queue import ItemFilter
 
 
@@ -96,11 +96,11 @@ def inbox(
     from herocli.services.sync import wake_due
 
     wake_due(hero.store, hero.clock)
-    listing = list_inbox(hero.store, hero.clock, f)
     now = hero.clock.now()
     if json_:
-        hero.print_json([item_json(item, now) for item in listing.items])
+        hero.print_json_list(item_json(item, now) for item in iter_inbox(hero.store, hero.clock, f))
         return
+    listing = list_inbox(hero.store, hero.clock, f)
     if not listing.items:
         if hero.out.is_terminal:
             hero.err.print(

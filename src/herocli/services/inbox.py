@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from herocli.models import Clock, Item, Note, StoredMessage
@@ -24,6 +25,11 @@ def list_inbox(store: Store, clock: Clock, f: ItemFilter) -> Listing:
         len(items) if not f.limit or len(items) < f.limit else queue.count_items(store.conn, f, now)
     )
     return Listing(items, total)
+
+
+def iter_inbox(store: Store, clock: Clock, f: ItemFilter) -> Iterator[Item]:
+    """The same items as ``list_inbox``, streamed (for JSON of a whole queue)."""
+    return queue.iter_items(store.conn, f, clock.now())
 
 
 @dataclass(frozen=True)

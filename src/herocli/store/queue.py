@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -200,6 +200,13 @@ def _where(f: ItemFilter, now: datetime) -> tuple[str, list[Any]]:
 
 def list_items(db: sqlite3.Connection, f: ItemFilter, now: datetime) -> list[Item]:
     """Items matching ``f``: longest wait first, then least recently active."""
+    return list(iter_items(db, f, now))
+
+
+def iter_items(
+    db: sqlite3.Connection, f: ItemFilter, now: datetime, batch: int = 500
+) -> Iterator[Item]:
+    """Like ``list_items``, a batch at a time, so a listing of the whole queue stays small."""
     where, params = _where(f, now)
     sql = (
         f"SELECT {_ITEM_COLUMNS} FROM items i{where} "
@@ -208,9 +215,10 @@ def list_items(db: sqlite3.Connection, f: ItemFilter, now: datetime) -> list[Ite
     if f.limit:
         sql += " LIMIT ?"
         params.append(f.limit)
-    rows = db.execute(sql, params).fetchall()
-    labels = _labels_for(db, [row["id"] for row in rows])
-    return [_item(row, labels.get(row["id"], ()), now) for row in rows]
+    cursor = db.execute(sql, params)
+    while rows := cursor.fetchmany(batch):
+        labels = _labels_for(db, [row["id"] for row in rows])
+        yield from (_item(row, labels.get(row["id"], ()), now) for row in rows)
 
 
 def count_items(db: sqlite3.Connection, f: ItemFilter, now: datetime) -> int:

@@ -1,0 +1,24 @@
+"""Streamed JSON listings are byte for byte what json.dumps gives for the whole list."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from rich.console import Console
+
+from herocli.context import Context
+
+ENTRIES = [
+    {"number": 1, "title": "Grüße [bold]x[/] \x1b[2J", "labels": ["a", "b"], "url": None},
+    {"number": 2, "title": "second", "labels": [], "nested": {"k": [1, 2]}},
+]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_streamed_list_matches_whole_dump(count: int) -> None:
+    out = io.StringIO()
+    ctx = Context(out=Console(file=out), err=Console(file=io.StringIO()))
+    ctx.print_json_list(iter(ENTRIES[:count]))
+    assert out.getvalue() == json.dumps(ENTRIES[:count], indent=2, ensure_ascii=False) + "\n"

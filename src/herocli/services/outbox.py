@@ -110,7 +110,7 @@ def deliver(
         rows.mark_sent(
             db, entry.id, sent.external_id if sent else None, sent.sent_at if sent else now, now
         )
-        if entry.op is Op.REPLY and sent is not None and thread is not None:
+        if sent is not None and thread is not None and "body" in entry.payload:
             _record_reply(db, entry, thread, sent, me, now)
     return Delivery(_reload(store, entry.id), sent=sent, already_sent=earlier is not None)
 
@@ -122,7 +122,8 @@ def _reload(store: Store, entry_id: int) -> OutboxEntry:
 
 
 def _find_earlier(channel: Channel, entry: OutboxEntry, thread: Thread | None) -> Sent | None:
-    if entry.op is Op.REPLY and thread is not None:
+    # A reply, or the message an assignment's --ping writes into the thread.
+    if entry.op in (Op.REPLY, Op.ASSIGN) and "body" in entry.payload and thread is not None:
         return channel.find_sent(thread, _reply(entry))
     if entry.op is Op.POST:
         return channel.find_posted(entry.payload["target"], entry.key)
@@ -149,12 +150,9 @@ def _perform(channel: Channel, entry: OutboxEntry, thread: Thread | None) -> Sen
     elif entry.op is Op.REOPEN:
         channel.reopen(thread)
     elif entry.op is Op.ASSIGN:
-        member = TeamMember(**entry.payload["member"])
-        channel.assign(thread, member)
-        if entry.payload.get("ping"):
-            mention = channel.mention(member) or member.name
-            text = entry.payload.get("text") or f"{mention}, could you take a look at this one?"
-            return channel.send_reply(thread, OutgoingReply(key=entry.key, body=text))
+        channel.assign(thread, TeamMember(**entry.payload["member"]))
+        if "body" in entry.payload:  # --ping
+            return channel.send_reply(thread, _reply(entry))
     elif entry.op is Op.LABELS:
         channel.set_labels(
             thread, tuple(entry.payload.get("add", ())), tuple(entry.payload.get("remove", ()))

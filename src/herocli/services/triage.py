@@ -110,8 +110,18 @@ def assign(
     ping: bool = False,
     upstream: bool = True,
 ) -> Delivery | None:
-    """Rope ``member`` in (``None`` unassigns locally)."""
+    """Rope ``member`` in (``None`` unassigns locally); ``ping`` also @mentions them in the thread."""
     item = require_item(store, item_id, actor.clock)
+    payload: dict[str, object] = {}
+    if member is not None and ping:
+        mention = actor.channel_for(item.channel).mention(member)
+        if mention is None:
+            # On email a "ping" would be a message to the customer.
+            raise UsageError(
+                f"the {item.channel} channel has no @mentions",
+                hint="assign without --ping, and tell them another way",
+            )
+        payload["body"] = f"{mention}, could you take a look at this one?"
     now = actor.clock.now()
     with store.transaction() as db:
         queue.set_assignee(db, item.id, member.name if member else None, now)
@@ -125,7 +135,8 @@ def assign(
         )
     if member is None or not (upstream or ping):
         return None
-    return _upstream(store, actor, item, Op.ASSIGN, {"member": asdict(member), "ping": ping})
+    payload["member"] = asdict(member)
+    return _upstream(store, actor, item, Op.ASSIGN, payload)
 
 
 def label(

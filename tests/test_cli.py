@@ -290,9 +290,13 @@ def test_inbox_on_a_terminal_is_a_table(seeded: Hero) -> None:
 def test_inbox_empty(hero: Hero) -> None:
     result = ok(hero.run("inbox"))
     assert result.out == ""
+    assert "nothing was synced yet. Run `hero sync`" in result.err
     assert as_json(hero.run("inbox", "--json")) == []
+    ok(hero.run("sync"))
     hero.terminal = True
-    assert "Nobody is waiting on us" in ok(hero.run("inbox")).err
+    after_sync = ok(hero.run("inbox")).err
+    assert "Nobody is waiting on us" in after_sync
+    assert "hero sync" not in after_sync
 
 
 def test_inbox_filters(seeded: Hero) -> None:

@@ -13,6 +13,7 @@ from herocli.models import ItemState, Waiting
 from herocli.render.items import item_json, message_json, print_items, thread_view
 from herocli.render.times import iso
 from herocli.services.inbox import item_detail, iter_inbox, list_inbox
+from herocli.store.cursors import last_synced
 from herocli.store.queue import ItemFilter
 
 
@@ -102,7 +103,9 @@ def inbox(
         return
     listing = list_inbox(hero.store, hero.clock, f)
     if not listing.items:
-        if hero.out.is_terminal:
+        if not last_synced(hero.store.conn):
+            hero.err.print("The queue is empty: nothing was synced yet. Run `hero sync`.")
+        elif hero.out.is_terminal:
             hero.err.print(
                 "Nothing here. Nobody is waiting on us."
                 if who is WaitingChoice.us

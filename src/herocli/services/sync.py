@@ -67,6 +67,11 @@ def sync_channel(
         _store_pages(store, channel, cursor, is_team, directory, clock, progress, result)
     except HeroError as exc:
         result.error = exc
+        return result
+    if result.pages == 0:
+        # Nothing new: still record that this channel synced, and when.
+        with store.transaction() as db:
+            cursors.save(db, channel.name, cursor, clock.now())
     return result
 
 

@@ -50,3 +50,12 @@ def test_long_bodies_wrap_when_piped_from_a_real_process(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     missing = [w for w in LONG.split() if w not in _words(done.stdout)]
     assert not missing, missing[:5]
+
+
+def test_inbox_title_says_how_fresh_the_queue_is(tmp_path: Path) -> None:
+    hero = Hero(tmp_path, terminal=True)
+    hero.customer_opens("github", "acme/widget#1", "Help", "body")
+    assert hero.run("sync").code == 0
+    hero.clock.advance(minutes=12)
+    first_line = hero.run("inbox").out.splitlines()[0]
+    assert first_line.strip() == "1 item waiting on us · synced 12m ago"

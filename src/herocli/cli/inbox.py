@@ -11,7 +11,7 @@ from herocli.cli.common import ItemArg, JsonOpt, context_of, item_number
 from herocli.errors import UsageError
 from herocli.models import ItemState, Waiting
 from herocli.render.items import item_json, message_json, print_items, thread_view
-from herocli.render.times import iso
+from herocli.render.times import iso, since
 from herocli.services.inbox import item_detail, iter_inbox, list_inbox
 from herocli.store.cursors import last_synced
 from herocli.store.queue import ItemFilter
@@ -115,6 +115,10 @@ def inbox(
     title = f"{listing.total} item{'s' if listing.total != 1 else ''}" + (
         " waiting on us" if who is WaitingChoice.us and not all_ else ""
     )
+    synced = last_synced(hero.store.conn)
+    if synced:
+        # The stalest channel says how far the list can be trusted.
+        title += f" · synced {since(min(synced.values()), now)} ago"
     print_items(hero.out, listing.items, now, listing.total, title)
 
 

@@ -207,6 +207,11 @@ class SilentProgress:
         pass
 
 
+def iso(moment: datetime | None) -> str | None:
+    """A time as ISO 8601 in UTC with a ``Z``, the form every ``--json`` uses."""
+    return None if moment is None else utc(moment).isoformat().replace("+00:00", "Z")
+
+
 def utc(value: datetime) -> datetime:
     """Return ``value`` as an aware UTC datetime (naive values are taken as UTC)."""
     if value.tzinfo is None:

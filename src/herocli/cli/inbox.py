@@ -9,9 +9,9 @@ import typer
 
 from herocli.cli.common import ItemArg, JsonOpt, context_of, item_number
 from herocli.errors import UsageError
-from herocli.models import ItemState, Waiting
+from herocli.models import ItemState, Waiting, iso
 from herocli.render.items import item_json, message_json, print_items, thread_view
-from herocli.render.times import iso, since
+from herocli.render.times import since
 from herocli.services.inbox import item_detail, iter_inbox, list_inbox
 from herocli.store.cursors import last_synced
 from herocli.store.queue import ItemFilter

@@ -10,10 +10,9 @@ import typer
 from herocli.cli.common import ItemArg, context_of, item_number
 from herocli.context import Context
 from herocli.errors import ExitCode, NotFoundError, UsageError
-from herocli.models import CloseReason
+from herocli.models import CloseReason, iso
 from herocli.render.outbox import describe_delivery
 from herocli.render.text import safe
-from herocli.render.times import iso
 from herocli.services import triage
 from herocli.services.outbox import Delivery
 from herocli.services.when import parse_until

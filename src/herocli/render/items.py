@@ -11,9 +11,9 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from herocli.models import Item, ItemState, Note, StoredMessage, Waiting
+from herocli.models import Item, ItemState, Note, StoredMessage, Waiting, iso
 from herocli.render.text import clean, safe
-from herocli.render.times import age, iso, since
+from herocli.render.times import age, since
 
 CHANNEL_STYLE = {"github": "magenta", "email": "cyan", "slack": "green"}
 

@@ -8,8 +8,9 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from herocli.models import iso
 from herocli.render.text import clean, safe
-from herocli.render.times import age, iso
+from herocli.render.times import age
 from herocli.services.inbox import ItemDetail
 from herocli.services.outbox import Delivery
 from herocli.store.outbox import OutboxEntry

@@ -22,7 +22,3 @@ def age(delta: timedelta) -> str:
 
 def since(moment: datetime | None, now: datetime) -> str:
     return "" if moment is None else age(now - moment)
-
-
-def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from herocli.config import Config
 from herocli.errors import HeroError, NotFoundError, UsageError
-from herocli.models import EventKind, Item, ItemState, Note, Waiting
+from herocli.models import EventKind, Item, ItemState, Note, Waiting, iso
 from herocli.services import rota as rota_service
 from herocli.services import stats as stats_service
 from herocli.services.outbox import Delivery, deliver, enqueue
@@ -271,9 +271,6 @@ def _post(
 
 def report_json(report: HandoffReport) -> dict[str, object]:
     """The stable `--json` shape of the handoff report."""
-
-    def iso(moment: datetime | None) -> str | None:
-        return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
     def entry(h: HandoffItem) -> dict[str, object]:
         i = h.item

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from herocli.config import RotaSettings
 from herocli.errors import UsageError
-from herocli.models import Item, ItemState, Waiting
+from herocli.models import Item, ItemState, Waiting, iso
 from herocli.services import rota as rota_service
 from herocli.services.team import TeamDirectory
 from herocli.store import Store, queue, reports
@@ -292,10 +292,6 @@ def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def durations_json(d: Durations) -> dict[str, object]:
     return {"count": d.count, "median_s": d.median, "p90_s": d.p90, "mean_s": d.mean}
 
@@ -321,13 +317,13 @@ def stats_json(s: Stats) -> dict[str, object]:
     return {
         "window": {
             "label": s.window.label,
-            "start": _iso(s.window.start),
-            "end": _iso(s.window.end),
+            "start": iso(s.window.start),
+            "end": iso(s.window.end),
             "first_day": s.window.first_day.isoformat(),
             "last_day": s.window.last_day.isoformat(),
             "timezone": str(s.window.zone),
         },
-        "now": _iso(s.now),
+        "now": iso(s.now),
         "target_minutes": s.target_minutes,
         "channels": s.channels,
         "volume": [
@@ -344,7 +340,7 @@ def stats_json(s: Stats) -> dict[str, object]:
                     "id": w.id,
                     "channel": w.channel,
                     "title": w.title,
-                    "waiting_since": _iso(w.waiting_since),
+                    "waiting_since": iso(w.waiting_since),
                     "age_s": w.age_seconds,
                     "assignee": w.assignee,
                 }

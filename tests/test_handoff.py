@@ -154,6 +154,8 @@ def test_dry_run_changes_nothing_and_carry_out_does(week: World) -> None:
     assert summary.detail["from"] == "Hana"
     assert summary.detail["to"] == "Ben"
     assert summary.detail["items"] == 7
+    # The carry-over is not "roped in": the week's stats count only heroes' own assignments.
+    assert report(week).stats.roped_in == r.stats.roped_in
 
 
 def test_reassign_upstream_goes_through_the_outbox(week: World) -> None:

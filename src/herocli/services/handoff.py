@@ -226,7 +226,7 @@ def carry_out(
     for move in p.reassign:
         member = directory.find(move.to)
         assert member is not None  # checked when the report was built
-        delivery = assign(store, actor, move.item_id, member, upstream=p.upstream)
+        delivery = assign(store, actor, move.item_id, member, upstream=p.upstream, why="handoff")
         out.reassigned.append(move)
         if delivery is not None:
             out.deliveries.append(delivery)

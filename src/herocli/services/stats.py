@@ -247,8 +247,11 @@ def compute(
     waiting.sort(key=lambda w: (w.waiting_since, w.id))
     ages = Counter(_bucket(w.age_seconds) for w in waiting)
 
+    # Roped in: assignments a hero made, not the handoff's carry-over to the next hero.
     roped = Counter(
-        a.to for a in reports.assignments(db, window.start, window.end, channels) if a.to
+        a.to
+        for a in reports.assignments(db, window.start, window.end, channels)
+        if a.to and a.why != "handoff"
     )
     replies: Counter[str] = Counter()
     for r in reports.team_replies(db, window.start, window.end, channels):

@@ -109,8 +109,12 @@ def assign(
     *,
     ping: bool = False,
     upstream: bool = True,
+    why: str | None = None,
 ) -> Delivery | None:
-    """Rope ``member`` in (``None`` unassigns locally); ``ping`` also @mentions them in the thread."""
+    """Rope ``member`` in (``None`` unassigns locally); ``ping`` also @mentions them in the thread.
+
+    ``why`` is kept on the event: a handoff's reassignments are not teammates roped in.
+    """
     item = require_item(store, item_id, actor.clock)
     payload: dict[str, object] = {}
     if member is not None and ping:
@@ -131,7 +135,8 @@ def assign(
             EventKind.ASSIGNED,
             now,
             actor.name,
-            {"to": member.name if member else None, "from": item.assignee},
+            {"to": member.name if member else None, "from": item.assignee}
+            | ({"why": why} if why else {}),
         )
     if member is None or not (upstream or ping):
         return None

@@ -49,6 +49,7 @@ class Assignment:
     channel: str
     to: str | None
     previous: str | None
+    why: str | None = None  # "handoff" for the week's carry-over reassignments
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,14 @@ def assignments(
         if not isinstance(detail, dict):
             detail = {}
         out.append(
-            Assignment(from_db(row[0]), row[1], row[2], detail.get("to"), detail.get("from"))
+            Assignment(
+                from_db(row[0]),
+                row[1],
+                row[2],
+                detail.get("to"),
+                detail.get("from"),
+                detail.get("why"),
+            )
         )
     return out
 

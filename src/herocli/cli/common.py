@@ -24,5 +24,7 @@ def item_number(value: str) -> int:
     return int(text)
 
 
-ItemArg = Annotated[str, typer.Argument(help="Item number, as shown by `hero inbox` (12 or #12).")]
+ItemArg = Annotated[
+    str, typer.Argument(metavar="ID", help="Item number, as shown by `hero inbox` (12 or #12).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON with stable field names.")]

@@ -16,7 +16,15 @@ from herocli.services.starter import StarterAnswers, starter_document
 
 config_app = typer.Typer(help="Write, check and locate the config file.", no_args_is_help=True)
 
-ListOpt = Annotated[list[str] | None, typer.Option()]
+DomainOpt = Annotated[
+    list[str] | None, typer.Option(metavar="DOMAIN", help="A team email domain (repeatable).")
+]
+RepoOpt = Annotated[
+    list[str] | None, typer.Option(metavar="OWNER/NAME", help="A repository to watch (repeatable).")
+]
+ChannelsOpt = Annotated[
+    list[str] | None, typer.Option(metavar="#NAME", help="A Slack channel to watch (repeatable).")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -61,18 +69,24 @@ def check(ctx: typer.Context) -> None:
 @config_app.command()
 def init(
     ctx: typer.Context,
-    me: Annotated[str, typer.Option(help="Your name, as the team knows you.")] = "",
-    github_login: Annotated[str, typer.Option(help="Your GitHub login.")] = "",
-    email: Annotated[str, typer.Option(help="Your email address.")] = "",
-    slack_id: Annotated[str, typer.Option(help="Your Slack user id (U…).")] = "",
-    timezone: Annotated[str, typer.Option(help="Your time zone, e.g. Europe/Berlin.")] = "",
-    team_domain: ListOpt = None,
-    repo: ListOpt = None,
-    imap_host: Annotated[str, typer.Option(help="IMAP server of the support mailbox.")] = "",
-    smtp_host: Annotated[str, typer.Option(help="SMTP server for replies.")] = "",
-    email_username: Annotated[str, typer.Option(help="Mailbox login.")] = "",
-    from_address: Annotated[str, typer.Option(help="Address replies come from.")] = "",
-    slack_channel: ListOpt = None,
+    me: Annotated[str, typer.Option(metavar="NAME", help="Your name, as the team knows you.")] = "",
+    github_login: Annotated[str, typer.Option(metavar="LOGIN", help="Your GitHub login.")] = "",
+    email: Annotated[str, typer.Option(metavar="ADDRESS", help="Your email address.")] = "",
+    slack_id: Annotated[str, typer.Option(metavar="ID", help="Your Slack user id (U…).")] = "",
+    timezone: Annotated[
+        str, typer.Option(metavar="ZONE", help="Your time zone, e.g. Europe/Berlin.")
+    ] = "",
+    team_domain: DomainOpt = None,
+    repo: RepoOpt = None,
+    imap_host: Annotated[
+        str, typer.Option(metavar="HOST", help="IMAP server of the support mailbox.")
+    ] = "",
+    smtp_host: Annotated[str, typer.Option(metavar="HOST", help="SMTP server for replies.")] = "",
+    email_username: Annotated[str, typer.Option(metavar="LOGIN", help="Mailbox login.")] = "",
+    from_address: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="Address replies come from.")
+    ] = "",
+    slack_channel: ChannelsOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Ask nothing; use the flags only.")

@@ -34,7 +34,11 @@ def demo(
     ] = False,
     directory: Annotated[
         Path | None,
-        typer.Option("--dir", help="Keep the demo config and queue here (default: a temp dir)."),
+        typer.Option(
+            "--dir",
+            metavar="DIR",
+            help="Keep the demo config and queue here (default: a temp dir).",
+        ),
     ] = None,
 ) -> None:
     """Try hero with no account: local GitHub, Slack and mail servers, the real commands."""

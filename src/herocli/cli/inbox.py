@@ -31,16 +31,18 @@ def register(app: typer.Typer) -> None:
 def inbox(
     ctx: typer.Context,
     channel: Annotated[
-        list[str] | None, typer.Option("--channel", help="Only this channel (repeatable).")
+        list[str] | None,
+        typer.Option("--channel", metavar="NAME", help="Only this channel (repeatable)."),
     ] = None,
     mine: Annotated[
         bool, typer.Option("--mine", help="Only items assigned to me ([hero] me).")
     ] = False,
     assignee: Annotated[
-        str | None, typer.Option("--assignee", help="Only items assigned to this member.")
+        str | None,
+        typer.Option("--assignee", metavar="MEMBER", help="Only items assigned to this member."),
     ] = None,
     label: Annotated[
-        str | None, typer.Option("--label", help="Only items with this label.")
+        str | None, typer.Option("--label", metavar="NAME", help="Only items with this label.")
     ] = None,
     all_: Annotated[
         bool,
@@ -53,10 +55,11 @@ def inbox(
     snoozed: Annotated[bool, typer.Option("--snoozed", help="Snoozed items.")] = False,
     closed: Annotated[bool, typer.Option("--closed", help="Closed items.")] = False,
     search: Annotated[
-        str | None, typer.Option("--search", "-s", help="Text in the title or any message.")
+        str | None,
+        typer.Option("--search", "-s", metavar="TEXT", help="Text in the title or any message."),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-L", help="At most this many (0: no limit).")
+        int, typer.Option("--limit", "-L", metavar="N", help="At most this many (0: no limit).")
     ] = 100,
     sync_first: Annotated[bool, typer.Option("--sync", help="Sync every channel first.")] = False,
     json_: JsonOpt = False,

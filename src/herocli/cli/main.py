@@ -40,6 +40,7 @@ def main(
         typer.Option(
             "--config",
             "-c",
+            metavar="FILE",
             help="Config file (default: $HERO_CONFIG, then ~/.config/hero/config.toml).",
         ),
     ] = None,

@@ -25,10 +25,14 @@ def register(app: typer.Typer) -> None:
 def reply(
     ctx: typer.Context,
     item: ItemArg,
-    message: Annotated[str | None, typer.Option("--message", "-m", help="The reply text.")] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", "-m", metavar="TEXT", help="The reply text.")
+    ] = None,
     body_file: Annotated[
         str | None,
-        typer.Option("--body-file", "-F", help="Read the reply from a file ('-' for stdin)."),
+        typer.Option(
+            "--body-file", "-F", metavar="FILE", help="Read the reply from a file ('-' for stdin)."
+        ),
     ] = None,
     close: Annotated[bool, typer.Option("--close", help="Close the item after sending.")] = False,
     broadcast: Annotated[

@@ -16,12 +16,14 @@ from herocli.services import rota as rota_service
 from herocli.services import stats as stats_service
 
 SinceOpt = Annotated[
-    str | None, typer.Option("--since", help="From this local day (YYYY-MM-DD) until today.")
+    str | None,
+    typer.Option("--since", metavar="DATE", help="From this local day (YYYY-MM-DD) until today."),
 ]
 WeekOpt = Annotated[bool, typer.Option("--week", help="The current rota week (the default).")]
 LastWeekOpt = Annotated[bool, typer.Option("--last-week", help="The rota week before this one.")]
 ChannelOpt = Annotated[
-    list[str] | None, typer.Option("--channel", help="Only this channel (repeatable).")
+    list[str] | None,
+    typer.Option("--channel", metavar="NAME", help="Only this channel (repeatable)."),
 ]
 
 
@@ -53,7 +55,9 @@ def _window(hero: Context, since: str | None, week: bool, last_week: bool) -> st
 
 def rota(
     ctx: typer.Context,
-    weeks: Annotated[int, typer.Option("--weeks", min=1, help="How many turns ahead.")] = 4,
+    weeks: Annotated[
+        int, typer.Option("--weeks", min=1, metavar="N", help="How many turns ahead.")
+    ] = 4,
     json: JsonOpt = False,
 ) -> None:
     """Who is the hero now, this turn's dates, and the turns ahead."""
@@ -99,18 +103,25 @@ def handoff(
     ctx: typer.Context,
     to: Annotated[
         str | None,
-        typer.Option("--to", help="Hand over to this member (default: the rota's next)."),
+        typer.Option(
+            "--to", metavar="MEMBER", help="Hand over to this member (default: the rota's next)."
+        ),
     ] = None,
     since: SinceOpt = None,
     week: WeekOpt = False,
     last_week: LastWeekOpt = False,
     channel: ChannelOpt = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Also write the Markdown report here.")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Also write the Markdown report here."),
     ] = None,
     post: Annotated[
         str | None,
-        typer.Option("--post", help="Post the report: slack:#channel or github:owner/repo#N."),
+        typer.Option(
+            "--post",
+            metavar="TARGET",
+            help="Post the report: slack:#channel or github:owner/repo#N.",
+        ),
     ] = None,
     reassign_upstream: Annotated[
         bool,

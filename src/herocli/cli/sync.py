@@ -22,7 +22,10 @@ def register(app: typer.Typer) -> None:
 def sync(
     ctx: typer.Context,
     channels: Annotated[
-        list[str] | None, typer.Argument(help="Channels to sync (default: every enabled one).")
+        list[str] | None,
+        typer.Argument(
+            metavar="[CHANNEL]...", help="Channels to sync (default: every enabled one)."
+        ),
     ] = None,
     json_: JsonOpt = False,
 ) -> None:

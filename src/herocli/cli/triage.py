@@ -41,7 +41,10 @@ def assign(
     ctx: typer.Context,
     item: ItemArg,
     member: Annotated[
-        str, typer.Argument(help="Team member name or GitHub login; 'none' unassigns.")
+        str,
+        typer.Argument(
+            metavar="MEMBER", help="Team member name or GitHub login; 'none' unassigns."
+        ),
     ],
     ping: Annotated[
         bool, typer.Option("--ping", help="Also @mention them in the conversation.")
@@ -68,7 +71,9 @@ def snooze(
     item: ItemArg,
     until: Annotated[
         str,
-        typer.Argument(help="How long or until when: 2h, 3d, 1w, tomorrow, monday, 2026-12-01."),
+        typer.Argument(
+            metavar="WHEN", help="How long or until when: 2h, 3d, 1w, tomorrow, monday, 2026-12-01."
+        ),
     ],
 ) -> None:
     """Hide an item until a time; it wakes earlier if they write again."""
@@ -115,7 +120,10 @@ def reopen(ctx: typer.Context, item: ItemArg) -> None:
 def label(
     ctx: typer.Context,
     item: ItemArg,
-    changes: Annotated[list[str], typer.Argument(help="+name adds a label, -name removes one.")],
+    changes: Annotated[
+        list[str],
+        typer.Argument(metavar="CHANGE", help="+name adds a label, -name removes one."),
+    ],
     local: LocalOpt = False,
 ) -> None:
     """Add (+name) and remove (-name) labels."""
@@ -138,7 +146,9 @@ def label(
 def note(
     ctx: typer.Context,
     item: ItemArg,
-    text: Annotated[str, typer.Argument(help="The note (kept locally, never sent).")],
+    text: Annotated[
+        str, typer.Argument(metavar="TEXT", help="The note (kept locally, never sent).")
+    ],
 ) -> None:
     """Keep a private note on an item; it shows in `hero show` and the handoff."""
     hero = context_of(ctx)

@@ -85,3 +85,26 @@ def test_seed_times_move_so_the_newest_is_recent() -> None:
     # 1717408800 is 2024-06-03T10:00:00Z, the newest time: it lands 5 minutes before now.
     assert moved["messages"][0]["ts"] == f"{int((now - timedelta(minutes=5)).timestamp())}.000100"
     assert seed["issues"][0]["created_at"] == "2024-06-01T10:00:00Z"  # the input is not changed
+
+
+def test_pymap_takes_a_password_that_starts_with_a_dash() -> None:
+    """Generated demo passwords can start with "-"; pymap must not read one as an option."""
+    import imaplib
+
+    from herocli.simulators.mail import pymap_command, wait_for_port
+    from herocli.simulators.server import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        pymap_command(port, "hey@acme.dev", "-starts-with-a-dash"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, proc, "pymap")
+        imap = imaplib.IMAP4("127.0.0.1", port)
+        assert imap.login("hey@acme.dev", "-starts-with-a-dash")[0] == "OK"
+        imap.logout()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -39,10 +39,10 @@ def pymap_command(port: int, user: str, password: str) -> list[str]:
         str(port),
         "--no-tls",
         "dict",
-        "--demo-user",
-        user,
-        "--demo-password",
-        password,
+        # "--opt=value": a generated password may start with "-", which argparse
+        # would otherwise read as an option and exit with a usage error.
+        f"--demo-user={user}",
+        f"--demo-password={password}",
     ]
 
 

@@ -115,7 +115,9 @@ def _serve(hero: Context, config: Path, env: dict[str, str]) -> None:
     hero.out.print("hero sync && hero inbox")
     hero.err.print("Press Ctrl-C to stop the servers.", style="dim")
     try:
+        # Short naps, not one long sleep: a signal the kernel hands to one of the
+        # server threads only flags Python's handler, which runs when this thread wakes.
         while True:
-            time.sleep(3600)
+            time.sleep(0.2)
     except KeyboardInterrupt:
         hero.err.print("stopped", style="dim")

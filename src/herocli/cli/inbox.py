@@ -97,9 +97,6 @@ def inbox(
         search=search,
         limit=limit or None,
     )
-    from herocli.services.sync import wake_due
-
-    wake_due(hero.store, hero.clock)
     now = hero.clock.now()
     if json_:
         hero.print_json_list(item_json(item, now) for item in iter_inbox(hero.store, hero.clock, f))

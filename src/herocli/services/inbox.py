@@ -19,6 +19,8 @@ class Listing:
 
 
 def list_inbox(store: Store, clock: Clock, f: ItemFilter) -> Listing:
+    """Items matching ``f``; snoozes whose time has come are woken (and logged) first."""
+    wake_due(store, clock)
     now = clock.now()
     items = queue.list_items(store.conn, f, now)
     total = (
@@ -29,6 +31,7 @@ def list_inbox(store: Store, clock: Clock, f: ItemFilter) -> Listing:
 
 def iter_inbox(store: Store, clock: Clock, f: ItemFilter) -> Iterator[Item]:
     """The same items as ``list_inbox``, streamed (for JSON of a whole queue)."""
+    wake_due(store, clock)
     return queue.iter_items(store.conn, f, clock.now())
 
 

@@ -48,8 +48,9 @@ def main() -> None:
     with GithubSimulator(seed=DEMO_SEED, tokens={"demo-token": "hana"}) as sim:
         print(f'api_url = "{sim.url}"  (token: demo-token)', flush=True)
         try:
+            # Short naps: Ctrl-C delivered to a server thread runs only when this thread wakes.
             while True:
-                time.sleep(3600)
+                time.sleep(0.2)
         except KeyboardInterrupt:
             pass
 

@@ -1,15 +1,18 @@
-"""How fast `hero inbox` answers on a big queue, as whole processes.
+"""What `hero inbox`, `hero inbox --json`, `hero show` and `hero --help` cost, as whole processes.
 
 Fills a queue with 100,000 items / 500,000 messages (direct SQL in the store's
-shape: a fixture, not the ingest path), then times `hero inbox`,
-`hero inbox --json`, `hero show`, and `hero --help` (median of several runs),
-reports each command's peak RSS, and checks that `inbox` and `show` import no
-channel library (github, imapclient, httpx).
+shape: a fixture, not the ingest path). Each command is then run paired with a
+floor: a minimal Typer app with the same number of commands and options, run by
+the same interpreter and Typer in the same run, so the figure is what hero adds
+on top of Python and Typer themselves. The CPU time (user + system) of each run
+comes from wait4; the ratio is the median of the paired ratios.
 
-    python benchmarks/inbox_speed.py [--items 100000] [--runs 7] [--keep DIR]
+    python benchmarks/inbox_speed.py [--items 100000] [--runs 9] [--keep DIR]
 
-Targets: inbox under 0.5 s, --help under 0.25 s, peak RSS under 120 MB.
-Exits 1 if a target is missed or a heavy library is imported.
+Targets: each command's CPU time at most 1.3x its floor; peak RSS at most 60 MB.
+Also checks what `hero inbox` and `hero show` import: no channel library, and
+none of the write-path, report or config-command modules.
+Exits 1 if a target is missed or a module that should stay unloaded is imported.
 """
 
 from __future__ import annotations
@@ -42,8 +45,25 @@ CONFIG = sample_config(
     slack=None,
     rota=None,
 )
-TARGETS = {"inbox": 0.5, "help": 0.25, "rss_mb": 120.0}
-HEAVY = ("github", "imapclient", "httpx")
+TARGETS = {"ratio": 1.3, "rss_mb": 60.0}
+# Modules a read command must not load: channel libraries, and hero's write, report and
+# config-command code.
+UNLOADED = (
+    "github",
+    "imapclient",
+    "httpx",
+    "herocli.channels.github",
+    "herocli.channels.mail",
+    "herocli.channels.slack",
+    "herocli.services.handoff",
+    "herocli.services.triage",
+    "herocli.services.outbox",
+    "herocli.services.stats",
+    "herocli.cli.config_cmd",
+    "herocli.cli.report",
+    "herocli.cli.triage",
+    "herocli.cli.outbox",
+)
 
 
 def fill(path: Path, items: int, seed: int = 7) -> None:
@@ -170,55 +190,74 @@ def hero_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "herocli"]
 
 
-def measure(args: list[str], env: dict[str, str], runs: int) -> tuple[float, int]:
-    """Median wall time (s) over the runs, and the output size of the last run."""
-    times = []
-    size = 0
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
-        )
-        out, err = proc.communicate()
-        elapsed = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{err.decode()}")
-        times.append(elapsed)
-        size = len(out)
-    return statistics.median(times), size
+# Runs one command and prints "status user_s system_s maxrss_kb" of it alone. It is a
+# small process of its own because a child's peak RSS includes the memory of the
+# process it was forked from, and this one holds the filled queue's imports.
+SPAWN = """
+import os, sys
+null = os.open(os.devnull, os.O_RDWR)
+actions = [(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1),
+           (os.POSIX_SPAWN_DUP2, null, 2)]
+pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ, file_actions=actions)
+_, status, usage = os.wait4(pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_utime, usage.ru_stime, usage.ru_maxrss)
+"""
 
 
-def rss_of(args: list[str], env: dict[str, str]) -> float:
-    """Peak RSS (MB) of one run of ``args`` alone.
-
-    Measured through /usr/bin/time: a child forked from this (large) process
-    would otherwise report this process's memory as its own high-water mark.
-    """
-    timer = shutil.which("time", path="/usr/bin:/bin")
-    if timer:
-        proc = subprocess.run(
-            [timer, "-f", "%M", *args],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            check=False,
-        )
-        return int(proc.stderr.strip().splitlines()[-1]) / 1024
-    proc = subprocess.Popen(
-        args,
+def run_once(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """CPU seconds (user + system) and peak RSS (MB) of one run of ``args``."""
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", SPAWN, *args],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=True,
         stdin=subprocess.DEVNULL,
     )
-    _, _, usage = os.wait4(proc.pid, 0)  # an upper bound: includes this process at fork time
-    proc.returncode = 0
-    return usage.ru_maxrss / 1024
+    code, user, system, rss = proc.stdout.split()
+    if code != "0":
+        raise SystemExit(f"{' '.join(args)} exited {code}")
+    return float(user) + float(system), int(rss) / 1024
 
 
-def heavy_imports(command: list[str], env: dict[str, str]) -> list[str]:
+def floor_script(path: Path, commands: int, options: int) -> list[str]:
+    """A minimal Typer app with ``commands`` commands of ``options`` options each, and its argv."""
+    params = ", ".join(
+        f"o{k}: Annotated[str, typer.Option(help='option {k}')] = ''" for k in range(options)
+    )
+    lines = [
+        "from typing import Annotated",
+        "import typer",
+        "app = typer.Typer(add_completion=False, rich_markup_mode=None)",
+        "@app.callback()",
+        "def main(config: Annotated[str, typer.Option(help='config')] = '') -> None:",
+        "    pass",
+    ]
+    for c in range(commands):
+        lines += [
+            f"@app.command('c{c}')",
+            f"def c{c}({params}) -> None:",
+            "    print('hello')",
+        ]
+    lines.append("app()")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [sys.executable, str(path)]
+
+
+def option_counts() -> dict[str, int]:
+    """How many options each hero command has (help included), read from the app itself."""
+    from typer.main import get_command
+
+    from herocli.cli.main import build_app
+
+    group = get_command(build_app())
+    return {
+        name: sum(1 for p in command.params if p.param_type_name == "option")
+        for name, command in group.commands.items()  # type: ignore[attr-defined]
+    }
+
+
+def unloaded_imports(command: list[str], env: dict[str, str]) -> list[str]:
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "herocli", *command],
         env=env,
@@ -231,15 +270,14 @@ def heavy_imports(command: list[str], env: dict[str, str]) -> list[str]:
         if not line.startswith("import time:"):
             continue
         module = line.rsplit("|", 1)[-1].strip()
-        if module.split(".")[0] in HEAVY:
-            found.add(module.split(".")[0])
+        found.update(m for m in UNLOADED if module == m or module.startswith(m + "."))
     return sorted(found)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--keep", type=Path, help="build the queue here and keep it")
     args = parser.parse_args()
 
@@ -264,50 +302,69 @@ def main() -> int:
                 f"filled {args.items:,} items / {args.items * MESSAGES_PER_ITEM:,} messages "
                 f"in {time.perf_counter() - start:.1f} s ({queue.stat().st_size / 1e6:.0f} MB)"
             )
+        import typer
+
         hero = hero_command()
-        print(f"hero: {' '.join(hero)}; median of {args.runs} runs")
+        print(
+            f"hero: {' '.join(hero)}; Python {sys.version.split()[0]}, Typer {typer.__version__}; "
+            f"{args.runs} paired runs"
+        )
         waiting = subprocess.run(
             [*hero, "inbox", "--json", "--limit", "1"], env=env, capture_output=True, check=True
         )
         import json
 
         first = json.loads(waiting.stdout)[0]["number"]
-        cases = {
-            "help": ["--help"],
-            "inbox": ["inbox"],
-            "inbox (table)": ["inbox"],
-            "inbox --json": ["inbox", "--json"],
-            "inbox --all --limit 0 --json": ["inbox", "--all", "--limit", "0", "--json"],
-            "inbox --all --search": ["inbox", "--all", "--search", "item 99999."],
-            f"show {first}": ["show", str(first)],
+        counts = option_counts()
+        # name: (hero's argv, the floor's commands and options, extra environment)
+        cases: dict[str, tuple[list[str], int, int, dict[str, str]]] = {
+            "--help": (["--help"], len(counts), 1, {}),
+            "inbox": (["inbox"], 1, counts["inbox"], {}),
+            "inbox (terminal table)": (["inbox"], 1, counts["inbox"], {"FORCE_COLOR": "1"}),
+            "inbox --json": (["inbox", "--json"], 1, counts["inbox"], {}),
+            f"show {first}": (["show", str(first)], 1, counts["show"], {}),
         }
+        print(
+            f"{'command':24} {'hero cpu s':>10} {'floor cpu s':>11} {'ratio':>6} "
+            f"{'hero MB':>8} {'floor MB':>8}"
+        )
         failed = False
-        rows = []
-        for name, command in cases.items():
-            case_env = dict(env)
-            if name == "inbox (table)":
-                case_env["FORCE_COLOR"] = "1"  # Rich renders the terminal table
-            # Listing every item is a stress case, not a target: one run is enough.
-            runs = 1 if "--limit 0" in command else args.runs
-            median, size = measure([*hero, *command], case_env, runs)
-            rss = rss_of([*hero, *command], case_env)
-            rows.append((name, median, rss, size))
-        print(f"{'command':34} {'median s':>9} {'peak MB':>8} {'out bytes':>10}")
-        for name, median, rss, size in rows:
-            target = TARGETS["help"] if name == "help" else TARGETS["inbox"]
+        for name, (command, n_commands, n_options, extra) in cases.items():
+            floor = floor_script(root / f"floor_{n_commands}_{n_options}.py", n_commands, n_options)
+            floor_argv = [*floor, "--help"] if command == ["--help"] else [*floor, "c0"]
+            case_env = {**env, **extra}
+            ratios, hero_cpu, floor_cpu, hero_rss, floor_rss = [], [], [], [], []
+            for run in range(args.runs):
+                # Alternate which goes first, so neither always finds the caches warm.
+                order = [(True, [*hero, *command]), (False, floor_argv)]
+                measured = {}
+                for is_hero, argv in order if run % 2 else order[::-1]:
+                    measured[is_hero] = run_once(argv, case_env)
+                (h_cpu, h_rss), (f_cpu, f_rss) = measured[True], measured[False]
+                ratios.append(h_cpu / max(f_cpu, 1e-3))
+                hero_cpu.append(h_cpu)
+                floor_cpu.append(f_cpu)
+                hero_rss.append(h_rss)
+                floor_rss.append(f_rss)
+            ratio = statistics.median(ratios)
+            rss = max(hero_rss)
             mark = ""
-            if name in ("help", "inbox", "inbox (table)", "inbox --json") and median > target:
-                mark = f"  MISSED (target {target} s)"
+            if ratio > TARGETS["ratio"]:
+                mark += f"  MISSED (target {TARGETS['ratio']}x)"
                 failed = True
-            if rss > TARGETS["rss_mb"] and "--limit 0" not in name:
+            if rss > TARGETS["rss_mb"]:
                 mark += f"  RSS over {TARGETS['rss_mb']:.0f} MB"
                 failed = True
-            print(f"{name:34} {median:9.3f} {rss:8.1f} {size:10,}{mark}")
+            print(
+                f"{name:24} {statistics.median(hero_cpu):10.3f} "
+                f"{statistics.median(floor_cpu):11.3f} {ratio:6.2f} {rss:8.1f} "
+                f"{max(floor_rss):8.1f}{mark}"
+            )
         for command in (["inbox"], ["show", str(first)]):
-            heavy = heavy_imports(command, env)
-            status = "none" if not heavy else ", ".join(heavy) + "  MISSED"
-            failed = failed or bool(heavy)
-            print(f"heavy imports in `hero {' '.join(command)}`: {status}")
+            loaded = unloaded_imports(command, env)
+            status = "none" if not loaded else ", ".join(loaded) + "  MISSED"
+            failed = failed or bool(loaded)
+            print(f"modules `hero {' '.join(command)}` should not load: {status}")
         return 1 if failed else 0
     finally:
         if args.keep is None:

@@ -20,7 +20,7 @@ from herocli.models import (
     TeamMember,
     Waiting,
 )
-from herocli.services.sync import wake_due
+from herocli.services.inbox import wake_due
 from herocli.services.team import TeamDirectory
 from herocli.store import Store, log, queue
 from herocli.store import ingest as store_ingest

@@ -11,20 +11,23 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from herocli.channels.base import Channel
 from herocli.config import Config, data_dir, find_config, load_config
 from herocli.errors import NotFoundError, UsageError
 from herocli.models import Clock, SystemClock
 from herocli.secrets import EnvSecrets
 from herocli.services.team import TeamDirectory
-from herocli.services.triage import Actor
 from herocli.store import Store
 
-ChannelFactory = Callable[["Context"], Channel]
+if TYPE_CHECKING:
+    # Only for annotations: `hero inbox` and `hero show` never load the write path.
+    from herocli.channels.base import Channel
+    from herocli.services.triage import Actor
+
+ChannelFactory = Callable[["Context"], "Channel"]
 
 
 def _github(ctx: Context) -> Channel:
@@ -99,6 +102,8 @@ class Context:
 
     @cached_property
     def actor(self) -> Actor:
+        from herocli.services.triage import Actor
+
         return Actor(self.config.hero.me, self.channel, self.clock)
 
     def channel(self, name: str) -> Channel:

@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
-import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from herocli import __version__
-from herocli.cli import config_cmd, demo, inbox, outbox, reply, report, sync, triage
 from herocli.context import Context
 from herocli.errors import ExitCode, HeroError
 
-app = typer.Typer(
-    name="hero",
-    help="One queue for the support hero: GitHub issues, email and Slack, answered from the terminal.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# The module that holds each command. A run imports only the module of the command it
+# names, so `hero inbox` pays for neither the handoff, triage, outbox nor config code;
+# the full help (and anything that is not a known command) loads them all.
+COMMAND_MODULES: dict[str, str] = {
+    "sync": "sync",
+    "inbox": "inbox",
+    "show": "inbox",
+    "reply": "reply",
+    "assign": "triage",
+    "snooze": "triage",
+    "close": "triage",
+    "reopen": "triage",
+    "label": "triage",
+    "note": "triage",
+    "outbox": "outbox",
+    "config": "config_cmd",
+    "demo": "demo",
+    "rota": "report",
+    "stats": "report",
+    "handoff": "report",
+}
+# Global options that take a value, so the value is not read as the command's name.
+_VALUED_OPTIONS = ("--config", "-c")
 
 
 def _version(value: bool) -> None:
@@ -32,7 +45,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main(
     ctx: typer.Context,
     config: Annotated[
@@ -61,8 +73,37 @@ def main(
     ctx.obj = hero
 
 
-for module in (sync, inbox, reply, triage, outbox, config_cmd, demo, report):
-    module.register(app)
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names (the first word that is not a global option), if any."""
+    words = iter(argv)
+    for word in words:
+        if word in _VALUED_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_app(argv: Sequence[str] = ()) -> typer.Typer:
+    """The `hero` app, with the commands ``argv`` needs: the one it names, else every one."""
+    app = typer.Typer(
+        name="hero",
+        help="One queue for the support hero: GitHub issues, email and Slack, answered from the terminal.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(main)
+    name = command_word(argv)
+    if name in COMMAND_MODULES:
+        modules = [COMMAND_MODULES[name]]
+    else:
+        modules = list(dict.fromkeys(COMMAND_MODULES.values()))
+    for module in modules:
+        importlib.import_module(f"herocli.cli.{module}").register(app)
+    return app
 
 
 def run_cli(args: list[str] | None = None, context: Context | None = None) -> int:
@@ -71,18 +112,20 @@ def run_cli(args: list[str] | None = None, context: Context | None = None) -> in
     argv = list(sys.argv[1:] if args is None else args)
     hero.debug = hero.debug or "--debug" in argv
     try:
+        app = build_app(argv)
         result = app(args=argv, prog_name="hero", standalone_mode=False, obj=hero)
         return int(result) if isinstance(result, int) else ExitCode.OK
     except HeroError as exc:
         _report(hero, exc.message, exc.hint, debug=hero.debug)
         return exc.exit_code
-    # Newer typer vendors click and raises its own classes, not click's: catch both.
-    except (typer.Exit, click.exceptions.Exit) as exc:
+    # Typer vendors click: its usage errors derive from TyperException, and Exit and
+    # Abort are typer's own classes. click itself is not a dependency.
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except (typer.Abort, click.exceptions.Abort):
+    except typer.Abort:
         hero.err.print("cancelled", style="yellow")
         return ExitCode.CANCELLED
-    except (click.ClickException, typer.TyperException) as exc:
+    except typer.TyperException as exc:
         show = getattr(exc, "show", None)
         if callable(show):
             show(file=sys.stderr)
@@ -102,6 +145,8 @@ def _report(hero: Context, message: str, hint: str | None, *, debug: bool) -> No
     from herocli.render.text import safe
 
     if debug:
+        import traceback
+
         hero.err.print(safe(traceback.format_exc()), style="dim")
     # soft_wrap: one problem stays one line when stderr is a pipe or a CI log (Rich
     # would otherwise fold at 80 columns there), so it can be grepped and read.

@@ -5,11 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from herocli.errors import NotFoundError
 from herocli.models import Clock, Item, Note, StoredMessage
-from herocli.services.sync import wake_due
-from herocli.services.triage import require_item
 from herocli.store import Store, log, queue
 from herocli.store.queue import ItemFilter
+
+
+def wake_due(store: Store, clock: Clock) -> list[int]:
+    """Open the snoozed items whose time has come, logging each wake-up."""
+    now = clock.now()
+    with store.transaction() as db:
+        due = queue.due_snoozes(db, now)
+        for item_id in due:
+            queue.wake(db, item_id, now)
+    return due
+
+
+def require_item(store: Store, item_id: int, clock: Clock) -> Item:
+    item = queue.get_item(store.conn, item_id, clock.now())
+    if item is None:
+        raise NotFoundError(
+            f"no item #{item_id} in the queue", hint="`hero inbox --all` lists every item"
+        )
+    return item
 
 
 @dataclass(frozen=True)

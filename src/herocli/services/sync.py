@@ -9,6 +9,7 @@ from herocli.channels.base import Channel
 from herocli.config import TeamSettings
 from herocli.errors import HeroError
 from herocli.models import JSON, Clock, Message, SyncProgress
+from herocli.services.inbox import wake_due
 from herocli.services.team import TeamDirectory
 from herocli.store import Store, cursors, ingest, queue
 
@@ -30,16 +31,6 @@ class SyncResult:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-def wake_due(store: Store, clock: Clock) -> list[int]:
-    """Open the snoozed items whose time has come, logging each wake-up."""
-    now = clock.now()
-    with store.transaction() as db:
-        due = queue.due_snoozes(db, now)
-        for item_id in due:
-            queue.wake(db, item_id, now)
-    return due
 
 
 def sync_channel(

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from herocli.errors import NotFoundError, UsageError
+from herocli.errors import UsageError
 from herocli.models import Clock, CloseReason, EventKind, Item, ItemState, TeamMember
+from herocli.services.inbox import require_item
 from herocli.services.outbox import ChannelFor, Delivery, deliver, enqueue
 from herocli.store import Store, log, queue
 from herocli.store.outbox import Op
@@ -24,15 +25,6 @@ class Actor:
     name: str | None
     channel_for: ChannelFor
     clock: Clock
-
-
-def require_item(store: Store, item_id: int, clock: Clock) -> Item:
-    item = queue.get_item(store.conn, item_id, clock.now())
-    if item is None:
-        raise NotFoundError(
-            f"no item #{item_id} in the queue", hint="`hero inbox --all` lists every item"
-        )
-    return item
 
 
 def _upstream(

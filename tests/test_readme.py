@@ -24,10 +24,12 @@ def test_quick_start_has_the_demo_and_the_test_command() -> None:
     assert "pytest" in tests
 
 
-def test_ci_runs_the_readme_test_command_word_for_word() -> None:
-    _, tests = _quick_start_commands()
+def test_ci_runs_both_readme_commands_word_for_word() -> None:
+    demo, tests = _quick_start_commands()
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert tests in ci.splitlines()
+    assert f"({demo})" in ci
+    assert "python3 -m venv --clear" in ci  # on a Python that sees no system packages
 
 
 def test_every_command_is_in_the_readme_and_the_reference() -> None:

@@ -131,6 +131,9 @@ def test_a_real_process_piped(hero: Hero) -> None:
         ("c1\x9b\x85", "c1\\x9b\\x85"),
         ("bell\x07\x08", "bell\\x07\\x08"),
         ("Grüße ✓ 日本", "Grüße ✓ 日本"),
+        ("invoice\u202etxt.exe", "invoice\\u202etxt.exe"),
+        ("\u2066iso\u2069 \u200emark\u061c", "\\u2066iso\\u2069 \\u200emark\\u061c"),
+        ("line\u2028para\u2029next\x85", "line\\u2028para\\u2029next\\x85"),
     ],
 )
 def test_clean(raw: str, shown: str) -> None:
@@ -147,3 +150,22 @@ def test_safe_is_never_markup() -> None:
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert "[bold red]x[/]" in out
     assert "\x1b[1" not in out
+
+
+def test_piped_labels_and_names_are_one_field_each(hero: Hero) -> None:
+    assert hero.run("label", "1", "+a\tb", "--local").code == 2  # refused at the boundary
+    hero.backends["github"].add("acme/widget#1", "x\ty\nz\x1b]52;c;aGk=\x07", "hi")
+    assert hero.run("sync").code == 0
+    for line in hero.run("inbox", "--all").out.splitlines():
+        assert len(line.split("\t")) == 8
+        assert "\x1b" not in line and "\x07" not in line
+
+
+def test_json_list_is_valid_with_separators_in_titles(tmp_path: Path) -> None:
+    h = Hero(tmp_path)
+    title = "a\u2028b\u2029c\x85d\u202e"
+    h.customer_opens("github", "acme/widget#9", title, "body")
+    assert h.run("sync").code == 0
+    out = h.run("inbox", "--json").out
+    assert [r["title"] for r in json.loads(out)] == [title]
+    assert not any(c in out for c in "\u2028\u2029\x85\u202e")

@@ -122,21 +122,22 @@ class Context:
         return channel
 
     def print_json(self, data: Any) -> None:
-        import json
+        from herocli.render.text import json_text
 
-        self.out.file.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        self.out.file.write(json_text(data) + "\n")
 
     def print_json_list(self, entries: Iterable[Any]) -> None:
         """The same text as ``print_json(list(entries))``, written as it goes."""
-        import json
+        from herocli.render.text import json_text
 
         write = self.out.file.write
         opened = False
         for entry in entries:
             write(",\n" if opened else "[\n")
             opened = True
-            text = json.dumps(entry, indent=2, ensure_ascii=False)
-            write("\n".join("  " + line for line in text.splitlines()))
+            # A one-entry list, minus its brackets: json itself indents the entry
+            # as an element, so no line of it is ever re-indented by hand.
+            write(json_text([entry])[2:-2])
         write("\n]\n" if opened else "[]\n")
 
     def close(self) -> None:

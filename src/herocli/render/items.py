@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from herocli.models import Item, ItemState, Note, StoredMessage, Waiting, iso
-from herocli.render.text import clean, safe
+from herocli.render.text import clean, field, safe
 from herocli.render.times import age, since
 
 CHANNEL_STYLE = {"github": "magenta", "email": "cyan", "slack": "green"}
@@ -149,14 +149,14 @@ def inbox_lines(items: list[Item], now: datetime) -> list[str]:
         fields = [
             str(item.id),
             item.channel,
-            clean(item.title, single_line=True),
+            item.title,
             item.waiting.value if item.waiting else "",
             iso(start) or "",
             str(int((now - start).total_seconds())) if start else "",
             item.assignee or "",
             ",".join(item.labels),
         ]
-        out.append("\t".join(f.replace("\t", " ") for f in fields))
+        out.append("\t".join(field(f) for f in fields))
     return out
 
 
@@ -178,11 +178,16 @@ def thread_view(
         "  ",
         _waiting_text(item),
         (f" for {since(wait_start(item), now)}" if wait_start(item) else "", ""),
-        (f"  assigned to {clean(item.assignee)}" if item.assignee else "  unassigned", "dim"),
+        (
+            f"  assigned to {clean(item.assignee, single_line=True)}"
+            if item.assignee
+            else "  unassigned",
+            "dim",
+        ),
     )
     if item.labels:
         facts.append("  labels: ", style="dim")
-        facts.append_text(safe(", ".join(item.labels), "dim"))
+        facts.append_text(safe(", ".join(item.labels), "dim", single_line=True))
     if item.snoozed_until and item.state is ItemState.SNOOZED:
         facts.append(f"  snoozed until {iso(item.snoozed_until)}", style="blue")
     parts: list[RenderableType] = [head, facts]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from herocli.render.figures import channel_cells, duration, local_time
+from herocli.render.text import UNSAFE_IN_LINE
 from herocli.services.handoff import GROUPS, HandoffItem, HandoffReport
 from herocli.services.stats import Stats
 
@@ -27,7 +28,6 @@ TITLE_MAX = 100
 SUMMARY_MAX = 90
 NOTE_MAX = 200
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _GITHUB_SPECIAL = re.compile(r"([\\`*_\[\]~|!])")
 GROUP_TITLES = {
     "waiting_on_us": "Waiting on us",
@@ -37,7 +37,7 @@ GROUP_TITLES = {
 
 
 def _one_line(text: str, limit: int) -> str:
-    text = " ".join(_CONTROL.sub(" ", text).split())
+    text = " ".join(UNSAFE_IN_LINE.sub(" ", text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -57,7 +57,7 @@ def escape_slack(text: str, limit: int = TITLE_MAX) -> str:
 
 
 def _safe_url(url: str | None) -> str | None:
-    if not url or not url.startswith(("https://", "http://")) or _CONTROL.search(url):
+    if not url or not url.startswith(("https://", "http://")) or UNSAFE_IN_LINE.search(url):
         return None
     return (
         url.replace(" ", "%20")

@@ -1,30 +1,67 @@
-"""Making untrusted text safe for a terminal.
+"""The one sanitiser for text from outside, whatever the output.
 
-Titles, bodies and names come from strangers. Rich would read ``[bold]`` as
-markup and a terminal would obey ``\\x1b[2J``; both must print literally.
+Titles, bodies, labels and names come from strangers. Rich would read ``[bold]``
+as markup, a terminal would obey ``\\x1b[2J`` or an OSC 52 clipboard write, a
+right-to-left override would make ``invoice\\u202etxt.exe`` read as
+``invoiceexe.txt``, and a newline or tab in a label would split a piped row.
+Every output path goes through here: ``safe`` for Rich, ``clean`` for plain
+text, ``field`` for a tab-separated field, ``json_text`` for ``--json``.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from rich.text import Text
 
-# C0 controls except tab and newline, DEL, and C1 controls (ESC, CSI 0x9b, ...).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What never reaches an output as itself: C0 controls except tab and newline, DEL,
+# C1 controls (ESC's 8-bit twin CSI 0x9b, NEL 0x85, ...), the bidi controls
+# (ALM, LRM, RLM, the embeddings and overrides, the isolates) and the line and
+# paragraph separators, which split lines in editors, terminals and str.splitlines.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_SEPARATORS = "\u2028\u2029"
+UNSAFE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}{_SEPARATORS}]")
+# The same, tab and newline included: what a single line or a field may not hold.
+UNSAFE_IN_LINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}{_SEPARATORS}]")
 
 
 def _visible(match: re.Match[str]) -> str:
-    return f"\\x{ord(match.group()):02x}"
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def clean(text: str, *, single_line: bool = False) -> str:
-    """Replace control characters with a visible ``\\xNN``; optionally fold newlines."""
+    """``text`` with every unsafe character shown as ``\\xNN`` or ``\\uNNNN``.
+
+    Tab and newline are kept, unless ``single_line``: then every run of
+    whitespace (line separators included) becomes one space.
+    """
     if single_line:
         text = " ".join(text.split())
-    return _CONTROL.sub(_visible, text)
+    return UNSAFE.sub(_visible, text)
+
+
+def field(text: str | None) -> str:
+    """One field of a tab-separated row: a single line with no tab in it."""
+    return clean(text or "", single_line=True)
 
 
 def safe(text: str | None, style: str = "", *, single_line: bool = False) -> Text:
     """A Rich ``Text`` that shows ``text`` literally: no markup, no escape sequences."""
     return Text(clean(text or "", single_line=single_line), style=style)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_text(data: Any, *, indent: int | None = 2) -> str:
+    """``data`` as JSON that reads back as the same strings, with nothing unsafe left raw.
+
+    ``json`` escapes C0 controls itself; DEL, C1, bidi controls and the separators
+    can only occur inside string literals of its output, where ``\\uNNNN`` stands
+    for the same character, so escaping them keeps the value and the syntax.
+    """
+    return UNSAFE.sub(_json_escape, json.dumps(data, indent=indent, ensure_ascii=False))

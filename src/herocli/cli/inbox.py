@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from herocli.cli.common import ItemArg, JsonOpt, context_of, item_number
+from herocli.cli.common import (
+    MAX_INT,
+    ItemArg,
+    JsonOpt,
+    context_of,
+    in_range,
+    item_number,
+    text_arg,
+)
 from herocli.errors import UsageError
 from herocli.models import ItemState, Waiting, iso
 from herocli.render.items import item_json, message_json, print_items, thread_view
@@ -66,8 +74,10 @@ def inbox(
 ) -> None:
     """The queue: open items waiting on us, longest wait first."""
     hero = context_of(ctx)
-    if limit < 0:
-        raise UsageError("--limit must be 0 or more")
+    in_range("--limit", limit, 0, MAX_INT)
+    search = text_arg("--search", search)
+    label = text_arg("--label", label)
+    assignee = text_arg("--assignee", assignee)
     if sync_first:
         from herocli.cli.sync import run_sync
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from herocli.cli.common import JsonOpt, context_of
+from herocli.cli.common import JsonOpt, context_of, in_range, text_arg
 from herocli.context import Context
 from herocli.errors import ExitCode, UsageError
 from herocli.services import handoff as handoff_service
@@ -21,6 +21,10 @@ SinceOpt = Annotated[
 ]
 WeekOpt = Annotated[bool, typer.Option("--week", help="The current rota week (the default).")]
 LastWeekOpt = Annotated[bool, typer.Option("--last-week", help="The rota week before this one.")]
+# Nothing in a queue is older than this; earlier days only overflow date arithmetic.
+EARLIEST = date(1970, 1, 1)
+# Ten years of turns is more than any rota plans.
+MAX_WEEKS = 520
 ChannelOpt = Annotated[
     list[str] | None,
     typer.Option("--channel", metavar="NAME", help="Only this channel (repeatable)."),
@@ -36,9 +40,12 @@ def _since(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--since {value!r} is not a date like 2026-11-16") from None
+        raise UsageError(f"--since {value[:40]!r} is not a date like 2026-11-16") from None
+    if day < EARLIEST:
+        raise UsageError(f"--since {day.isoformat()} is before {EARLIEST.isoformat()}")
+    return day
 
 
 def _window(hero: Context, since: str | None, week: bool, last_week: bool) -> stats_service.Window:
@@ -55,12 +62,11 @@ def _window(hero: Context, since: str | None, week: bool, last_week: bool) -> st
 
 def rota(
     ctx: typer.Context,
-    weeks: Annotated[
-        int, typer.Option("--weeks", min=1, metavar="N", help="How many turns ahead.")
-    ] = 4,
+    weeks: Annotated[int, typer.Option("--weeks", metavar="N", help="How many turns ahead.")] = 4,
     json: JsonOpt = False,
 ) -> None:
     """Who is the hero now, this turn's dates, and the turns ahead."""
+    in_range("--weeks", weeks, 1, MAX_WEEKS)
     hero = context_of(ctx)
     zone = rota_service.local_zone(hero.config.hero)
     view = rota_service.view(hero.config.rota, zone, hero.clock.now(), weeks)
@@ -136,7 +142,8 @@ def handoff(
     from herocli.render import markdown
 
     hero = context_of(ctx)
-    target = handoff_service.parse_post_target(post) if post else None
+    to = text_arg("--to", to)
+    target = handoff_service.parse_post_target(text_arg("--post", post) or "") if post else None
     window = _window(hero, since, week, last_week)
     report = handoff_service.build_report(
         hero.store,
@@ -187,8 +194,8 @@ def _show_text(hero: Context, plan: handoff_service.HandoffPlan) -> None:
     from herocli.render.text import safe
 
     for n, part in enumerate(plan.parts, 1):
-        hero.out.print(Rule(f"part {n}/{len(plan.parts)} for {plan.post}"))
+        hero.out.print(Rule(safe(f"part {n}/{len(plan.parts)} for {plan.post}")))
         hero.out.print(safe(part))
     if plan.output is not None and plan.file_text is not None and not plan.parts:
-        hero.out.print(Rule(f"{plan.output}"))
+        hero.out.print(Rule(safe(str(plan.output))))
         hero.out.print(safe(plan.file_text))

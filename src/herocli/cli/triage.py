@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from herocli.cli.common import ItemArg, context_of, item_number
+from herocli.cli.common import ItemArg, context_of, item_number, text_arg
 from herocli.context import Context
 from herocli.errors import ExitCode, NotFoundError, UsageError
 from herocli.models import CloseReason, iso
 from herocli.render.outbox import describe_delivery
-from herocli.render.text import safe
+from herocli.render.text import UNSAFE_IN_LINE, clean, safe
 from herocli.services import triage
 from herocli.services.outbox import Delivery
 from herocli.services.when import parse_until
@@ -54,6 +54,7 @@ def assign(
     """Rope a teammate in: assign the item to them (and upstream where the channel can)."""
     hero = context_of(ctx)
     who = None
+    member = text_arg("MEMBER", member) or ""
     if member.lower() != "none":
         who = hero.team.find(member)
         if who is None:
@@ -132,7 +133,11 @@ def label(
     remove: list[str] = []
     for change in changes:
         if len(change) < 2 or change[0] not in "+-":
-            raise UsageError(f"{change!r}: write +name to add or -name to remove ()")
+            raise UsageError(f"CHANGE {change[:40]!r}: write +name to add or -name to remove")
+        if UNSAFE_IN_LINE.search(change) or len(change) > 200:
+            raise UsageError(
+                f"CHANGE {clean(change[:40])!r}: a label is one line of at most 200 characters"
+            )
         (add if change[0] == "+" else remove).append(change[1:])
     delivery = triage.label(
         hero.store, hero.actor, item_number(item), tuple(add), tuple(remove), upstream=not local
@@ -152,5 +157,6 @@ def note(
 ) -> None:
     """Keep a private note on an item; it shows in `hero show` and the handoff."""
     hero = context_of(ctx)
+    text = text_arg("TEXT", text, 100_000) or ""
     triage.note(hero.store, hero.actor, item_number(item), text)
     hero.err.print(f"note added to #{item_number(item)}")

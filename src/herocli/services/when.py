@@ -10,11 +10,26 @@ from herocli.errors import UsageError
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DURATION = re.compile(r"(\d+)\s*(min|m|h|d|w)")
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+# Further ahead than this is a typo (or an overflow waiting to happen), not a snooze.
+MAX_AHEAD = timedelta(days=3660)
 MORNING = time(9, 0)  # a snooze "until Monday" wakes at the start of the working day
 
 
 def parse_until(text: str, now: datetime, zone: tzinfo | None = None) -> datetime:
-    """When a snooze given as ``text`` ends, in UTC. Days and dates wake at 09:00 local time."""
+    """When a snooze given as ``text`` ends, in UTC. Days and dates wake at 09:00 local time.
+
+    A time more than ten years ahead (or too far to compute) is a ``UsageError``.
+    """
+    try:
+        when = _parse_until(text, now, zone)
+    except (OverflowError, ValueError):
+        when = None
+    if when is None or when - now > MAX_AHEAD:
+        raise UsageError(f"WHEN {text[:40]!r} is more than ten years ahead")
+    return when
+
+
+def _parse_until(text: str, now: datetime, zone: tzinfo | None) -> datetime:
     zone = zone or UTC
     value = text.strip().lower()
     if not value:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from herocli.redact import redact
+
 
 class ExitCode(IntEnum):
     """Documented in docs/exit-codes.md; keep the two in step."""
@@ -30,9 +32,11 @@ class HeroError(Exception):
     exit_code: ExitCode = ExitCode.ERROR
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
+        # Messages often quote a library's error, which may quote a credential.
+        message = redact(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = redact(hint) if hint else hint
 
 
 class UsageError(HeroError):
@@ -96,6 +100,24 @@ class RateLimitedError(ChannelError):
 
 class NotSupportedError(ChannelError):
     """The channel has no such operation (for instance labels on email)."""
+
+
+class InternalError(HeroError):
+    """Something went wrong that herocli did not expect: a bug to report, not a user mistake."""
+
+
+def internal_error(where: str, exc: BaseException) -> InternalError:
+    """The one line an unexpected exception becomes: where it happened and its type only.
+
+    Its text is left out: it may quote anything, a credential included; --debug
+    shows the traceback (redacted) for the report.
+    """
+    error = InternalError(
+        f"internal error in {where}: {type(exc).__name__}",
+        hint="run with --debug and report it",
+    )
+    error.__cause__ = exc
+    return error
 
 
 class StoreError(HeroError):

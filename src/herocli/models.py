@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from herocli.redact import remember
+
 JSON = dict[str, Any]
 
 
@@ -225,6 +227,9 @@ class Secret:
 
     value: str = field(repr=False)
     source: str
+
+    def __post_init__(self) -> None:
+        remember(self.value)
 
 
 class SecretSource(Protocol):

@@ -10,6 +10,22 @@ from herocli.models import Secret
 KEYRING_SERVICE = "herocli"
 
 
+def _checked(secret: Secret, purpose: str) -> Secret:
+    """``secret`` if every character of it can go into a header or a LOGIN command.
+
+    A stray newline or a pasted non-ASCII character would otherwise fail deep in
+    http or imaplib, with the value quoted in the error. The message never shows it.
+    """
+    value = secret.value
+    if value.isascii() and value.isprintable():
+        return secret
+    what = "a control character" if not value.isprintable() else "a non-ASCII character"
+    raise AuthError(
+        f"the {purpose} in {secret.source} holds {what}, so it cannot be sent",
+        hint=f"set {secret.source.lstrip('$')} again, copying only the credential itself",
+    )
+
+
 class EnvSecrets:
     """Looks each name up in the environment, then (if enabled) in the keyring under ``herocli``."""
 
@@ -21,11 +37,11 @@ class EnvSecrets:
         for name in names:
             value = self.env.get(name, "").strip()
             if value:
-                return Secret(value, f"${name}")
+                return _checked(Secret(value, f"${name}"), purpose)
         if self.keyring:
             found = self._from_keyring(names)
             if found:
-                return found
+                return _checked(found, purpose)
         listed = " or ".join(f"${n}" for n in names)
         where = f" (or the keyring service {KEYRING_SERVICE!r})" if self.keyring else ""
         raise AuthError(

@@ -12,7 +12,7 @@ import typer
 
 from herocli import __version__
 from herocli.context import Context
-from herocli.errors import ExitCode, HeroError
+from herocli.errors import ExitCode, HeroError, internal_error
 
 # The module that holds each command. A run imports only the module of the command it
 # names, so `hero inbox` pays for neither the handoff, triage, outbox nor config code;
@@ -137,17 +137,20 @@ def run_cli(args: list[str] | None = None, context: Context | None = None) -> in
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.OK
+    except Exception as exc:  # the last resort: a bug, never a user's mistake
+        error = internal_error(f"hero {command_word(argv) or ''}".strip(), exc)
+        _report(hero, error.message, error.hint, debug=hero.debug)
+        return error.exit_code
     finally:
         hero.close()
 
 
 def _report(hero: Context, message: str, hint: str | None, *, debug: bool) -> None:
+    from herocli.redact import debug_traceback
     from herocli.render.text import safe
 
     if debug:
-        import traceback
-
-        hero.err.print(safe(traceback.format_exc()), style="dim")
+        hero.err.print(safe(debug_traceback(sys.exc_info()[1])), style="dim")
     # soft_wrap: one problem stays one line when stderr is a pipe or a CI log (Rich
     # would otherwise fold at 80 columns there), so it can be grepped and read.
     hero.err.print(safe(f"error: {message}"), style="bold red", soft_wrap=True)

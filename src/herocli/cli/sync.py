@@ -10,6 +10,7 @@ import typer
 from herocli.cli.common import JsonOpt, context_of
 from herocli.context import Context
 from herocli.errors import ExitCode, UsageError
+from herocli.redact import debug_traceback
 from herocli.render.progress import ChannelProgress, sync_progress
 from herocli.render.text import safe
 from herocli.services.sync import SyncResult, sync_all
@@ -92,6 +93,8 @@ def _sync(hero: Context, names: list[str], *, quiet: bool) -> list[SyncResult]:
             hero.err.print(
                 safe(f"{result.channel}: {_summary(result)}"), style=style, soft_wrap=True
             )
+            if hero.debug and result.error is not None and result.error.__cause__ is not None:
+                hero.err.print(safe(debug_traceback(result.error.__cause__)), style="dim")
             if result.error is not None and result.error.hint:
                 hero.err.print(safe(f"  hint: {result.error.hint}"), style="yellow", soft_wrap=True)
     return results

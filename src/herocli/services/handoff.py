@@ -200,9 +200,16 @@ def plan(
 def carry_out(
     store: Store, actor: Actor, directory: TeamDirectory, p: HandoffPlan
 ) -> HandoffOutcome:
-    """Record the handoff, reassign, write the file, post through the outbox."""
+    """Write the file, then record the handoff, reassign and post through the outbox.
+
+    The file comes first: when it cannot be written this raises ``HeroError``
+    and nothing is recorded or reassigned, so the handoff can simply be run again.
+    """
     out = HandoffOutcome()
     report = p.report
+    if p.output is not None and p.file_text is not None:
+        _write_whole(p.output, p.file_text)
+        out.written = p.output
     now = actor.clock.now()
     with store.transaction() as db:
         detail = {"from": report.from_hero, "to": report.to_hero}
@@ -232,16 +239,32 @@ def carry_out(
             out.deliveries.append(delivery)
             if delivery.error is not None:
                 out.errors.append(delivery.error)
-    if p.output is not None and p.file_text is not None:
-        try:
-            p.output.write_text(p.file_text, encoding="utf-8")
-        except OSError as exc:
-            out.errors.append(HeroError(f"cannot write {p.output}: {exc.strerror or exc}"))
-        else:
-            out.written = p.output
     if p.post is not None:
         out.deliveries.extend(_post(store, actor, p.post, p.parts, out))
     return out
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` all at once: a full disk leaves the old file, not half a new one."""
+    import os
+    import tempfile
+
+    try:
+        mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.chmod(temp, mode)
+            os.replace(temp, path)
+        except BaseException:
+            os.unlink(temp)
+            raise
+    except OSError as exc:
+        raise HeroError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            hint="nothing was recorded or reassigned; fix the path or pick another --output",
+        ) from None
 
 
 def _post(

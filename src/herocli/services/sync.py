@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from herocli.channels.base import Channel
 from herocli.config import TeamSettings
-from herocli.errors import HeroError
+from herocli.errors import HeroError, internal_error
 from herocli.models import JSON, Clock, Message, SyncProgress
 from herocli.services.inbox import wake_due
 from herocli.services.team import TeamDirectory
@@ -127,6 +127,8 @@ def sync_all(
             results.append(sync_channel(store, channel, directory, clock, progress))
         except HeroError as exc:  # building the channel failed (missing token, bad settings)
             results.append(SyncResult(name, error=exc))
+        except Exception as exc:  # a bug in one channel must not stop the others
+            results.append(SyncResult(name, error=internal_error(f"the {name} channel", exc)))
         finally:
             if channel is not None:
                 channel.shutdown()

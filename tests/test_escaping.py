@@ -158,7 +158,8 @@ def test_piped_labels_and_names_are_one_field_each(hero: Hero) -> None:
     assert hero.run("sync").code == 0
     for line in hero.run("inbox", "--all").out.splitlines():
         assert len(line.split("\t")) == 8
-        assert "\x1b" not in line and "\x07" not in line
+        assert "\x1b" not in line
+        assert "\x07" not in line
 
 
 def test_json_list_is_valid_with_separators_in_titles(tmp_path: Path) -> None:

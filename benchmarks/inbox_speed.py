@@ -32,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.sample_config import sample_config, team
+from tests.test_startup import NOT_FOR_READING
 
 from herocli.store import Store
 from herocli.store.timefmt import to_db
@@ -46,24 +47,6 @@ CONFIG = sample_config(
     rota=None,
 )
 TARGETS = {"ratio": 1.3, "rss_mb": 60.0}
-# Modules a read command must not load: channel libraries, and hero's write, report and
-# config-command code.
-UNLOADED = (
-    "github",
-    "imapclient",
-    "httpx",
-    "herocli.channels.github",
-    "herocli.channels.mail",
-    "herocli.channels.slack",
-    "herocli.services.handoff",
-    "herocli.services.triage",
-    "herocli.services.outbox",
-    "herocli.services.stats",
-    "herocli.cli.config_cmd",
-    "herocli.cli.report",
-    "herocli.cli.triage",
-    "herocli.cli.outbox",
-)
 
 
 def fill(path: Path, items: int, seed: int = 7) -> None:
@@ -248,9 +231,9 @@ def option_counts() -> dict[str, int]:
     """How many options each hero command has (help included), read from the app itself."""
     from typer.main import get_command
 
-    from herocli.cli.main import build_app
+    from herocli.cli.main import full_app
 
-    group = get_command(build_app())
+    group = get_command(full_app())
     return {
         name: sum(1 for p in command.params if p.param_type_name == "option")
         for name, command in group.commands.items()  # type: ignore[attr-defined]
@@ -270,7 +253,7 @@ def unloaded_imports(command: list[str], env: dict[str, str]) -> list[str]:
         if not line.startswith("import time:"):
             continue
         module = line.rsplit("|", 1)[-1].strip()
-        found.update(m for m in UNLOADED if module == m or module.startswith(m + "."))
+        found.update(m for m in NOT_FOR_READING if module == m or module.startswith(m + "."))
     return sorted(found)
 
 

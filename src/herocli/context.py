@@ -8,24 +8,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-from herocli.config import Config, data_dir, find_config, load_config
 from herocli.errors import NotFoundError, UsageError
-from herocli.models import Clock, SystemClock
-from herocli.secrets import EnvSecrets
-from herocli.services.team import TeamDirectory
-from herocli.store import Store
 
 if TYPE_CHECKING:
-    # Only for annotations: `hero inbox` and `hero show` never load the write path.
+    # Imported where first used, so `hero --help` loads none of them and `hero inbox`
+    # never loads the write path.
+    from rich.console import Console
+
     from herocli.channels.base import Channel
+    from herocli.config import Config
+    from herocli.models import Clock
+    from herocli.secrets import EnvSecrets
+    from herocli.services.team import TeamDirectory
     from herocli.services.triage import Actor
+    from herocli.store import Store
 
 ChannelFactory = Callable[["Context"], "Channel"]
 
@@ -61,43 +61,90 @@ CHANNEL_FACTORIES: dict[str, ChannelFactory] = {"github": _github, "email": _ema
 
 
 def _console(stderr: bool) -> Console:
+    from rich.console import Console
+
     # Rich honours NO_COLOR and FORCE_COLOR itself, and drops styling when piped.
     return Console(stderr=stderr, highlight=False)
 
 
-@dataclass
 class Context:
-    config_path: Path | None = None
-    debug: bool = False
-    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    clock: Clock = field(default_factory=SystemClock)
-    factories: dict[str, ChannelFactory] = field(default_factory=lambda: dict(CHANNEL_FACTORIES))
-    out: Console = field(default_factory=lambda: _console(False))
-    err: Console = field(default_factory=lambda: _console(True))
-    _channels: dict[str, Channel] = field(default_factory=dict)
+    """What a command run needs; each part is made on first use, and tests pass their own."""
+
+    def __init__(
+        self,
+        config_path: Path | None = None,
+        debug: bool = False,
+        env: Mapping[str, str] | None = None,
+        clock: Clock | None = None,
+        factories: dict[str, ChannelFactory] | None = None,
+        out: Console | None = None,
+        err: Console | None = None,
+    ) -> None:
+        self.config_path = config_path
+        self.debug = debug
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        self._clock = clock
+        self.factories = dict(CHANNEL_FACTORIES) if factories is None else factories
+        self._out = out
+        self._err = err
+        self._channels: dict[str, Channel] = {}
+
+    @property
+    def clock(self) -> Clock:
+        if self._clock is None:
+            from herocli.models import SystemClock
+
+            self._clock = SystemClock()
+        return self._clock
+
+    @property
+    def out(self) -> Console:
+        """The console for data (stdout)."""
+        if self._out is None:
+            self._out = _console(False)
+        return self._out
+
+    @property
+    def err(self) -> Console:
+        """The console for diagnostics (stderr)."""
+        if self._err is None:
+            self._err = _console(True)
+        return self._err
 
     @cached_property
     def config_file(self) -> Path:
+        from herocli.config import find_config
+
         return find_config(self.config_path, self.env)
 
     @cached_property
     def config(self) -> Config:
+        from herocli.config import load_config
+
         return load_config(self.config_file)
 
     @cached_property
     def store(self) -> Store:
+        from herocli.store import Store
+
         return Store.open(self.queue_path)
 
     @property
     def queue_path(self) -> Path:
+        from herocli.config import data_dir
+
         return data_dir(self.config, self.env) / "queue.db"
 
     @cached_property
     def secrets(self) -> EnvSecrets:
+        from herocli.secrets import EnvSecrets
+
         return EnvSecrets(self.env, keyring=self.config.hero.keyring)
 
     @cached_property
     def team(self) -> TeamDirectory:
+        from herocli.services.team import TeamDirectory
+
         return TeamDirectory(self.config.team)
 
     @cached_property

@@ -11,30 +11,10 @@ from typing import Annotated
 import typer
 
 from herocli import __version__
+from herocli.cli.commands import COMMANDS
 from herocli.context import Context
 from herocli.errors import ExitCode, HeroError, internal_error
 
-# The module that holds each command. A run imports only the module of the command it
-# names, so `hero inbox` pays for neither the handoff, triage, outbox nor config code;
-# the full help (and anything that is not a known command) loads them all.
-COMMAND_MODULES: dict[str, str] = {
-    "sync": "sync",
-    "inbox": "inbox",
-    "show": "inbox",
-    "reply": "reply",
-    "assign": "triage",
-    "snooze": "triage",
-    "close": "triage",
-    "reopen": "triage",
-    "label": "triage",
-    "note": "triage",
-    "outbox": "outbox",
-    "config": "config_cmd",
-    "demo": "demo",
-    "rota": "report",
-    "stats": "report",
-    "handoff": "report",
-}
 # Global options that take a value, so the value is not read as the command's name.
 _VALUED_OPTIONS = ("--config", "-c")
 
@@ -84,8 +64,7 @@ def command_word(argv: Sequence[str]) -> str | None:
     return None
 
 
-def build_app(argv: Sequence[str] = ()) -> typer.Typer:
-    """The `hero` app, with the commands ``argv`` needs: the one it names, else every one."""
+def _root_app() -> typer.Typer:
     app = typer.Typer(
         name="hero",
         help="One queue for the support hero: GitHub issues, email and Slack, answered from the terminal.",
@@ -96,13 +75,40 @@ def build_app(argv: Sequence[str] = ()) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(main)
-    name = command_word(argv)
-    if name in COMMAND_MODULES:
-        modules = [COMMAND_MODULES[name]]
-    else:
-        modules = list(dict.fromkeys(COMMAND_MODULES.values()))
-    for module in modules:
+    return app
+
+
+def _register(app: typer.Typer, modules: Sequence[str]) -> None:
+    for module in dict.fromkeys(modules):
         importlib.import_module(f"herocli.cli.{module}").register(app)
+
+
+def _not_loaded() -> None:
+    # build_app loads a command's module whenever argv names the command, so a
+    # listed-only command never runs: reaching this is a bug in build_app.
+    raise RuntimeError("a command ran without its module")
+
+
+def build_app(argv: Sequence[str] = ()) -> typer.Typer:
+    """The `hero` app for ``argv``: the module of the command it names, else the command list.
+
+    With no command named (`hero --help`, or a word that is no command) every
+    command is listed from COMMANDS with its summary, and no module is imported.
+    """
+    app = _root_app()
+    name = command_word(argv)
+    if name in COMMANDS:
+        _register(app, [COMMANDS[name][0]])
+    else:
+        for command, (_, summary) in COMMANDS.items():
+            app.command(command, short_help=summary, add_help_option=False)(_not_loaded)
+    return app
+
+
+def full_app() -> typer.Typer:
+    """The `hero` app with every command module loaded (for docs, checks and completion)."""
+    app = _root_app()
+    _register(app, [module for module, _ in COMMANDS.values()])
     return app
 
 

@@ -1,0 +1,96 @@
+"""What a run loads: the named command's module only, and for the help none at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.main import get_command
+
+from herocli.cli.commands import COMMANDS
+from herocli.cli.main import command_word, full_app
+from tests.sample_config import sample_config
+
+# What a read command must not pay for: the channel libraries and hero's write,
+# report and config-command code.
+NOT_FOR_READING = (
+    "github",
+    "imapclient",
+    "httpx",
+    "textual",
+    "herocli.channels.github",
+    "herocli.channels.mail",
+    "herocli.channels.slack",
+    "herocli.services.triage",
+    "herocli.services.outbox",
+    "herocli.services.handoff",
+    "herocli.services.stats",
+    "herocli.cli.triage",
+    "herocli.cli.outbox",
+    "herocli.cli.report",
+    "herocli.cli.config_cmd",
+)
+
+
+def _loaded_by(args: list[str], tmp_path: Path) -> tuple[int, set[str]]:
+    """Run `hero ARGS` in a fresh interpreter; its exit code and the modules it imported."""
+    config = tmp_path / "config.toml"
+    config.write_text(sample_config(), encoding="utf-8")
+    script = (
+        "import json, sys\n"
+        "from herocli.cli.main import run_cli\n"
+        f"code = run_cli({args!r})\n"
+        "sys.__stderr__.write('\\nMODULES ' + json.dumps(sorted(sys.modules)) + '\\n')\n"
+        "sys.exit(code)\n"
+    )
+    env = {**os.environ, "HERO_CONFIG": str(config), "HERO_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("MODULES "))
+    return proc.returncode, set(json.loads(line.removeprefix("MODULES ")))
+
+
+def _offending(modules: set[str], banned: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules for b in banned if m == b or m.startswith(b + "."))
+
+
+def test_every_registered_command_is_listed() -> None:
+    registered = set(get_command(full_app()).commands)  # type: ignore[attr-defined]
+    assert registered == set(COMMANDS), (
+        "commands registered by a module but missing from herocli.cli.commands.COMMANDS "
+        f"(unreachable): {sorted(registered - set(COMMANDS))}; "
+        f"listed but not registered: {sorted(set(COMMANDS) - registered)}"
+    )
+
+
+def test_the_command_word_skips_global_options() -> None:
+    assert command_word(["--debug", "-c", "inbox", "show", "3"]) == "show"
+    assert command_word(["--config", "x.toml", "inbox"]) == "inbox"
+    assert command_word(["--help"]) is None
+    assert command_word([]) is None
+
+
+def test_help_lists_every_command_without_loading_one(tmp_path: Path) -> None:
+    code, modules = _loaded_by(["--help"], tmp_path)
+    assert code == 0
+    assert not sorted(
+        m
+        for m in modules
+        if m.startswith("herocli.cli.") and m not in {"herocli.cli.main", "herocli.cli.commands"}
+    )
+
+
+def test_inbox_and_show_load_no_write_path(tmp_path: Path) -> None:
+    for args in (["inbox"], ["inbox", "--json"], ["show", "1"]):
+        _, modules = _loaded_by(args, tmp_path)
+        assert "herocli.cli.inbox" in modules
+        assert _offending(modules, NOT_FOR_READING) == [], args

@@ -224,6 +224,7 @@ class SmtpSink:
     password: str = "smtp-pass"
     auth: bool = False
     refuse_next: int = 0
+    refusal: str = "451 4.3.0 try again later"  # what a refused DATA answers
     on_receive: Callable[[], None] | None = None  # runs in the server thread after a DATA
 
     def stop(self) -> None:
@@ -237,7 +238,7 @@ class _Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.sink.refuse_next > 0:
             self.sink.refuse_next -= 1
-            return "451 4.3.0 try again later"
+            return self.sink.refusal
         content = envelope.original_content or envelope.content
         self.sink.received.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(content)))
         if self.sink.on_receive is not None:

@@ -284,9 +284,8 @@ class EmailChannel(Channel):
                 session.append(sent_folder, smtp.flatten(msg), flags=("\\Seen",))
                 meta["filed_in"] = sent_folder
             parent = smtp.parent_message(thread)
-            parent_id = str(parent.meta.get("message_id") or parent.external_id)
             for folder in self._folders_of(parent):
-                uids = session.find_by_message_id(folder, parent_id)
+                uids = self._uids_of(session, folder, parent)
                 if uids:
                     session.add_flags(folder, uids, ["\\Answered"])
                     break
@@ -331,6 +330,18 @@ class EmailChannel(Channel):
             folders.remove(folder)
             folders.insert(0, folder)
         return folders
+
+    def _uids_of(self, session: ImapSession, folder: str, message: Message) -> list[int]:
+        """UIDs of ``message`` in ``folder``: by Message-ID, or by UID when its id is made up."""
+        from herocli.channels.mail.headers import is_synthetic_id
+
+        mid = str(message.meta.get("message_id") or message.external_id)
+        if not is_synthetic_id(mid):
+            return session.find_by_message_id(folder, mid)
+        uid = message.meta.get("uid")
+        if message.meta.get("folder") != folder or not isinstance(uid, int):
+            return []
+        return session.uids_present(folder, [uid])
 
     def _thread_uids(
         self, session: ImapSession, thread: Thread, folders: list[str]

@@ -20,10 +20,14 @@ __all__ = [
     "addresses",
     "decode_header_value",
     "fold_ws",
+    "is_synthetic_id",
     "message_ids",
     "parse_date",
     "raw_to_str",
 ]
+
+#: The domain of the ids made up for mail that has no Message-ID.
+SYNTHETIC_DOMAIN = "herocli.invalid"
 
 _ENCODED_WORD_RE = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
 _EW_GAP_RE = re.compile(r"(\?=)[ \t\r\n]+(?==\?[^?\s]+\?[QqBb]\?)")
@@ -78,6 +82,11 @@ def decode_header_value(value: str | None, defects: list[str] | None = None) -> 
 def fold_ws(text: str) -> str:
     """Collapse runs of whitespace (folds included) to one space and strip the ends."""
     return _WS_RE.sub(" ", text).strip()
+
+
+def is_synthetic_id(message_id: str) -> bool:
+    """True for the ids the parser makes up for mail that had no Message-ID."""
+    return message_id.lower().endswith(f"@{SYNTHETIC_DOMAIN}>")
 
 
 _MSGID_RE = re.compile(r"<\s*([^<>\s]+?)\s*>")

@@ -268,6 +268,13 @@ class ImapSession:
             uids = self.client.search(["HEADER", "Message-ID", message_id])
         return sorted(int(u) for u in uids)
 
+    def uids_present(self, folder: str, uids: list[int]) -> list[int]:
+        """Those of ``uids`` still in ``folder``."""
+        self.ensure_selected(folder)
+        with self._errors(f"search {folder!r}"):
+            found = self.client.search(["UID", _uidset(uids)]) if uids else []
+        return sorted(int(u) for u in found)
+
     def add_flags(self, folder: str, uids: list[int], flags: list[str]) -> None:
         """Set ``flags`` on ``uids`` in ``folder`` (nothing to do for no UIDs)."""
         self._store_flags(folder, uids, flags, add=True)

@@ -17,6 +17,7 @@ from email.message import Message as EmailMessage
 from email.policy import compat32
 
 from herocli.channels.mail.headers import (
+    SYNTHETIC_DOMAIN,
     RawHeaders,
     addresses,
     decode_header_value,
@@ -37,7 +38,6 @@ __all__ = [
     "parse_message",
 ]
 
-SYNTHETIC_DOMAIN = "herocli.invalid"
 _SYNTHETIC_PREFIX_BYTES = 65536
 
 

@@ -15,14 +15,19 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, getaddresses
 from typing import Any
 
+from herocli.channels.mail.headers import is_synthetic_id
 from herocli.config import EmailSettings
 from herocli.errors import AuthError, ChannelError, UnreachableError
 from herocli.models import Message, Secret, Thread
 
 TIMEOUT = 60.0
+#: Headers set raw (``set_raw``) are written as given: a msg-id is never encoded or refolded.
+POLICY = SMTP_POLICY.clone(refold_source="none")
+_FOLD_AT = 78
 
 
 def reply_message_id(key: str, from_address: str) -> str:
@@ -97,6 +102,45 @@ def _quoted(parent: Message) -> str:
     return f"On {when}, {who} wrote:\n{quoted}\n"
 
 
+def thread_references(meta: Mapping[str, Any], parent_id: str) -> list[str]:
+    """References for a reply (RFC 5322 §3.6.4): the parent's References, or else its
+    In-Reply-To when that names one id, then the parent's own id; made-up ids never."""
+    chain = _meta_list(meta, "references")
+    if not chain:
+        irt = _meta_list(meta, "in_reply_to")
+        chain = irt if len(irt) == 1 else []
+    out: list[str] = []
+    for mid in [*chain, parent_id]:
+        if mid and mid not in out and not is_synthetic_id(mid):
+            out.append(mid)
+    return out
+
+
+def _msgid_lines(ids: list[str], name: str) -> str:
+    """Ids folded between ids, never inside one: a long id stays whole on its own line.
+
+    RFC 5322 allows lines up to 998 characters; the 78 it recommends is only a preference.
+    """
+    lines: list[str] = []
+    current = ""
+    width = len(name) + 2
+    for mid in ids:
+        if current and width + len(current) + 1 + len(mid) > _FOLD_AT:
+            lines.append(current)
+            current, width = mid, 1
+        else:
+            current = f"{current} {mid}" if current else mid
+    lines.append(current)
+    return "\r\n ".join(lines)
+
+
+def set_msgid_header(msg: EmailMessage, name: str, ids: list[str]) -> None:
+    """Write ``ids`` into header ``name`` as bare msg-ids (no encoded words)."""
+    del msg[name]
+    if ids:
+        msg.set_raw(name, _msgid_lines(ids, name))
+
+
 def build_reply(
     thread: Thread,
     body: str,
@@ -110,13 +154,12 @@ def build_reply(
     parent = parent_message(thread)
     meta = parent.meta
     parent_id = str(meta.get("message_id") or parent.external_id)
-    references = [r for r in _meta_list(meta, "references") if r != parent_id]
     to, cc = recipients(parent, ours)
     if not to:
         raise ChannelError(
             f"item {thread.item_id}: the message to answer names no recipient outside the team",
         )
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     local, _, domain = settings.from_address.partition("@")
     msg["From"] = Address(display_name=from_name or "", username=local, domain=domain)
     msg["To"] = ", ".join(to)
@@ -124,9 +167,11 @@ def build_reply(
         msg["Cc"] = ", ".join(cc)
     msg["Subject"] = reply_subject(str(meta.get("subject") or thread.title))
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = reply_message_id(key, settings.from_address)
-    msg["In-Reply-To"] = parent_id
-    msg["References"] = " ".join([*references, parent_id])
+    set_msgid_header(msg, "Message-ID", [reply_message_id(key, settings.from_address)])
+    # A parent without a Message-ID has a made-up one: pointing at it would thread nowhere.
+    if not is_synthetic_id(parent_id):
+        set_msgid_header(msg, "In-Reply-To", [parent_id])
+    set_msgid_header(msg, "References", thread_references(meta, parent_id))
     text = body.rstrip("\n") + "\n"
     if settings.quote_original and parent.body.strip():
         text += "\n" + _quoted(parent)
@@ -153,6 +198,12 @@ def send(settings: EmailSettings, credential: Secret | None, msg: EmailMessage) 
     try:
         server.ehlo()
         if settings.smtp_security == "starttls":
+            if not server.has_extn("starttls"):
+                raise ChannelError(
+                    f"the SMTP server {where} does not offer STARTTLS, so the reply was not sent",
+                    hint='set [email] smtp_security = "ssl" (usually port 465), or "none" for a '
+                    "local relay; a retry alone will not help",
+                )
             server.starttls(context=ssl.create_default_context())
             server.ehlo()
         # A relay that offers no AUTH (a local MTA) takes mail without a login.
@@ -172,8 +223,10 @@ def send(settings: EmailSettings, credential: Secret | None, msg: EmailMessage) 
                 f"the SMTP server {where} refused {', '.join(sorted(refused))}",
             )
     except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _text in exc.recipients.values()]
         raise ChannelError(
             f"the SMTP server {where} refused every recipient: {', '.join(sorted(exc.recipients))}",
+            hint=_retry_hint(min(codes) if codes else 500),
         ) from None
     except smtplib.SMTPResponseException as exc:
         text = (
@@ -181,13 +234,10 @@ def send(settings: EmailSettings, credential: Secret | None, msg: EmailMessage) 
             if isinstance(exc.smtp_error, bytes)
             else exc.smtp_error
         )
-        raise ChannelError(
-            f"the SMTP server {where} did not accept the reply: {exc.smtp_code} {text}",
-            hint="the reply stays in the outbox; it is retried on the next send",
-        ) from None
+        raise _refusal(where, exc.smtp_code, text) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise UnreachableError(
-            f"lost the SMTP server {where} while sending: {exc}",
+            f"lost the SMTP server {where} while sending: {str(exc).rstrip('.')}",
             hint="the reply stays in the outbox; it is retried on the next send",
         ) from None
     finally:
@@ -197,7 +247,24 @@ def send(settings: EmailSettings, credential: Secret | None, msg: EmailMessage) 
             server.close()
 
 
-def flatten(msg: EmailMessage) -> bytes:
-    from email.policy import SMTP
+def _retry_hint(code: int) -> str:
+    if 400 <= code < 500:
+        return "a temporary refusal (4xx): the reply stays in the outbox; `hero outbox retry` tries again"
+    return (
+        "a permanent refusal (5xx): sending it again fails the same way; fix what the server "
+        "names (recipient, size, sender), then `hero outbox retry`"
+    )
 
-    return msg.as_bytes(policy=SMTP)
+
+def _refusal(where: str, code: int, text: str) -> ChannelError:
+    """The server said no: say what it said, and whether a retry can help."""
+    text = " ".join(text.split()).rstrip(".")
+    kind = "temporarily refused" if 400 <= code < 500 else "refused"
+    return ChannelError(
+        f"the SMTP server {where} {kind} the reply: {code} {text}", hint=_retry_hint(code)
+    )
+
+
+def flatten(msg: EmailMessage) -> bytes:
+    """The message as bytes for IMAP APPEND, with CRLF and msg-id headers as written."""
+    return msg.as_bytes(policy=POLICY)

@@ -12,7 +12,7 @@ from typer.main import get_command
 
 from herocli.cli.commands import COMMANDS
 from herocli.cli.main import command_word, full_app
-from tests.sample_config import sample_config
+from tests.cli_harness import Hero
 
 # What a read command must not pay for: the channel libraries and hero's write,
 # report and config-command code.
@@ -35,10 +35,17 @@ NOT_FOR_READING = (
 )
 
 
+def _queue_with_an_item(tmp_path: Path) -> Hero:
+    hero = Hero(tmp_path)
+    hero.customer_opens("github", "acme/widget#1", "It crashes", "Help!")
+    assert hero.run("sync").code == 0
+    return hero
+
+
 def _loaded_by(args: list[str], tmp_path: Path) -> tuple[int, set[str]]:
     """Run `hero ARGS` in a fresh interpreter; its exit code and the modules it imported."""
-    config = tmp_path / "config.toml"
-    config.write_text(sample_config(), encoding="utf-8")
+    if not (tmp_path / "config.toml").exists():
+        _queue_with_an_item(tmp_path)
     script = (
         "import json, sys\n"
         "from herocli.cli.main import run_cli\n"
@@ -46,7 +53,11 @@ def _loaded_by(args: list[str], tmp_path: Path) -> tuple[int, set[str]]:
         "sys.__stderr__.write('\\nMODULES ' + json.dumps(sorted(sys.modules)) + '\\n')\n"
         "sys.exit(code)\n"
     )
-    env = {**os.environ, "HERO_CONFIG": str(config), "HERO_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        "HERO_CONFIG": str(tmp_path / "config.toml"),
+        "HERO_DATA_DIR": str(tmp_path / "data"),
+    }
     proc = subprocess.run(
         [sys.executable, "-c", script],
         env=env,
@@ -91,6 +102,15 @@ def test_help_lists_every_command_without_loading_one(tmp_path: Path) -> None:
 
 def test_inbox_and_show_load_no_write_path(tmp_path: Path) -> None:
     for args in (["inbox"], ["inbox", "--json"], ["show", "1"]):
-        _, modules = _loaded_by(args, tmp_path)
+        code, modules = _loaded_by(args, tmp_path)
+        assert code == 0, args
         assert "herocli.cli.inbox" in modules
         assert _offending(modules, NOT_FOR_READING) == [], args
+
+
+def test_piped_and_json_listings_never_load_rich(tmp_path: Path) -> None:
+    # A script reading `hero inbox` gets plain rows; the terminal renderer is not its cost.
+    for args in (["inbox"], ["inbox", "--json"], ["show", "1", "--json"]):
+        code, modules = _loaded_by(args, tmp_path)
+        assert code == 0, args
+        assert _offending(modules, ("rich",)) == [], args

@@ -7,10 +7,11 @@ Config, consoles, the queue and the channels are made on first use, so
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from herocli.errors import NotFoundError, UsageError
 
@@ -111,6 +112,26 @@ class Context:
             self._err = _console(True)
         return self._err
 
+    @property
+    def data_file(self) -> IO[str]:
+        """Where data goes as plain text (piped rows, JSON): the out console's file."""
+        return self._out.file if self._out is not None else sys.stdout
+
+    @property
+    def out_is_terminal(self) -> bool:
+        """Whether data goes to a terminal (tables) or a pipe (plain rows).
+
+        A plain pipe is told without Rich; anything Rich could count as a terminal
+        (a tty, FORCE_COLOR, TTY_COMPATIBLE) is left to Rich to decide.
+        """
+        if self._out is None and not any(
+            name in self.env for name in ("FORCE_COLOR", "TTY_COMPATIBLE")
+        ):
+            isatty = getattr(sys.stdout, "isatty", None)
+            if not (isatty and isatty()):
+                return False
+        return self.out.is_terminal
+
     @cached_property
     def config_file(self) -> Path:
         from herocli.config import find_config
@@ -171,13 +192,13 @@ class Context:
     def print_json(self, data: Any) -> None:
         from herocli.render.text import json_text
 
-        self.out.file.write(json_text(data) + "\n")
+        self.data_file.write(json_text(data) + "\n")
 
     def print_json_list(self, entries: Iterable[Any]) -> None:
         """The same text as ``print_json(list(entries))``, written as it goes."""
         from herocli.render.text import json_text
 
-        write = self.out.file.write
+        write = self.data_file.write
         opened = False
         for entry in entries:
             write(",\n" if opened else "[\n")

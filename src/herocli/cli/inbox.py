@@ -18,7 +18,7 @@ from herocli.cli.common import (
 )
 from herocli.errors import UsageError
 from herocli.models import ItemState, Waiting, iso
-from herocli.render.items import item_json, message_json, print_items, thread_view
+from herocli.render.rows import inbox_lines, item_json, message_json
 from herocli.render.times import since
 from herocli.services.inbox import item_detail, iter_inbox, list_inbox
 from herocli.store.cursors import last_synced
@@ -115,7 +115,7 @@ def inbox(
     if not listing.items:
         if not last_synced(hero.store.conn):
             hero.err.print("The queue is empty: nothing was synced yet. Run `hero sync`.")
-        elif hero.out.is_terminal:
+        elif hero.out_is_terminal:
             hero.err.print(
                 "Nothing here. Nobody is waiting on us."
                 if who is WaitingChoice.us
@@ -129,7 +129,12 @@ def inbox(
     if synced:
         # The stalest channel says how far the list can be trusted.
         title += f" · synced {since(min(synced.values()), now)} ago"
-    print_items(hero.out, listing.items, now, listing.total, title)
+    if hero.out_is_terminal:
+        from herocli.render.items import print_items
+
+        print_items(hero.out, listing.items, now, listing.total, title)
+    else:
+        hero.data_file.writelines(line + "\n" for line in inbox_lines(listing.items, now))
 
 
 def show(
@@ -152,4 +157,6 @@ def show(
         ]
         hero.print_json(data)
         return
+    from herocli.render.items import thread_view
+
     hero.out.print(thread_view(detail.item, detail.messages, detail.notes, now, full=full))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -12,57 +11,11 @@ from rich.table import Table
 from rich.text import Text
 
 from herocli.models import Item, ItemState, Note, StoredMessage, Waiting, iso
-from herocli.render.text import clean, field, safe
+from herocli.render.rows import wait_start
+from herocli.render.text import clean, safe
 from herocli.render.times import age, since
 
 CHANNEL_STYLE = {"github": "magenta", "email": "cyan", "slack": "green"}
-
-
-def wait_start(item: Item) -> datetime | None:
-    """Since when the current side has been waiting."""
-    if item.waiting is Waiting.US:
-        return item.waiting_since
-    return item.last_message_at
-
-
-def item_json(item: Item, now: datetime) -> dict[str, Any]:
-    """Stable field names for --json; times in ISO 8601 UTC."""
-    start = wait_start(item)
-    return {
-        "number": item.id,
-        "channel": item.channel,
-        "external_id": item.external_id,
-        "title": item.title,
-        "url": item.url,
-        "state": item.state.value,
-        "waiting": item.waiting.value if item.waiting else None,
-        "waiting_since": iso(start),
-        "wait_seconds": int((now - start).total_seconds()) if start else None,
-        "assignee": item.assignee,
-        "labels": list(item.labels),
-        "last_author": item.last_author,
-        "last_message_at": iso(item.last_message_at),
-        "message_count": item.message_count,
-        "snoozed_until": iso(item.snoozed_until),
-        "created_at": iso(item.created_at),
-        "closed_at": iso(item.closed_at),
-    }
-
-
-def message_json(m: StoredMessage) -> dict[str, Any]:
-    msg = m.message
-    return {
-        "id": msg.external_id,
-        "author": msg.author_name,
-        "author_id": msg.author_id,
-        "from_team": m.from_team,
-        "sent_at": iso(msg.sent_at),
-        "edited_at": iso(msg.edited_at),
-        "deleted": msg.deleted,
-        "url": msg.url,
-        "body": msg.body,
-        "attachments": [{"name": a.name, "size": a.size} for a in msg.attachments],
-    }
 
 
 def inbox_table(
@@ -141,25 +94,6 @@ def _urgency(item: Item, start: datetime | None, now: datetime) -> str:
     return "bold red" if minutes >= 60 else "yellow" if minutes >= 30 else "green"
 
 
-def inbox_lines(items: list[Item], now: datetime) -> list[str]:
-    """Tab-separated rows for pipes: machine values, no colours, one item per line."""
-    out = []
-    for item in items:
-        start = wait_start(item)
-        fields = [
-            str(item.id),
-            item.channel,
-            item.title,
-            item.waiting.value if item.waiting else "",
-            iso(start) or "",
-            str(int((now - start).total_seconds())) if start else "",
-            item.assignee or "",
-            ",".join(item.labels),
-        ]
-        out.append("\t".join(field(f) for f in fields))
-    return out
-
-
 def thread_view(
     item: Item,
     messages: list[StoredMessage],
@@ -236,10 +170,7 @@ def _message_panel(stored: StoredMessage, now: datetime, *, full: bool) -> Panel
 
 
 def print_items(console: Console, items: list[Item], now: datetime, total: int, title: str) -> None:
-    if console.is_terminal:
-        console.print(inbox_table(items, now, title=title, width=console.width))
-        if total > len(items):
-            console.print(f"showing {len(items)} of {total}; --limit 0 shows all", style="dim")
-    else:
-        for line in inbox_lines(items, now):
-            console.file.write(line + "\n")
+    """The inbox as a table on a terminal, with a line when the limit hid some items."""
+    console.print(inbox_table(items, now, title=title, width=console.width))
+    if total > len(items):
+        console.print(f"showing {len(items)} of {total}; --limit 0 shows all", style="dim")

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.text import Text
 
 # What never reaches an output as itself: C0 controls except tab and newline, DEL,
 # C1 controls (ESC's 8-bit twin CSI 0x9b, NEL 0x85, ...), the bidi controls
@@ -50,6 +51,8 @@ def field(text: str | None) -> str:
 
 def safe(text: str | None, style: str = "", *, single_line: bool = False) -> Text:
     """A Rich ``Text`` that shows ``text`` literally: no markup, no escape sequences."""
+    from rich.text import Text  # here, so plain and JSON output never load Rich
+
     return Text(clean(text or "", single_line=single_line), style=style)
 
 

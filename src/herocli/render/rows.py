@@ -1,0 +1,79 @@
+"""The queue as plain data: JSON shapes and tab-separated rows, with no Rich.
+
+Piped and ``--json`` output is written from here alone, so a script that reads
+`hero inbox` never pays for the terminal renderer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from herocli.models import Item, StoredMessage, Waiting, iso
+from herocli.render.text import field
+
+
+def wait_start(item: Item) -> datetime | None:
+    """Since when the current side has been waiting."""
+    if item.waiting is Waiting.US:
+        return item.waiting_since
+    return item.last_message_at
+
+
+def item_json(item: Item, now: datetime) -> dict[str, Any]:
+    """Stable field names for --json; times in ISO 8601 UTC."""
+    start = wait_start(item)
+    return {
+        "number": item.id,
+        "channel": item.channel,
+        "external_id": item.external_id,
+        "title": item.title,
+        "url": item.url,
+        "state": item.state.value,
+        "waiting": item.waiting.value if item.waiting else None,
+        "waiting_since": iso(start),
+        "wait_seconds": int((now - start).total_seconds()) if start else None,
+        "assignee": item.assignee,
+        "labels": list(item.labels),
+        "last_author": item.last_author,
+        "last_message_at": iso(item.last_message_at),
+        "message_count": item.message_count,
+        "snoozed_until": iso(item.snoozed_until),
+        "created_at": iso(item.created_at),
+        "closed_at": iso(item.closed_at),
+    }
+
+
+def message_json(m: StoredMessage) -> dict[str, Any]:
+    msg = m.message
+    return {
+        "id": msg.external_id,
+        "author": msg.author_name,
+        "author_id": msg.author_id,
+        "from_team": m.from_team,
+        "sent_at": iso(msg.sent_at),
+        "edited_at": iso(msg.edited_at),
+        "deleted": msg.deleted,
+        "url": msg.url,
+        "body": msg.body,
+        "attachments": [{"name": a.name, "size": a.size} for a in msg.attachments],
+    }
+
+
+def inbox_lines(items: list[Item], now: datetime) -> list[str]:
+    """Tab-separated rows for pipes: machine values, no colours, one item per line."""
+    out = []
+    for item in items:
+        start = wait_start(item)
+        fields = [
+            str(item.id),
+            item.channel,
+            item.title,
+            item.waiting.value if item.waiting else "",
+            iso(start) or "",
+            str(int((now - start).total_seconds())) if start else "",
+            item.assignee or "",
+            ",".join(item.labels),
+        ]
+        out.append("\t".join(field(f) for f in fields))
+    return out

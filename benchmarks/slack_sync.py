@@ -3,7 +3,7 @@
 Three channels, 20,000 top-level messages, 5,000 threads, on the local
 simulator over real HTTP into a real queue file. Targets (issue 5):
 
-- first sync: history pages at limit=200 + one replies call per thread with
+- first sync: history pages at limit=999 + one replies call per thread with
   replies + one users.info per distinct user;
 - re-sync after one new reply in an old open thread: the history pages that
   cover the open threads' time window + exactly one replies call.
@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from herocli.channels.slack import SlackChannel
+from herocli.channels.slack.sync import HISTORY_LIMIT
 from herocli.config import SlackSettings, TeamSettings
 from herocli.models import SilentProgress, TeamMember
 from herocli.secrets import EnvSecrets
@@ -45,7 +46,8 @@ THREADS = 5_000
 CUSTOMERS = 300
 RECENT_OPEN = 300  # per channel, the newest messages stay open after the team closes the rest
 OLD_OPEN_INDEX = 5_000  # in the first channel: an old thread nobody closed
-LIMIT = 200
+LIMIT = HISTORY_LIMIT  # the largest page Slack accepts (999); it was 200
+BEFORE_LIMIT = 200
 TEAM_IDS = ("U0HANA", "U0RAVI")
 
 
@@ -170,7 +172,19 @@ def main() -> None:
     print(
         f"  wall time {first_wall:.1f}s; tier pacing on a real workspace would add {first_paced / 60:.0f} min"
     )
+    before_first = sum(math.ceil(len(t) / BEFORE_LIMIT) for t in tops.values())
+    print(
+        f"  history pages: {first['conversations.history']} (target ceil(messages / {LIMIT}) "
+        f"= {pages_target}; at the old page size {BEFORE_LIMIT}: {before_first})"
+    )
     print(line("idle re-sync (no changes)", idle))
+    before_idle = math.ceil(len(window) / BEFORE_LIMIT) + sum(
+        math.ceil(RECENT_OPEN / BEFORE_LIMIT) for _ in CHANNELS[1:]
+    )
+    print(
+        f"  history pages: {idle['conversations.history']} (target {resync_pages_target} over "
+        f"the open window; at the old page size {BEFORE_LIMIT}: {before_idle})"
+    )
     print(line("re-sync after one reply in an old open thread", resync))
     print(
         f"  target: {resync_pages_target} history pages over the open window + 1 replies "
@@ -186,6 +200,7 @@ def main() -> None:
         label
         for label, ok in (
             ("first sync", sum(first.values()) == first_target + 1),
+            ("idle re-sync", idle == Counter({"conversations.history": resync_pages_target})),
             (
                 "re-sync",
                 resync

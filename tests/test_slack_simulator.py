@@ -228,7 +228,9 @@ def test_new_messages_take_their_ts_from_the_injected_clock(
     sim, client = api
     sent = call(client, "chat.postMessage", channel=SUPPORT, text="one")
     assert sent["ts"] == "1795000001.000000"
-    assert sim.post(SUPPORT, "U0CUST", "two") == "1795000002.000000"
+    # The request log reads the clock too (...002), after the message took its ts.
+    assert sim.post(SUPPORT, "U0CUST", "two") == "1795000003.000000"
+    assert [r.at for r in sim.requests] == [1795000002.0]
 
 
 def test_demo_seed_loads_and_serves() -> None:

@@ -98,6 +98,20 @@ class RateLimitedError(ChannelError):
         self.retry_after = retry_after
 
 
+class PartlyFailedError(ChannelError):
+    """Some parts of one job failed (two of three Slack channels, say); the rest was done.
+
+    The exit code is the parts' shared code, else ``ERROR``; each part is named in the message.
+    """
+
+    def __init__(self, failures: list[HeroError]) -> None:
+        self.failures = list(failures)
+        codes = {f.exit_code for f in self.failures}
+        self.exit_code = codes.pop() if len(codes) == 1 else ExitCode.ERROR
+        hints = list(dict.fromkeys(f.hint for f in self.failures if f.hint))
+        super().__init__("; ".join(f.message for f in self.failures), hint="; ".join(hints) or None)
+
+
 class NotSupportedError(ChannelError):
     """The channel has no such operation (for instance labels on email)."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from datetime import datetime
 
 from herocli.errors import NotSupportedError
 from herocli.models import (
@@ -76,9 +77,13 @@ class Channel(ABC):
         del body, key
         raise NotSupportedError(f"the {self.name} channel cannot post to {target!r}")
 
-    def find_posted(self, target: str, key: str) -> Sent | None:
-        """Return the message a ``post`` with ``key`` already produced, if any."""
-        del target, key
+    def find_posted(self, target: str, key: str, since: datetime | None = None) -> Sent | None:
+        """Return the message a ``post`` with ``key`` already produced, if any.
+
+        ``since`` is when the write was queued: no attempt can be older, so a channel
+        may look from there on, however many messages came after it.
+        """
+        del target, key, since
         return None
 
     def mention(self, member: TeamMember) -> str | None:

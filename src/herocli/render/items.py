@@ -124,6 +124,10 @@ def thread_view(
         facts.append_text(safe(", ".join(item.labels), "dim", single_line=True))
     if item.snoozed_until and item.state is ItemState.SNOOZED:
         facts.append(f"  snoozed until {iso(item.snoozed_until)}", style="blue")
+    why = item.meta.get("why")
+    if item.state is ItemState.CLOSED and why:
+        facts.append("  closed: ", style="dim")
+        facts.append_text(safe(str(why), "dim"))
     parts: list[RenderableType] = [head, facts]
     if item.url:
         parts.append(safe(item.url, "underline dim"))

@@ -126,7 +126,7 @@ def _find_earlier(channel: Channel, entry: OutboxEntry, thread: Thread | None) -
     if entry.op in (Op.REPLY, Op.ASSIGN) and "body" in entry.payload and thread is not None:
         return channel.find_sent(thread, _reply(entry))
     if entry.op is Op.POST:
-        return channel.find_posted(entry.payload["target"], entry.key)
+        return channel.find_posted(entry.payload["target"], entry.key, since=entry.created_at)
     return None  # the other writes set state upstream, so doing them again is harmless
 
 

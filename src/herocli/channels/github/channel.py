@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -159,7 +160,9 @@ class GithubChannel(Channel):
         """Comment on ``owner/repo#N``."""
         return self._comment(target, body, key)
 
-    def find_posted(self, target: str, key: str) -> Sent | None:
+    def find_posted(self, target: str, key: str, since: datetime | None = None) -> Sent | None:
+        """The comment on ``owner/repo#N`` carrying ``key`` (all its comments are read)."""
+        del since
         try:
             return self._find_comment(target, key)
         except GithubNotFound:

@@ -1,11 +1,25 @@
-"""A small Slack Web API client over httpx: envelope errors, 429 waits and tier pacing."""
+"""A small Slack Web API client over httpx: envelope errors, 429 waits, retries and pacing.
+
+Slack rates each method on its own, per workspace ("Tier 3: 50+ per minute" for
+``conversations.history`` and, separately, for ``conversations.replies``), so
+each method has its own token bucket. Reads, and writes that only set state,
+are retried on HTTP 5xx and dropped connections with exponential backoff on the
+injected clock; ``chat.postMessage`` is never retried here (the outbox asks
+``find_sent`` before sending again).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from herocli.errors import AuthError, ChannelError, RateLimitedError, UnreachableError
+from herocli.errors import (
+    AuthError,
+    ChannelError,
+    ExitCode,
+    RateLimitedError,
+    UnreachableError,
+)
 from herocli.models import JSON, Clock, Secret, SecretSource, SilentProgress, SyncProgress
 
 if TYPE_CHECKING:
@@ -23,16 +37,22 @@ METHOD_TIER = {
     "conversations.history": 3,
     "conversations.replies": 3,
     "users.info": 4,
+    "users.list": 2,
+    "team.info": 3,
+    "chat.update": 3,
     "reactions.add": 3,
     "reactions.get": 3,
     "reactions.remove": 2,
 }
 SPECIAL_PER_MINUTE = 60
 # Write methods take JSON bodies; read methods are documented with form arguments.
-JSON_METHODS = frozenset({"chat.postMessage", "reactions.add", "reactions.remove"})
+JSON_METHODS = frozenset({"chat.postMessage", "chat.update", "reactions.add", "reactions.remove"})
 AUTH_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
+# Sending one of these twice would post twice; every other method may be repeated.
+NOT_IDEMPOTENT = frozenset({"chat.postMessage"})
+TRANSIENT_RETRIES = 3  # waits of 1, 2 and 4 seconds before giving up
 APP_HELP = "see docs/slack.md for the Slack app to create and the scopes it needs"
 
 
@@ -43,6 +63,12 @@ class SlackCallError(ChannelError):
         super().__init__(message, hint=hint)
         self.method = method
         self.code = code
+
+
+class SlackNotFoundError(SlackCallError):
+    """The channel, thread or message named in the call does not exist (or is hidden)."""
+
+    exit_code = ExitCode.NOT_FOUND
 
 
 class _Bucket:
@@ -72,7 +98,7 @@ class SlackApi:
         self._clock = clock
         self._secret: Secret | None = None
         self._client: httpx.Client | None = None
-        self._buckets: dict[int, _Bucket] = {}
+        self._buckets: dict[str, _Bucket] = {}
         self.requests = 0
 
     @property
@@ -97,12 +123,10 @@ class SlackApi:
         return self._client
 
     def _pace(self, method: str, progress: SyncProgress) -> None:
-        tier = METHOD_TIER.get(method, 0)
         now = self._clock.now().timestamp()
-        bucket = self._buckets.get(tier)
+        bucket = self._buckets.get(method)
         if bucket is None:
-            per_minute = TIER_PER_MINUTE.get(tier, SPECIAL_PER_MINUTE)
-            bucket = self._buckets[tier] = _Bucket(per_minute, now)
+            bucket = self._buckets[method] = _Bucket(per_minute(method), now)
         wait = bucket.wait_needed(now)
         if wait > 0:
             progress.waiting(wait, f"Slack allows {bucket.capacity:g} {method} calls a minute")
@@ -125,26 +149,37 @@ class SlackApi:
         import httpx
 
         progress = progress or SilentProgress()
-        url = f"{self.settings.api_url}/{method}"
-        headers = {"Authorization": f"Bearer {self.secret.value}"}
         waited = 0.0
+        failures = 0
+        retry = method not in NOT_IDEMPOTENT
         while True:
             self._pace(method, progress)
             try:
-                if method in JSON_METHODS:
-                    response = self._http().post(url, json=dict(params), headers=headers)
-                else:
-                    form = {k: _form_value(v) for k, v in params.items() if v is not None}
-                    response = self._http().post(url, data=form, headers=headers)
+                response = self._send(method, params)
             except httpx.TransportError as exc:
+                if retry and failures < TRANSIENT_RETRIES:
+                    failures = self._back_off(failures, f"{method}: {type(exc).__name__}", progress)
+                    continue
                 raise UnreachableError(
-                    f"cannot reach Slack at {self.settings.api_url}: {exc}",
+                    f"cannot reach Slack at {self.settings.api_url}: {type(exc).__name__} {exc}",
                     hint="check the network connection and [slack] api_url",
                 ) from None
             self.requests += 1
+            status = response.status_code
+            if status >= 500:
+                if retry and failures < TRANSIENT_RETRIES:
+                    failures = self._back_off(
+                        failures, f"Slack answered HTTP {status} to {method}", progress
+                    )
+                    continue
+                times = f" {failures + 1} times" if failures else ""
+                raise ChannelError(
+                    f"Slack answered HTTP {status} to {method}{times}",
+                    hint="Slack may be having trouble; try again later (https://slack-status.com)",
+                )
             body = _decode(method, response)
             error = body.get("error") if body.get("ok") is not True else None
-            if response.status_code == 429 or error in ("ratelimited", "rate_limited"):
+            if status == 429 or error in ("ratelimited", "rate_limited"):
                 wait = _retry_after(response)
                 waited += wait
                 if waited > self.settings.max_rate_limit_wait:
@@ -156,16 +191,25 @@ class SlackApi:
                 progress.waiting(wait, f"Slack rate limit on {method}")
                 self._clock.sleep(wait)
                 continue
-            if response.status_code >= 400:
-                raise ChannelError(
-                    f"Slack answered HTTP {response.status_code} to {method}",
-                    hint="Slack may be having trouble; try again later (https://slack-status.com)",
-                )
-            if error is None:
-                return body
-            if error in allow:
+            if status >= 400:
+                raise ChannelError(f"Slack answered HTTP {status} to {method}")
+            if error is None or error in allow:
                 return body
             raise self._error(method, str(error), params, body)
+
+    def _send(self, method: str, params: Mapping[str, Any]) -> httpx.Response:
+        url = f"{self.settings.api_url}/{method}"
+        headers = {"Authorization": f"Bearer {self.secret.value}"}
+        if method in JSON_METHODS:
+            return self._http().post(url, json=dict(params), headers=headers)
+        form = {k: _form_value(v) for k, v in params.items() if v is not None}
+        return self._http().post(url, data=form, headers=headers)
+
+    def _back_off(self, failures: int, reason: str, progress: SyncProgress) -> int:
+        delay = 2.0**failures
+        progress.waiting(delay, f"{reason}; retrying")
+        self._clock.sleep(delay)
+        return failures + 1
 
     def _error(self, method: str, code: str, params: Mapping[str, Any], body: JSON) -> Exception:
         variable = self.secret.source
@@ -189,7 +233,7 @@ class SlackApi:
                 hint="invite it: type `/invite @<your app's name>` in that channel",
             )
         if code == "channel_not_found":
-            return SlackCallError(
+            return SlackNotFoundError(
                 method,
                 code,
                 f"Slack channel {channel} was not found or is not visible to the app",
@@ -208,6 +252,11 @@ class SlackApi:
             cursor = (body.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return
+
+
+def per_minute(method: str) -> int:
+    """The requests a minute Slack documents for ``method``'s tier."""
+    return TIER_PER_MINUTE.get(METHOD_TIER.get(method, 0), SPECIAL_PER_MINUTE)
 
 
 def _form_value(value: Any) -> str:

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from herocli.channels.base import Channel
 from herocli.channels.slack.api import SlackApi, SlackCallError
 from herocli.channels.slack.lookups import is_channel_id
 from herocli.channels.slack.mrkdwn import escape
-from herocli.channels.slack.sync import SlackFetch, message_key, permalink, ts_datetime
+from herocli.channels.slack.sync import (
+    HISTORY_LIMIT,
+    REPLIES_LIMIT,
+    SlackFetch,
+    is_deleted,
+    message_key,
+    permalink,
+    ts_datetime,
+    ts_of,
+)
 from herocli.config import SlackSettings
 from herocli.errors import ChannelError, NotFoundError
 from herocli.models import (
@@ -25,7 +35,8 @@ from herocli.models import (
     Thread,
 )
 
-FIND_POSTED_LIMIT = 100
+# Our clock and Slack's may disagree: look this much further back than the queue time.
+CLOCK_SKEW = timedelta(hours=1)
 
 
 class SlackChannel(Channel):
@@ -82,9 +93,31 @@ class SlackChannel(Channel):
         }
         return self.api.call("chat.postMessage", params)
 
+    def _check_parent(self, thread: Thread, channel: str, parent: str) -> None:
+        """Refuse to answer a question deleted upstream: the reply would land nowhere visible."""
+        gone = bool(thread.messages) and thread.messages[0].deleted
+        if not gone:
+            body = self.api.call(
+                "conversations.replies",
+                {"channel": channel, "ts": parent, "limit": 1},
+                allow=frozenset({"thread_not_found", "message_not_found"}),
+            )
+            first = (body.get("messages") or [{}])[0]
+            gone = body.get("ok") is not True or is_deleted(first) or first.get("ts") != parent
+        if gone:
+            raise NotFoundError(
+                f"the Slack question of item #{thread.item_id} was deleted; "
+                "the reply was not sent and stays in the outbox",
+                hint="`hero show` says why the item closed; `hero outbox` lists the reply",
+            )
+
     def send_reply(self, thread: Thread, reply: OutgoingReply) -> Sent:
-        """Post into the thread (``thread_ts`` = the parent's ts), tagged with the reply key."""
+        """Post into the thread (``thread_ts`` = the parent's ts), tagged with the reply key.
+
+        A thread whose question was deleted upstream is refused with ``NotFoundError``.
+        """
         channel, parent = self._parent(thread)
+        self._check_parent(thread, channel, parent)
         extra: dict[str, Any] = {"thread_ts": parent}
         if reply.broadcast:
             extra["reply_broadcast"] = True
@@ -101,7 +134,12 @@ class SlackChannel(Channel):
     def find_sent(self, thread: Thread, reply: OutgoingReply) -> Sent | None:
         """Look through the thread for a message carrying ``reply.key`` (or our text, by us)."""
         channel, parent = self._parent(thread)
-        params = {"channel": channel, "ts": parent, "limit": 200, "include_all_metadata": True}
+        params = {
+            "channel": channel,
+            "ts": parent,
+            "limit": REPLIES_LIMIT,
+            "include_all_metadata": True,
+        }
         try:
             for page in self.api.pages("conversations.replies", params):
                 for message in page.get("messages") or ():
@@ -154,14 +192,26 @@ class SlackChannel(Channel):
         answer = self._post(channel, body, "hero_post", key)
         return self._sent(str(answer.get("channel") or channel), str(answer["ts"]), None)
 
-    def find_posted(self, target: str, key: str) -> Sent | None:
-        """Look through the channel's recent messages for one carrying ``key``."""
+    def find_posted(self, target: str, key: str, since: datetime | None = None) -> Sent | None:
+        """Look for the message carrying ``key`` in the channel, paging from ``since`` on.
+
+        However many messages came after the attempt, every page from the time the
+        write was queued is read (newest first); without ``since``, the newest page only.
+        """
         channel = self._target(target)
-        params = {"channel": channel, "limit": FIND_POSTED_LIMIT, "include_all_metadata": True}
-        body = self.api.call("conversations.history", params)
-        for message in body.get("messages") or ():
-            if message_key(message) == key:
-                return self._sent(channel, str(message["ts"]), None)
+        params: dict[str, Any] = {
+            "channel": channel,
+            "limit": HISTORY_LIMIT,
+            "include_all_metadata": True,
+        }
+        if since is not None:
+            params.update(oldest=ts_of(since - CLOCK_SKEW), inclusive=True)
+        for body in self.api.pages("conversations.history", params):
+            for message in body.get("messages") or ():
+                if message_key(message) == key:
+                    return self._sent(channel, str(message["ts"]), None)
+            if since is None:
+                break
         return None
 
     def mention(self, member: TeamMember) -> str | None:

@@ -10,7 +10,6 @@ import re
 
 from herocli.channels.slack.api import SlackApi, SlackCallError
 from herocli.config import SlackSettings
-from herocli.errors import ChannelError
 from herocli.models import JSON, Clock, SyncProgress
 
 CURSOR_VERSION = 1
@@ -78,7 +77,8 @@ class SlackLookups:
         users[user_id] = str(name)
         return users[user_id]
 
-    def channel_ids(self) -> list[str]:
+    def channel_ids(self) -> list[tuple[str, str | None]]:
+        """Each configured channel as (how the config names it, its id or ``None`` if unknown)."""
         ids: dict[str, str] = self.state["ids"]
         wanted = [f"#{c.lstrip('#')}" for c in self.settings.channels if not is_channel_id(c)]
         if any(name not in ids for name in wanted):
@@ -94,18 +94,13 @@ class SlackLookups:
             ):
                 for channel in page.get("channels") or ():
                     ids[f"#{channel['name']}"] = str(channel["id"])
-        out: list[str] = []
+        out: list[tuple[str, str | None]] = []
         for entry in self.settings.channels:
             if is_channel_id(entry):
-                out.append(entry)
-                continue
-            name = f"#{entry.lstrip('#')}"
-            if name not in ids:
-                raise ChannelError(
-                    f"no Slack channel {name} is visible to the app",
-                    hint="check [slack] channels; for a private channel, `/invite @<app>` first",
-                )
-            out.append(ids[name])
+                out.append((entry, entry))
+            else:
+                name = f"#{entry.lstrip('#')}"
+                out.append((name, ids.get(name)))
         return out
 
     def snapshot(self) -> JSON:

@@ -27,6 +27,7 @@ from typing import Any
 from herocli.channels.slack.api import SlackCallError
 from herocli.channels.slack.lookups import SlackLookups
 from herocli.channels.slack.mrkdwn import to_plain
+from herocli.errors import HeroError, NotFoundError, PartlyFailedError
 from herocli.models import (
     JSON,
     Attachment,
@@ -36,12 +37,16 @@ from herocli.models import (
     RemoteState,
 )
 
-HISTORY_LIMIT = 200
-REPLIES_LIMIT = 200
+# The largest page Slack accepts for both methods ("Maximum of 999"). Slack suggests
+# 200, but rates these methods by request, not by message: a bigger page is the
+# same cost for up to 5x the messages. Slack may still send fewer; has_more says so.
+HISTORY_LIMIT = 999
+REPLIES_LIMIT = 999
 # In reaction intake a message can be marked after it was first seen; look back this far for marks.
 REACTION_LOOKBACK = timedelta(days=3)
 CONVERSATIONAL = frozenset({None, "file_share", "me_message", "thread_broadcast"})
 KEY_EVENT_TYPES = frozenset({"hero_reply", "hero_post"})
+DELETED_WHY = "the question was deleted in Slack"
 
 
 def ts_datetime(ts: str) -> datetime:
@@ -69,6 +74,10 @@ def message_key(message: JSON) -> str | None:
     return None
 
 
+def is_deleted(message: JSON) -> bool:
+    return message.get("subtype") == "tombstone"
+
+
 def reactions(message: JSON) -> set[str]:
     return {str(r.get("name")) for r in message.get("reactions") or ()}
 
@@ -77,12 +86,34 @@ class SlackFetch(SlackLookups):
     """The state and steps of one ``SlackChannel.fetch`` call."""
 
     def run(self) -> Iterator[FetchPage]:
+        """Scan every configured channel; one that fails is named and the others still sync."""
         self.identity()
-        channels = self.channel_ids()
-        for channel in channels:
-            yield from self.scan(channel)
-        if not channels:
+        failures: list[HeroError] = []
+        pages = 0
+        for label, channel in self.channel_ids():
+            if channel is None:
+                failures.append(
+                    NotFoundError(
+                        f"no Slack channel {label} is visible to the app",
+                        hint="check [slack] channels; for a private channel, "
+                        "`/invite @<app>` first",
+                    )
+                )
+                continue
+            try:
+                for page in self.scan(channel):
+                    pages += 1
+                    yield page
+            except SlackCallError as exc:
+                if label not in exc.message:
+                    exc.message = f"{label}: {exc.message}"
+                failures.append(exc)
+        if not pages:
             yield FetchPage((), self.snapshot())
+        if len(failures) == 1:
+            raise failures[0]
+        if failures:
+            raise PartlyFailedError(failures)
 
     def scan(self, channel: str) -> Iterator[FetchPage]:
         ch: JSON = self.state["ch"].setdefault(channel, {"open": {}})
@@ -180,7 +211,9 @@ class SlackFetch(SlackLookups):
         thread_changed = (message.get("reply_count") or 0) != count or (
             message.get("latest_reply") or ""
         ) != latest
-        closed = self.settings.close_reaction in reactions(message)
+        # A question deleted upstream (its replies keep a tombstone) closes like a close
+        # reaction; the thread stays watched for the reopen window, like any closed one.
+        closed = self.settings.close_reaction in reactions(message) or is_deleted(message)
         if not thread_changed and self.mark(message) == mark and closed == was_closed:
             return None
         replies: list[JSON] = []
@@ -239,16 +272,15 @@ class SlackFetch(SlackLookups):
             del closed[ts]
 
     def vanished(self, channel: str, ch: JSON, ts: str) -> Conversation:
-        """A watched thread parent no longer in history: deleted without replies."""
+        """A watched thread parent no longer in history: deleted without replies, so closed."""
         was_open = ts in ch["open"]
         known = (ch["open"] if was_open else ch["closed"]).pop(ts)[3]
         stub = {"ts": ts, "subtype": "tombstone", "text": ""}
-        state = RemoteState.OPEN if was_open else None
-        return self.conversation(channel, stub, [], tuple(known), state)
+        return self.conversation(channel, stub, [], tuple(known), RemoteState.CLOSED)
 
     @staticmethod
     def mark(message: JSON) -> str:
-        if message.get("subtype") == "tombstone":
+        if is_deleted(message):
             return "deleted"
         return str((message.get("edited") or {}).get("ts") or "")
 
@@ -298,24 +330,27 @@ class SlackFetch(SlackLookups):
         messages = [first]
         messages.extend(self.message(channel, r, ts) for r in replies if self.keep_reply(r))
         messages.extend(self.deleted(channel, r, ts) for r in gone)
+        meta: dict[str, Any] = {"channel": channel, "ts": ts}
         if first.deleted:
-            title = "(deleted message)"
+            title = ""  # the queue keeps the title it had
+            if state is RemoteState.CLOSED:
+                meta["why"] = DELETED_WHY
         else:
             line = next((line.strip() for line in first.body.splitlines() if line.strip()), "")
             title = line if len(line) <= 80 else line[:79] + "…"
         return Conversation(
             channel="slack",
             external_id=f"{channel}:{ts}",
-            title=title or "(no text)",
+            title=title if first.deleted else title or "(no text)",
             messages=tuple(messages),
             url=first.url,
             remote_state=state,
-            meta={"channel": channel, "ts": ts},
+            meta=meta,
         )
 
     def message(self, channel: str, message: JSON, thread_ts: str) -> Message:
         ts = str(message["ts"])
-        if message.get("subtype") == "tombstone":
+        if is_deleted(message):
             return self.deleted(channel, ts, thread_ts)
         user = str(message.get("user") or message.get("bot_id") or "")
         ours = bool(user) and user == self.state.get("bot")

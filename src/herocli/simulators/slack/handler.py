@@ -58,6 +58,17 @@ def handler_for(handle: Answer) -> type[BaseHTTPRequestHandler]:
             self._send(status, body, headers)
 
         def _send(self, status: int, body: JSON, headers: dict[str, str]) -> None:
+            if status == 0:  # an injected dropped connection
+                self.close_connection = True
+                return
+            if status >= 500 and not body:  # an injected server error: a proxy's HTML page
+                data = b"<html><body>Internal error</body></html>"
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")

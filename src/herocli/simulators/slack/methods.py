@@ -46,13 +46,24 @@ class SlackWebApi(SlackWorkspace):
     def handle(
         self, method: str, params: Mapping[str, Any], token: str | None
     ) -> tuple[int, JSON, dict[str, str]]:
-        """Answer one API call: HTTP status, JSON body and extra headers."""
+        """Answer one API call: HTTP status, JSON body and extra headers.
+
+        Status 0 asks the HTTP side to drop the connection without an answer.
+        """
         with self._lock:
+            fault = self._next_fault(method)
+            if fault is not None:
+                self._log.append(
+                    LoggedRequest(method, dict(params), fault, "injected", self._clock())
+                )
+                return fault, {}, {}
             limit = self._rate_limits.get(method)
             if limit and limit[1] > 0:
                 limit[1] -= 1
                 retry_after = limit[0]
-                self._log.append(LoggedRequest(method, dict(params), 429, "ratelimited"))
+                self._log.append(
+                    LoggedRequest(method, dict(params), 429, "ratelimited", self._clock())
+                )
                 return (
                     429,
                     {"ok": False, "error": "ratelimited"},
@@ -73,7 +84,7 @@ class SlackWebApi(SlackWorkspace):
             except SlackApiError as exc:
                 error = exc.code
                 body = {"ok": False, "error": exc.code, **exc.extra}
-            self._log.append(LoggedRequest(method, dict(params), status, error))
+            self._log.append(LoggedRequest(method, dict(params), status, error, self._clock()))
             return status, body, {}
 
     def _auth_test(self, user: str, params: Mapping[str, Any]) -> JSON:

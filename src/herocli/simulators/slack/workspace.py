@@ -38,6 +38,7 @@ class LoggedRequest:
     params: Mapping[str, Any]
     status: int
     error: str | None = None
+    at: float = 0.0  # the workspace clock when it was answered
 
 
 def demo_seed() -> JSON:
@@ -95,6 +96,7 @@ class SlackWorkspace:
         self._top: dict[str, list[str]] = {}  # channel -> sorted ts shown in history
         self._replies: dict[str, dict[str, list[str]]] = {}  # channel -> parent ts -> reply ts
         self._rate_limits: dict[str, list[float]] = {}  # method -> [retry_after, times left]
+        self._faults: dict[str, list[int]] = {}  # method -> HTTP statuses to answer next (0: drop)
         self._log: list[LoggedRequest] = []
         for user in data.get("users", []):
             self._users[user["id"]] = dict(user)
@@ -127,6 +129,19 @@ class SlackWorkspace:
         """Answer the next ``times`` calls of ``method`` with HTTP 429 and ``Retry-After``."""
         with self._lock:
             self._rate_limits[method] = [retry_after, times]
+
+    def inject_server_error(self, method: str, status: int = 500, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP ``status`` and no JSON."""
+        with self._lock:
+            self._faults.setdefault(method, []).extend([status] * times)
+
+    def inject_drop(self, method: str, times: int = 1) -> None:
+        """Close the connection without an answer on the next ``times`` calls of ``method``."""
+        self.inject_server_error(method, 0, times)
+
+    def _next_fault(self, method: str) -> int | None:
+        queued = self._faults.get(method)
+        return queued.pop(0) if queued else None
 
     # -- workspace state, for seeding and tests -----------------------------
 

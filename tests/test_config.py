@@ -208,7 +208,7 @@ def test_a_repeated_key_is_bad_toml_with_its_line() -> None:
         ),
         (
             "[hero]\nresponse_target_minutes = 0\n",
-            "hero.toml:2: hero.response_target_minutes: must be at least 1",
+            "hero.toml:2: hero.response_target_minutes: must be between 1 and 527040, not 0",
         ),
         (
             '[team]\nemail_domains = "acme.dev"\n',
@@ -229,7 +229,7 @@ def test_a_repeated_key_is_bad_toml_with_its_line() -> None:
         ),
         (
             '[github]\nrepos = ["a/b"]\nmax_rate_limit_wait = -1\n',
-            "hero.toml:3: github.max_rate_limit_wait: must be at least 0",
+            "hero.toml:3: github.max_rate_limit_wait: must be between 0 and 86400, not -1",
         ),
         (
             '[github]\nrepos = ["a/b"]\napi_url = "ftp://x"\n',
@@ -247,7 +247,10 @@ def test_a_repeated_key_is_bad_toml_with_its_line() -> None:
             '[rota]\nstart = "soon"\n',
             "hero.toml:2: rota.start: must be a date like 2026-01-05, got the string 'soon'",
         ),
-        ("[rota]\nlength_days = 0\n", "hero.toml:2: rota.length_days: must be at least 1"),
+        (
+            "[rota]\nlength_days = 0\n",
+            "hero.toml:2: rota.length_days: must be between 1 and 366, not 0",
+        ),
         # unknown keys, with the likeliest meant one
         (
             '[hero]\ntimezon = "UTC"\n',

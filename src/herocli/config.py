@@ -22,6 +22,14 @@ from herocli.errors import ConfigError, ConfigProblem
 from herocli.models import TeamMember
 
 SECURITY = ("ssl", "starttls", "none")
+# Upper bounds: past these a value is a typo, and would overflow date arithmetic later.
+MINUTES_A_YEAR = 366 * 24 * 60
+HOURS_A_YEAR = 366 * 24
+SECONDS_A_DAY = 24 * 3600
+# A silent server fails a sync within about this long (connect, then each read).
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 30.0
+MAX_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,8 @@ class GithubSettings:
     strategy: str = "auto"  # auto | rest | graphql (for first and large syncs)
     max_rate_limit_wait: float = 300.0
     reconcile_hours: float = 24.0  # how often to look for issues gone from the open list
+    connect_timeout: float = CONNECT_TIMEOUT
+    read_timeout: float = READ_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,8 @@ class EmailSettings:
     close_action: str = "none"  # none | flag | move
     close_folder: str | None = None
     allow_insecure: bool = False  # required for security = "none"
+    connect_timeout: float = CONNECT_TIMEOUT
+    read_timeout: float = READ_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,8 @@ class SlackSettings:
     max_rate_limit_wait: float = 300.0
     # Closed threads stay watched this long, so a customer's reply reopens the item.
     reopen_window_days: int = 7
+    connect_timeout: float = CONNECT_TIMEOUT
+    read_timeout: float = READ_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -225,22 +239,11 @@ def _toml_error_line(exc: tomllib.TOMLDecodeError, text: str) -> int | None:
     return None
 
 
-def _env_names(section: Section, default: tuple[str, ...]) -> tuple[str, ...]:
-    if not section.has("token_env"):
-        section._read.add("token_env")
-        return default
-    value = section.data["token_env"]
-    if isinstance(value, str):
-        section._read.add("token_env")
-        return (value,)
-    return section.strings("token_env", default)
-
-
 def _hero(s: Section) -> HeroSettings:
     out = HeroSettings(
         me=s.string("me", None),
         timezone=s.string("timezone", None),
-        response_target_minutes=s.integer("response_target_minutes", 60, minimum=1),
+        response_target_minutes=s.integer("response_target_minutes", 60, 1, MINUTES_A_YEAR),
         keyring=s.boolean("keyring", False),
     )
     if out.timezone:
@@ -284,8 +287,8 @@ def _github(s: Section) -> GithubSettings:
     d = GithubSettings()
     out = GithubSettings(
         enabled=s.boolean("enabled", True),
-        api_url=s.string("api_url", d.api_url).rstrip("/"),
-        token_env=_env_names(s, d.token_env),
+        api_url=s.url("api_url", d.api_url),
+        token_env=s.env_names("token_env", d.token_env),
         repos=s.strings("repos", ()),
         orgs=s.strings("orgs", ()),
         labels_include=s.strings("labels_include", ()),
@@ -293,15 +296,17 @@ def _github(s: Section) -> GithubSettings:
         include_pull_requests=s.boolean("include_pull_requests", False),
         trust_author_association=s.boolean("trust_author_association", False),
         strategy=s.choice("strategy", ("auto", "rest", "graphql"), "auto"),
-        max_rate_limit_wait=s.number("max_rate_limit_wait", d.max_rate_limit_wait, minimum=0),
-        reconcile_hours=s.number("reconcile_hours", d.reconcile_hours, minimum=0),
+        max_rate_limit_wait=s.number(
+            "max_rate_limit_wait", d.max_rate_limit_wait, 0, SECONDS_A_DAY
+        ),
+        reconcile_hours=s.number("reconcile_hours", d.reconcile_hours, 0, HOURS_A_YEAR),
+        **_timeouts(s),
     )
     for repo in out.repos:
         if repo.count("/") != 1 or not all(repo.split("/")):
             s.problem("repos", f"{repo!r} is not of the form owner/name")
     if out.enabled and not out.repos and not out.orgs:
         s.problem("repos", "list at least one repository (or set orgs, or enabled = false)")
-    _check_url(s, "api_url", out.api_url)
     s.check_unknown()
     return out
 
@@ -312,23 +317,24 @@ def _email(s: Section) -> EmailSettings:
     out = EmailSettings(
         enabled=enabled,
         imap_host=s.string("imap_host") if enabled else s.string("imap_host", ""),
-        imap_port=s.integer("imap_port", 993, minimum=1),
+        imap_port=s.integer("imap_port", 993, 1, 65535),
         imap_security=s.choice("imap_security", SECURITY, "ssl"),
         username=s.string("username") if enabled else s.string("username", ""),
-        password_env=s.string("password_env", d.password_env),
-        oauth2_token_env=s.string("oauth2_token_env", None),
+        password_env=s.env_name("password_env", d.password_env),
+        oauth2_token_env=s.env_name("oauth2_token_env", None),
         folders=s.strings("folders", d.folders),
         sent_folder=s.string("sent_folder", "auto"),
         smtp_host=s.string("smtp_host") if enabled else s.string("smtp_host", ""),
-        smtp_port=s.integer("smtp_port", 465, minimum=1),
+        smtp_port=s.integer("smtp_port", 465, 1, 65535),
         smtp_security=s.choice("smtp_security", SECURITY, "ssl"),
         smtp_username=s.string("smtp_username", None),
-        smtp_password_env=s.string("smtp_password_env", None),
+        smtp_password_env=s.env_name("smtp_password_env", None),
         from_address=s.string("from_address") if enabled else s.string("from_address", ""),
         quote_original=s.boolean("quote_original", True),
         close_action=s.choice("close_action", ("none", "flag", "move"), "none"),
         close_folder=s.string("close_folder", None),
         allow_insecure=s.boolean("allow_insecure", False),
+        **_timeouts(s),
     )
     for key in ("imap_security", "smtp_security"):
         if getattr(out, key) == "none" and not out.allow_insecure:
@@ -349,18 +355,20 @@ def _slack(s: Section) -> SlackSettings:
     d = SlackSettings()
     out = SlackSettings(
         enabled=s.boolean("enabled", True),
-        api_url=s.string("api_url", d.api_url).rstrip("/"),
-        token_env=_env_names(s, d.token_env),
+        api_url=s.url("api_url", d.api_url),
+        token_env=s.env_names("token_env", d.token_env),
         channels=s.strings("channels", ()),
         intake=s.choice("intake", ("all", "reaction"), "all"),
         intake_reaction=s.string("intake_reaction", d.intake_reaction).strip(":"),
         close_reaction=s.string("close_reaction", d.close_reaction).strip(":"),
-        max_rate_limit_wait=s.number("max_rate_limit_wait", d.max_rate_limit_wait, minimum=0),
-        reopen_window_days=s.integer("reopen_window_days", d.reopen_window_days, minimum=0),
+        max_rate_limit_wait=s.number(
+            "max_rate_limit_wait", d.max_rate_limit_wait, 0, SECONDS_A_DAY
+        ),
+        reopen_window_days=s.integer("reopen_window_days", d.reopen_window_days, 0, 3660),
+        **_timeouts(s),
     )
     if out.enabled and not out.channels:
         s.problem("channels", "list at least one channel (#name or id), or set enabled = false")
-    _check_url(s, "api_url", out.api_url)
     s.check_unknown()
     return out
 
@@ -378,7 +386,7 @@ def _rota(s: Section) -> RotaSettings:
     out = RotaSettings(
         heroes=s.strings("heroes", ()),
         start=s.day("start"),
-        length_days=s.integer("length_days", 7, minimum=1),
+        length_days=s.integer("length_days", 7, 1, 366),
         swaps=tuple(swaps),
     )
     if out.heroes and out.start is None:
@@ -393,9 +401,12 @@ def _store(s: Section) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
-def _check_url(s: Section, key: str, url: str) -> None:
-    if not (url.startswith("https://") or url.startswith("http://")):
-        s.problem(key, f"{url!r} is not an http(s) URL")
+def _timeouts(s: Section) -> dict[str, float]:
+    """Seconds to wait for a connection, and for each answer, before the channel fails."""
+    return {
+        "connect_timeout": s.number("connect_timeout", CONNECT_TIMEOUT, 0.1, MAX_TIMEOUT),
+        "read_timeout": s.number("read_timeout", READ_TIMEOUT, 0.1, MAX_TIMEOUT),
+    }
 
 
 def _cross_check(config: Config, root: Section) -> None:

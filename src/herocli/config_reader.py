@@ -6,6 +6,8 @@ where each dotted key is written; problems then name file, key and line.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -19,6 +21,13 @@ _MISSING: Any = object()
 _ARRAY_TABLE = re.compile(r"^\s*\[\[\s*([^\]]+?)\s*\]\]")
 _TABLE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+?)\s*=")
+# No config value needs a control character; one (a NUL in a path, an escape in a
+# name) would only fail later, far from the file, or reach a terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Dates outside these are typos; far ones overflow the rota's arithmetic.
+_FIRST_DAY = date(1970, 1, 1)
+_LAST_DAY = date(2999, 12, 31)
 
 
 def _clean(dotted: str) -> str:
@@ -107,24 +116,70 @@ class Section:
         value = self._get(name, str, "a string", default)
         if isinstance(value, str) and default is _MISSING and not value.strip():
             self.problem(name, "must not be empty")
+        if isinstance(value, str) and _CONTROL.search(value):
+            self.problem(name, "must not hold control characters (tabs, newlines, escapes)")
+            return None if default is _MISSING else default
         return value
 
     def boolean(self, name: str, default: bool) -> bool:
         return bool(self._get(name, bool, "true or false", default))
 
-    def integer(self, name: str, default: int, minimum: int | None = None) -> int:
+    def integer(self, name: str, default: int, minimum: int, maximum: int) -> int:
         value = self._get(name, int, "a whole number", default)
-        if minimum is not None and value < minimum:
-            self.problem(name, f"must be at least {minimum}")
-            return default
-        return int(value)
+        return int(self._in_range(name, value, default, minimum, maximum))
 
-    def number(self, name: str, default: float, minimum: float | None = None) -> float:
+    def number(self, name: str, default: float, minimum: float, maximum: float) -> float:
         value = self._get(name, (int, float), "a number", default)
-        if minimum is not None and value < minimum:
-            self.problem(name, f"must be at least {minimum}")
+        if not math.isfinite(value):
+            self.problem(name, f"must be a finite number, not {value}")
             return default
-        return float(value)
+        return float(self._in_range(name, value, default, minimum, maximum))
+
+    def _in_range(self, name: str, value: T, default: T, minimum: Any, maximum: Any) -> T:
+        if not minimum <= value <= maximum:
+            self.problem(name, f"must be between {minimum} and {maximum}, not {value}")
+            return default
+        return value
+
+    def env_name(self, name: str, default: Any) -> Any:
+        """The name of an environment variable (``GH_TOKEN``), not a value."""
+        value = self.string(name, default)
+        if isinstance(value, str) and not _ENV_NAME.fullmatch(value):
+            self.problem(
+                name, f"{value[:40]!r} is not an environment variable name (like GH_TOKEN)"
+            )
+            return default
+        return value
+
+    def env_names(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        """One variable name or a non-empty list of them, tried in order."""
+        if isinstance(self.data.get(name), str):
+            return (self.env_name(name, default[0]),)
+        values = self.strings(name, default)
+        if not values:
+            self.problem(name, "list at least one environment variable name")
+            return default
+        bad = [v for v in values if not _ENV_NAME.fullmatch(v)]
+        if bad:
+            self.problem(name, f"{bad[0][:40]!r} is not an environment variable name")
+            return default
+        return values
+
+    def url(self, name: str, default: str) -> str:
+        """An http(s) URL with a host (and a valid port, if any); without a trailing slash."""
+        from urllib.parse import urlsplit
+
+        value = str(self.string(name, default)).rstrip("/")
+        try:
+            parts = urlsplit(value)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            ok = False
+        if not ok or any(c.isspace() for c in value):
+            self.problem(name, f"{value[:60]!r} is not an http(s) URL")
+            return default
+        return value
 
     def choice(self, name: str, choices: Iterable[str], default: str) -> str:
         options = list(choices)
@@ -139,6 +194,9 @@ class Section:
         if not all(isinstance(v, str) for v in value):
             self.problem(name, "must be a list of strings")
             return default
+        if any(not v.strip() or _CONTROL.search(v) for v in value):
+            self.problem(name, "must not hold empty strings or control characters")
+            return default
         return tuple(value)
 
     def day(self, name: str) -> date | None:
@@ -146,17 +204,20 @@ class Section:
         if name not in self.data:
             return None
         value = self.data[name]
+        day: date | None = None
         if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-        self.problem(name, f"must be a date like 2026-01-05, got {_describe(value)}")
-        return None
+            day = value.date()
+        elif isinstance(value, date):
+            day = value
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                day = date.fromisoformat(value)
+        if day is None:
+            self.problem(name, f"must be a date like 2026-01-05, got {_describe(value)}")
+        elif not _FIRST_DAY <= day <= _LAST_DAY:
+            self.problem(name, f"must be between {_FIRST_DAY} and {_LAST_DAY}, not {day}")
+            return None
+        return day
 
     def section(self, name: str) -> Section:
         value = self._get(name, dict, "a table", {})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections import deque
 from collections.abc import Mapping
@@ -105,7 +106,8 @@ class GithubClient:
             self._gh = Github(
                 auth=Auth.Token(secret.value),
                 base_url=self.settings.api_url,
-                timeout=30,
+                # PyGithub takes one whole number of seconds, for connect and each read.
+                timeout=math.ceil(self.settings.read_timeout),
                 per_page=100,
                 retry=None,
                 seconds_between_requests=None,
@@ -150,7 +152,7 @@ class GithubClient:
             except OSError as exc:
                 raise UnreachableError(
                     f"cannot reach GitHub at {self.settings.api_url}: {type(exc).__name__}",
-                    hint="check the network and [github] api_url",
+                    hint="check the network and [github] api_url (and read_timeout)",
                 ) from None
             finally:
                 if method != "GET" and not is_graphql:

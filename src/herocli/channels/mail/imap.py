@@ -23,7 +23,6 @@ from herocli.config import EmailSettings
 from herocli.errors import AuthError, ChannelError, HeroError, UnreachableError
 from herocli.models import Secret
 
-TIMEOUT = 60.0
 SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "INBOX.Sent", "INBOX/Sent")
 
 
@@ -73,7 +72,7 @@ class ImapSession:
 
     # --- connection -----------------------------------------------------------------
     def connect(self) -> ImapSession:
-        from imapclient import IMAPClient
+        from imapclient import IMAPClient, SocketTimeout
         from imapclient.exceptions import LoginError
 
         s = self.settings
@@ -82,7 +81,7 @@ class ImapSession:
                 s.imap_host,
                 port=s.imap_port,
                 ssl=s.imap_security == "ssl",
-                timeout=TIMEOUT,
+                timeout=SocketTimeout(connect=s.connect_timeout, read=s.read_timeout),
             )
         except (TimeoutError, ConnectionError, socket.gaierror, OSError) as exc:
             raise UnreachableError(

@@ -24,7 +24,6 @@ from herocli.config import EmailSettings
 from herocli.errors import AuthError, ChannelError, UnreachableError
 from herocli.models import Message, Secret, Thread
 
-TIMEOUT = 60.0
 #: Headers set raw (``set_raw``) are written as given: a msg-id is never encoded or refolded.
 POLICY = SMTP_POLICY.clone(refold_source="none")
 _FOLD_AT = 78
@@ -186,10 +185,10 @@ def send(settings: EmailSettings, credential: Secret | None, msg: EmailMessage) 
     try:
         if settings.smtp_security == "ssl":
             server: smtplib.SMTP = smtplib.SMTP_SSL(
-                host, port, timeout=TIMEOUT, context=ssl.create_default_context()
+                host, port, timeout=settings.read_timeout, context=ssl.create_default_context()
             )
         else:
-            server = smtplib.SMTP(host, port, timeout=TIMEOUT)
+            server = smtplib.SMTP(host, port, timeout=settings.read_timeout)
     except (TimeoutError, ConnectionError, socket.gaierror, OSError) as exc:
         raise UnreachableError(
             f"cannot reach the SMTP server {where}: {exc}",

@@ -117,7 +117,9 @@ class SlackApi:
             import httpx
 
             self._client = httpx.Client(
-                timeout=httpx.Timeout(30.0, connect=10.0),
+                timeout=httpx.Timeout(
+                    self.settings.read_timeout, connect=self.settings.connect_timeout
+                ),
                 headers={"User-Agent": "herocli"},
             )
         return self._client

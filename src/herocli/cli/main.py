@@ -14,6 +14,7 @@ from herocli import __version__
 from herocli.cli.commands import COMMANDS
 from herocli.context import Context
 from herocli.errors import ExitCode, HeroError, internal_error
+from herocli.store.faults import DatabaseFault, fault_error
 
 # Global options that take a value, so the value is not read as the command's name.
 _VALUED_OPTIONS = ("--config", "-c")
@@ -139,16 +140,33 @@ def run_cli(args: list[str] | None = None, context: Context | None = None) -> in
             _report(hero, str(exc), None, debug=False)
         return ExitCode.USAGE
     except KeyboardInterrupt:
-        hero.err.print("interrupted", style="yellow")
+        hero.err.print(interrupted_line(command_word(argv)), style="yellow", soft_wrap=True)
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.OK
-    except Exception as exc:  # the last resort: a bug, never a user's mistake
-        error = internal_error(f"hero {command_word(argv) or ''}".strip(), exc)
+    except Exception as exc:
+        error = _unexpected(hero, command_word(argv), exc)
         _report(hero, error.message, error.hint, debug=hero.debug)
         return error.exit_code
     finally:
         hero.close()
+
+
+def _unexpected(hero: Context, command: str | None, exc: Exception) -> HeroError:
+    if isinstance(exc, DatabaseFault):  # the queue file failed under a query: full, damaged, ...
+        store = hero.__dict__.get("store")
+        return fault_error(store.path if store is not None else None, exc)
+    # The last resort: a bug, never a user's mistake.
+    return internal_error(f"hero {command or ''}".strip(), exc)
+
+
+def interrupted_line(command: str | None) -> str:
+    """What Ctrl-C leaves behind: every write is one transaction, so nothing is half-done."""
+    if command == "sync":
+        return "interrupted: what was fetched so far is saved; `hero sync` goes on from there"
+    if command in ("reply", "outbox", "assign", "close", "reopen", "label", "handoff"):
+        return "interrupted: writes not yet sent are kept in the outbox (`hero outbox` lists them)"
+    return "interrupted: nothing was changed half-way"
 
 
 def _report(hero: Context, message: str, hint: str | None, *, debug: bool) -> None:

@@ -12,6 +12,7 @@ from herocli.models import JSON, Clock, Message, SyncProgress
 from herocli.services.inbox import wake_due
 from herocli.services.team import TeamDirectory
 from herocli.store import Store, cursors, ingest, queue
+from herocli.store.faults import DatabaseFault, fault_error
 
 
 @dataclass
@@ -117,6 +118,7 @@ def sync_all(
 ) -> list[SyncResult]:
     """Sync every channel; one channel's failure is recorded and the others still run."""
     directory = TeamDirectory(team)
+    store.check_integrity()  # a damaged queue fails the sync before anything is fetched
     wake_due(store, clock)
     results = []
     for name, make in channels:
@@ -127,6 +129,8 @@ def sync_all(
             results.append(sync_channel(store, channel, directory, clock, progress))
         except HeroError as exc:  # building the channel failed (missing token, bad settings)
             results.append(SyncResult(name, error=exc))
+        except DatabaseFault as exc:  # the queue itself failed: no channel can go on
+            raise fault_error(store.path, exc) from None
         except Exception as exc:  # a bug in one channel must not stop the others
             results.append(SyncResult(name, error=internal_error(f"the {name} channel", exc)))
         finally:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from herocli.errors import StoreError
+from herocli.store.faults import damaged, fault_error
 from herocli.store.migrations import MIGRATIONS
 from herocli.store.timefmt import to_db
 
@@ -21,22 +22,35 @@ BUSY_TIMEOUT_MS = 30_000
 class Store:
     """A connection to the queue. Writes go through ``transaction()``."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path | None, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> None:
         self.conn = conn
         self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
 
     @classmethod
-    def open(cls, path: Path | str) -> Store:
-        """Open (creating if needed) the queue at ``path`` and bring its schema up to date."""
+    def open(cls, path: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
+        """Open (creating if needed) the queue at ``path`` and bring its schema up to date.
+
+        Every failure (read-only, full, damaged, locked) is a ``StoreError`` naming the file.
+        """
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the queue at {path}: {exc}") from None
-        store = cls(conn, path)
-        store._configure(wal=True)
-        store.migrate()
+            raise fault_error(path, exc) from None
+        store = cls(conn, path, busy_timeout_ms)
+        try:
+            store._configure(wal=True)
+            store.migrate()
+        except sqlite3.Error as exc:
+            conn.close()
+            raise fault_error(path, exc) from None
+        except StoreError:
+            conn.close()
+            raise
         return store
 
     @classmethod
@@ -48,21 +62,25 @@ class Store:
 
     def _configure(self, *, wal: bool) -> None:
         self.conn.row_factory = sqlite3.Row
+        self.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        if wal:
+            self._use_wal()
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def check_integrity(self) -> None:
+        """Raise ``StoreError`` unless SQLite finds the whole file sound (``quick_check``).
+
+        Damage in pages a command does not read goes unnoticed otherwise; a sync
+        checks first, so it never reports success on a damaged queue.
+        """
         try:
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if wal:
-                self._use_wal()
-                self.conn.execute("PRAGMA synchronous = NORMAL")
-            self.conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(
-                    f"the queue at {self.path} is busy: {exc}",
-                    hint="another hero process holds it; try again when it is done",
-                ) from None
-            raise StoreError(f"{self.path} is not a herocli queue: {exc}") from None
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a herocli queue: {exc}") from None
+            rows = self.conn.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.Error as exc:
+            raise fault_error(self.path, exc) from None
+        problems = [str(row[0]) for row in rows if row[0] != "ok"]
+        if problems:
+            raise damaged(str(self.path), problems[0][:200])
 
     def _use_wal(self) -> None:
         """Switch to WAL, waiting for other processes opening the same new file.
@@ -71,7 +89,7 @@ class Store:
         `hero` processes opening a fresh queue together would otherwise fail at
         once with "database is locked".
         """
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
         while True:
             try:
                 if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -96,7 +114,10 @@ class Store:
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite rolls back by itself on some errors (a full disk); a second
+            # ROLLBACK would then hide the real error behind "no transaction is active".
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 

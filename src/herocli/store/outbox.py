@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from herocli.redact import redact
 from herocli.store.timefmt import from_db, maybe_from_db, to_db
 
 
@@ -102,7 +103,7 @@ def mark_sent(
 def mark_failed(db: sqlite3.Connection, entry_id: int, error: str, at: datetime) -> None:
     db.execute(
         "UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
-        (error, to_db(at), entry_id),
+        (redact(error), to_db(at), entry_id),
     )
 
 

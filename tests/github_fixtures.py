@@ -7,10 +7,20 @@ from dataclasses import replace
 from typing import Any
 
 from herocli.channels.github import GithubChannel
+from herocli.channels.github.fetch import PAGE
 from herocli.config import GithubSettings
-from herocli.models import JSON, Conversation, FetchPage, SilentProgress, SyncProgress
+from herocli.errors import NotFoundError
+from herocli.models import (
+    JSON,
+    Conversation,
+    FetchPage,
+    SilentProgress,
+    SyncProgress,
+    TeamMember,
+)
 from herocli.secrets import EnvSecrets
 from herocli.simulators.github import GithubSimulator
+from herocli.simulators.server import free_port
 from tests.clock import FakeClock
 
 REPO = "acme/widget"
@@ -65,25 +75,61 @@ def run(
 
 class GithubContractBackend:
     customer = "carol"
+    member = TeamMember("Hana", github="hana")
+    member_id = "hana"
+    credential_variable = "$GH_TOKEN"
+    page_size = PAGE
+    vanished_thread_error = NotFoundError
 
     def __init__(self, world: GithubWorld) -> None:
         self.world = world
+        self.reachable = True
 
     def make_channel(self) -> GithubChannel:
-        return self.world.channel()
+        if self.reachable:
+            return self.world.channel()
+        return self.world.channel(api_url=f"http://127.0.0.1:{free_port()}")
 
     def start_conversation(self, title: str, body: str) -> None:
         self.world.issue(title, body, user=self.customer)
 
     def customer_says(self, external_id: str, body: str) -> None:
-        number = int(external_id.rsplit("#", 1)[1])
-        self.world.comment(number, body, user=self.customer)
+        self.world.comment(_number(external_id), body, user=self.customer)
+
+    def _issue(self, external_id: str) -> JSON:
+        return self.world.sim.issue(REPO, _number(external_id))
 
     def remote_bodies(self, external_id: str) -> list[str]:
-        repo, number = external_id.rsplit("#", 1)
-        issue = self.world.sim.issue(repo, int(number))
-        comments = self.world.sim.comments_of(repo, int(number))
-        return [issue["body"] or "", *(c["body"] for c in comments)]
+        comments = self.world.sim.comments_of(REPO, _number(external_id))
+        return [self._issue(external_id)["body"] or "", *(c["body"] for c in comments)]
+
+    def remote_closed(self, external_id: str) -> bool:
+        return self._issue(external_id)["state"] == "closed"
+
+    def remote_labels(self, external_id: str) -> list[str]:
+        return [label["name"] for label in self._issue(external_id)["labels"]]
+
+    def remote_assignees(self, external_id: str) -> list[str]:
+        return [user["login"] for user in self._issue(external_id)["assignees"]]
+
+    def revoke_credential(self) -> str:
+        self.world.env = {"GH_TOKEN": "ghp-revoked-token"}
+        return "ghp-revoked-token"
+
+    def remove_credential(self) -> None:
+        self.world.env = {}
+
+    def set_reachable(self, reachable: bool) -> None:
+        self.reachable = reachable
+
+    def delete_conversation(self, external_id: str) -> None:
+        self.world.sim.delete_issue(REPO, _number(external_id))
+
+
+def _number(external_id: str) -> int:
+    repo, _, number = external_id.rpartition("#")
+    assert repo == REPO, external_id
+    return int(number)
 
 
 def world() -> Iterator[GithubWorld]:

@@ -9,15 +9,19 @@ import pytest
 
 from herocli.channels.slack import SlackChannel
 from herocli.channels.slack.mrkdwn import escape, unescape
+from herocli.channels.slack.sync import HISTORY_LIMIT
 from herocli.config import SlackSettings
-from herocli.models import FetchPage, SilentProgress
+from herocli.errors import NotFoundError
+from herocli.models import FetchPage, SilentProgress, TeamMember
 from herocli.secrets import EnvSecrets
+from herocli.simulators.server import free_port
 from herocli.simulators.slack import SlackSimulator
 from tests.clock import FakeClock
 
 SUPPORT = "C0SUPPORT"
 CUSTOMER = "U0CUST"
 TEAM = frozenset({"U0HANA", "U0RAVI"})
+BOT = "U0HEROBOT"  # the user the app's token acts as
 
 
 def workspace_seed() -> dict[str, Any]:
@@ -30,8 +34,8 @@ def workspace_seed() -> dict[str, Any]:
     ]
     return {
         "team": {"id": "T0TEST", "name": "Test", "domain": "test-ws"},
-        "bot": {"user_id": "U0HEROBOT", "bot_id": "B0HERO", "name": "hero"},
-        "tokens": {"xoxb-test": "U0HEROBOT"},
+        "bot": {"user_id": BOT, "bot_id": "B0HERO", "name": "hero"},
+        "tokens": {"xoxb-test": BOT},
         "users": [
             {"id": uid, "name": name.lower(), "real_name": name, "profile": {"display_name": name}}
             for uid, name in users
@@ -48,14 +52,22 @@ class SlackBackend:
     """The contract's view of a Slack workspace: customers write, the channel reads."""
 
     customer = CUSTOMER
+    member = TeamMember("Hana", slack="U0HANA")
+    member_id = "U0HANA"
+    credential_variable = "$SLACK_TOKEN"
+    page_size = HISTORY_LIMIT
+    vanished_thread_error = NotFoundError
 
     def __init__(self, sim: SlackSimulator, clock: FakeClock) -> None:
         self.sim = sim
         self.clock = clock
         self.env = {"SLACK_TOKEN": sim.token}
+        self.reachable = True
 
     def settings(self, **overrides: Any) -> SlackSettings:
         values: dict[str, Any] = {"api_url": self.sim.url, "channels": (SUPPORT,)}
+        if not self.reachable:
+            values["api_url"] = f"http://127.0.0.1:{free_port()}/api"
         values.update(overrides)
         return SlackSettings(**values)
 
@@ -79,6 +91,32 @@ class SlackBackend:
     def remote_bodies(self, external_id: str) -> list[str]:
         channel, _, ts = external_id.partition(":")
         return [unescape(str(m.get("text", ""))) for m in self.sim.thread(channel, ts)]
+
+    def remote_closed(self, external_id: str) -> bool:
+        channel, _, ts = external_id.partition(":")
+        reaction = SlackSettings().close_reaction
+        reactions = self.sim.message(channel, ts).get("reactions") or ()
+        return any(r["name"] == reaction and BOT in r["users"] for r in reactions)
+
+    def remote_labels(self, external_id: str) -> list[str]:
+        raise AssertionError("Slack threads have no labels")
+
+    def remote_assignees(self, external_id: str) -> list[str]:
+        raise AssertionError("Slack threads have no assignees")
+
+    def revoke_credential(self) -> str:
+        self.env["SLACK_TOKEN"] = "xoxb-revoked"
+        return "xoxb-revoked"
+
+    def remove_credential(self) -> None:
+        self.env.clear()
+
+    def set_reachable(self, reachable: bool) -> None:
+        self.reachable = reachable
+
+    def delete_conversation(self, external_id: str) -> None:
+        channel, _, ts = external_id.partition(":")
+        self.sim.delete(channel, ts)
 
 
 def collect(channel: SlackChannel, cursor: dict[str, Any] | None = None) -> list[FetchPage]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from herocli.errors import AuthError, ChannelError, NotFoundError, RateLimitedError
+from herocli.errors import ChannelError, NotFoundError, RateLimitedError
 from herocli.models import CloseReason, OutgoingReply, RemoteState, TeamMember, Thread
 from tests.contract import ChannelContract
 from tests.github_fixtures import (
@@ -299,24 +299,6 @@ def test_a_wait_longer_than_the_maximum_stops_with_the_cursor_intact(gw: GithubW
     assert "still broken" in [m.body for c in conversations for m in c.messages]
 
 
-def test_bad_credentials_name_the_variable(gw: GithubWorld) -> None:
-    gw.env = {"GH_TOKEN": "expired"}
-    with pytest.raises(AuthError) as caught:
-        run(gw.channel(), {})
-    assert "rejected" in caught.value.message
-    assert "$GH_TOKEN" in caught.value.message
-    assert "expired" not in caught.value.message + (caught.value.hint or "")
-
-
-def test_missing_token_names_the_variables(gw: GithubWorld) -> None:
-    gw.env = {}
-    with pytest.raises(AuthError) as caught:
-        run(gw.channel(), {})
-    assert "GH_TOKEN" in caught.value.message
-    assert "GITHUB_TOKEN" in caught.value.message
-    assert gw.sim.requests == []
-
-
 @pytest.mark.parametrize("strategy", ["graphql", "rest"])
 def test_unknown_repo_is_named(gw: GithubWorld, strategy: str) -> None:
     with pytest.raises(ChannelError) as caught:
@@ -345,21 +327,6 @@ def test_server_errors_that_persist_are_reported(gw: GithubWorld) -> None:
         run(gw.channel(), {})
     assert "503" in caught.value.message
     assert len(gw.sim.requests) == 4
-
-
-def test_unreachable_server() -> None:
-    import socket
-
-    from herocli.errors import UnreachableError
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    w = GithubWorld()
-    w.stop()
-    w.settings = w.settings.__class__(api_url=f"http://127.0.0.1:{port}", repos=(REPO,))
-    with pytest.raises(UnreachableError):
-        run(w.channel(), {})
 
 
 # ---------------------------------------------------------------------- writes

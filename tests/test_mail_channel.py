@@ -26,10 +26,11 @@ from herocli.models import (
     OutgoingReply,
     Secret,
     SilentProgress,
+    TeamMember,
     Thread,
 )
 from herocli.services.sync import sync_channel
-from herocli.store import Store, cursors, queue
+from herocli.store import Store, queue
 from herocli.store.queue import ItemFilter
 from tests.clock import FakeClock
 from tests.contract import ChannelContract
@@ -210,25 +211,49 @@ class CommandLog:
 
 # --- the shared contract ----------------------------------------------------------------
 class MailBackend:
+    """A mailbox as the contract sees it: customers' mail in two watched folders, replies at
+    the SMTP sink. New conversations go to INBOX and Later in turn, so a fetch has a page per
+    folder: a sync can stop between them."""
+
     customer = CUSTOMER
+    member = TeamMember("Hana", emails=("hana@acme.dev",))
+    member_id = "hana@acme.dev"
+    credential_variable = f"${PASSWORD_ENV}"
+    page_size = 1  # conversations in one folder's page; the next one is in the other folder
+    folders = ("INBOX", "Later")
+    vanished_thread_error = None  # a reply goes to the customer's address all the same
 
     def __init__(self, imap: ImapServer, smtp: SmtpSink) -> None:
         self.imap = imap
         self.smtp = smtp
         self.threads: dict[str, list[str]] = {}
         self.minute = 0
+        self.password: str | None = imap.password
+        self.reachable = True
+        with imap.client() as c:
+            c.create_folder("Later")
 
     def _date(self) -> datetime:
         self.minute += 1
         return datetime(2026, 11, 23, 8, 0, tzinfo=UTC) + timedelta(minutes=self.minute)
 
     def make_channel(self) -> EmailChannel:
-        return make_channel(self.imap, self.smtp)
+        # Closing flags the thread read, so a close reaches the mailbox.
+        settings = settings_for(self.imap, self.smtp, close_action="flag", folders=self.folders)
+        if not self.reachable:
+            settings = replace(settings, imap_port=free_port(), smtp_port=free_port())
+        return EmailChannel(
+            settings,
+            DictSecrets({PASSWORD_ENV: self.password} if self.password else {}),
+            FakeClock(),
+            team_addresses=frozenset({"hana@acme.dev", "ravi@acme.dev"}),
+            team_domains=("acme.dev",),
+        )
 
     def start_conversation(self, title: str, body: str) -> None:
         raw = mail(title, body, date=self._date())
         self.threads[mid_of(raw)] = [mid_of(raw)]
-        self.imap.append("INBOX", raw)
+        self.imap.append(self.folders[len(self.threads) % 2 - 1], raw)
 
     def customer_says(self, external_id: str, body: str) -> None:
         ids = self.threads[external_id]
@@ -242,14 +267,54 @@ class MailBackend:
         ids.append(mid_of(raw))
         self.imap.append("INBOX", raw)
 
+    def _in_thread(self, external_id: str, raw: bytes) -> bool:
+        parsed = parse_message(raw)
+        return external_id in (parsed.message_id, *parsed.references, *parsed.in_reply_to)
+
+    def _mailbox(self, external_id: str) -> list[tuple[str, int, tuple[bytes, ...], bytes]]:
+        """(folder, uid, flags, raw) of the thread's mail in the watched folders."""
+        return [
+            (folder, uid, flags, raw)
+            for folder in self.folders
+            for uid, flags, raw in self.imap.messages(folder)
+            if self._in_thread(external_id, raw)
+        ]
+
     def remote_bodies(self, external_id: str) -> list[str]:
-        found = []
-        for folder in ("INBOX", self.imap.sent_folder):
-            for _uid, _flags, raw in self.imap.messages(folder):
-                parsed = parse_message(raw)
-                if external_id in (parsed.message_id, *parsed.references, *parsed.in_reply_to):
-                    found.append((parsed.date or datetime.max.replace(tzinfo=UTC), parsed.text))
-        return [text for _when, text in sorted(found, key=lambda f: f[0])]
+        """The customer's mail in the mailbox, then what the SMTP server was given to deliver."""
+        delivered = [raw for _from, _to, raw in self.smtp.received]
+        return [parse_message(raw).text for *_, raw in self._mailbox(external_id)] + [
+            parse_message(raw).text for raw in delivered if self._in_thread(external_id, raw)
+        ]
+
+    def remote_closed(self, external_id: str) -> bool:
+        flags = [flags for _folder, _uid, flags, _raw in self._mailbox(external_id)]
+        assert flags, f"no mail of {external_id} in {self.folders}"
+        return all(b"\\Seen" in f for f in flags)
+
+    def remote_labels(self, external_id: str) -> list[str]:
+        raise AssertionError("mail has no labels")
+
+    def remote_assignees(self, external_id: str) -> list[str]:
+        raise AssertionError("mail has no assignees")
+
+    def revoke_credential(self) -> str:
+        self.password = "revoked-password"
+        return self.password
+
+    def remove_credential(self) -> None:
+        self.password = None
+
+    def set_reachable(self, reachable: bool) -> None:
+        self.reachable = reachable
+
+    def delete_conversation(self, external_id: str) -> None:
+        found = self._mailbox(external_id)
+        with self.imap.client() as c:
+            for folder in {folder for folder, *_ in found}:
+                c.select_folder(folder)
+                c.delete_messages([uid for f, uid, *_ in found if f == folder])
+                c.expunge()
 
 
 class TestEmailContract(ChannelContract):
@@ -576,43 +641,11 @@ def test_malformed_mailbox_syncs_every_message(imap: ImapServer) -> None:
 
 
 # --- failures ---------------------------------------------------------------------------
-def test_bad_password_is_a_clear_auth_error(imap: ImapServer, tmp_path: Path) -> None:
-    imap.append("INBOX", mail("Hello", "Hi."))
-    channel = EmailChannel(
-        settings_for(imap),
-        DictSecrets({PASSWORD_ENV: "wrong"}),
-        FakeClock(),
-    )
-    with pytest.raises(AuthError) as caught:
-        next(channel.fetch({}, SilentProgress()))
-    assert f"${PASSWORD_ENV}" in caught.value.message
-    assert "$$" not in caught.value.message
-    assert "wrong" not in caught.value.message
-    store = Store.open(tmp_path / "q.db")
-    result = sync_channel(store, channel, TeamSettings(), FakeClock(), SilentProgress())
-    assert isinstance(result.error, AuthError)
-    assert result.new_items == 0
-    store.close()
-
-
-def test_unreachable_server_leaves_the_queue_untouched(imap: ImapServer, tmp_path: Path) -> None:
-    imap.append("INBOX", mail("Hello", "Hi."))
-    good = make_channel(imap, sent_folder="none")
-    store = Store.open(tmp_path / "q.db")
-    clock = FakeClock()
-    assert sync_channel(store, good, TeamSettings(), clock, SilentProgress()).new_items == 1
-    good.shutdown()
-    snapshot = cursors.load(store.conn, "email")
+def test_an_unreachable_mailbox_is_named(imap: ImapServer) -> None:
     port = free_port()
     dead = make_channel(imap, sent_folder="none", imap_port=port)
-    with pytest.raises(UnreachableError) as caught:
+    with pytest.raises(UnreachableError, match=f"127.0.0.1:{port}"):
         next(dead.fetch({}, SilentProgress()))
-    assert f"127.0.0.1:{port}" in caught.value.message
-    result = sync_channel(store, dead, TeamSettings(), clock, SilentProgress())
-    assert isinstance(result.error, UnreachableError)
-    assert cursors.load(store.conn, "email") == snapshot
-    assert len(queue.list_items(store.conn, ItemFilter(states=(), waiting=None), clock.now())) == 1
-    store.close()
 
 
 # --- replies ----------------------------------------------------------------------------

@@ -9,12 +9,17 @@ missing/rejected credential (naming the variable), ``UnreachableError`` when
 the server cannot be reached, ``RateLimitedError`` when a wait would exceed
 the configured maximum, ``NotSupportedError`` for an operation the channel
 does not have, ``ChannelError`` for anything else.
+
+What a channel can do at its source is said by its ``capabilities``: the
+services ask them (a label on a channel without labels stays local) instead
+of naming channels, and the contract tests run where a capability is claimed.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from herocli.errors import NotSupportedError
@@ -30,11 +35,29 @@ from herocli.models import (
 )
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel's writes change at the source; ``False`` means the change stays local."""
+
+    #: ``close``/``reopen`` change the conversation upstream (GitHub state, a Slack reaction).
+    remote_close: bool = False
+    #: ``set_labels`` edits labels upstream.
+    labels: bool = False
+    #: ``assign`` sets assignees upstream.
+    assignees: bool = False
+    #: ``mention`` can @mention a team member in a message.
+    mentions: bool = False
+    #: ``post`` writes outside any item (``#channel``, ``owner/repo#N``).
+    post: bool = False
+
+
 class Channel(ABC):
     """A source of conversations and a way to answer them."""
 
     #: The name items and cursors are filed under ("github", "email", "slack").
     name: str
+    #: What this channel can change at its source (an instance may narrow it from its settings).
+    capabilities: Capabilities = Capabilities()
 
     @abstractmethod
     def fetch(self, cursor: JSON, progress: SyncProgress) -> Iterator[FetchPage]:
@@ -66,10 +89,10 @@ class Channel(ABC):
         """Reopen the conversation at its source (idempotent; may be local-only)."""
 
     def assign(self, thread: Thread, member: TeamMember) -> None:  # noqa: B027
-        """Assign ``member`` at the source. Channels without assignees do nothing."""
+        """Assign ``member`` at the source. Channels without ``capabilities.assignees`` do nothing."""
 
     def set_labels(self, thread: Thread, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
-        """Edit labels at the source. Channels without labels do nothing."""
+        """Edit labels at the source. Channels without ``capabilities.labels`` do nothing."""
         del thread, add, remove
 
     def post(self, target: str, body: str, key: str) -> Sent:

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from herocli.channels.base import Channel
-from herocli.errors import NotFoundError
+from herocli.channels.base import Capabilities, Channel
+from herocli.errors import AuthError, NotFoundError, UnreachableError
 from herocli.models import (
     JSON,
     Clock,
@@ -39,15 +39,41 @@ class RemoteThread:
     version: int = 0  # bumped on every change; fetch reports threads above the cursor's
 
 
+#: Every capability: the reference channel can do all a channel may do at its source.
+EVERYTHING = Capabilities(remote_close=True, labels=True, assignees=True, mentions=True)
+
+
 @dataclass
 class MemoryBackend:
-    """The 'server' side: threads that change as people write."""
+    """The 'server' side: threads that change as people write.
+
+    Like a real server it can be out of reach (``reachable``) or reject the
+    credential (``credential_valid``), and the credential can be missing
+    (``credential_set``): every call of a channel then fails as a real channel's
+    would.
+    """
 
     clock: Clock
     threads: dict[str, RemoteThread] = field(default_factory=dict)
     version: int = 0
     sent_by_key: dict[str, str] = field(default_factory=dict)
     write_log: list[str] = field(default_factory=list)
+    credential_variable: str = "HERO_MEMORY_TOKEN"
+    credential_set: bool = True
+    credential_valid: bool = True
+    reachable: bool = True
+
+    def answer(self) -> None:
+        """Raise what a server in this state answers to any call."""
+        if not self.credential_set:
+            raise AuthError(f"no memory backend token: set ${self.credential_variable}")
+        if not self.reachable:
+            raise UnreachableError("cannot reach the memory backend")
+        if not self.credential_valid:
+            raise AuthError(
+                f"the memory backend rejected the token in ${self.credential_variable}",
+                hint=f"set ${self.credential_variable} to a valid token",
+            )
 
     def _touch(self, thread: RemoteThread) -> None:
         self.version += 1
@@ -74,14 +100,29 @@ class MemoryBackend:
         self._touch(thread)
         return message
 
+    def delete(self, external_id: str) -> None:
+        """The conversation is deleted at the source: gone from every list and every write."""
+        del self.threads[external_id]
+
 
 class MemoryChannel(Channel):
-    def __init__(self, backend: MemoryBackend, name: str = "memory", page_size: int = 2) -> None:
+    """A channel over a ``MemoryBackend``; ``capabilities`` lets it stand in for any channel."""
+
+    def __init__(
+        self,
+        backend: MemoryBackend,
+        name: str = "memory",
+        page_size: int = 2,
+        capabilities: Capabilities = EVERYTHING,
+    ) -> None:
         self.backend = backend
         self.name = name
         self.page_size = page_size
+        self.capabilities = capabilities
 
     def fetch(self, cursor: JSON, progress: SyncProgress) -> Iterator[FetchPage]:
+        """Threads changed since the cursor's version, ``page_size`` to a page."""
+        self.backend.answer()
         seen = int(cursor.get("version", 0))
         changed = sorted(
             (t for t in self.backend.threads.values() if t.version > seen), key=lambda t: t.version
@@ -99,24 +140,29 @@ class MemoryChannel(Channel):
             external_id=thread.external_id,
             title=thread.title,
             messages=tuple(thread.messages),
-            remote_state=thread.state,
-            labels=tuple(thread.labels),
-            assignees=tuple(thread.assignees),
+            # A source without the capability does not know the state, labels or assignees.
+            remote_state=thread.state if self.capabilities.remote_close else None,
+            labels=tuple(thread.labels) if self.capabilities.labels else None,
+            assignees=tuple(thread.assignees) if self.capabilities.assignees else None,
         )
 
     def _thread(self, external_id: str) -> RemoteThread:
+        self.backend.answer()
         try:
             return self.backend.threads[external_id]
         except KeyError:
             raise NotFoundError(f"no conversation {external_id} on {self.name}") from None
 
     def send_reply(self, thread: Thread, reply: OutgoingReply) -> Sent:
+        """Append the reply to the thread, remembering its key."""
+        self._thread(thread.external_id)
         message = self.backend.add(thread.external_id, "hero", reply.body)
         self.backend.sent_by_key[reply.key] = message.external_id
         self.backend.write_log.append(f"reply {thread.external_id}")
         return Sent(message.external_id, message.sent_at)
 
     def find_sent(self, thread: Thread, reply: OutgoingReply) -> Sent | None:
+        """The message ``reply.key`` produced in the thread, if any."""
         external_id = self.backend.sent_by_key.get(reply.key)
         for message in self._thread(thread.external_id).messages:
             if message.external_id == external_id:
@@ -124,23 +170,35 @@ class MemoryChannel(Channel):
         return None
 
     def close(self, thread: Thread, reason: CloseReason) -> None:
+        """Mark the thread closed at the source (local-only without ``remote_close``)."""
+        if not self.capabilities.remote_close:
+            return
         remote = self._thread(thread.external_id)
         remote.state = RemoteState.CLOSED
         self.backend._touch(remote)
         self.backend.write_log.append(f"close {thread.external_id} {reason.value}")
 
     def reopen(self, thread: Thread) -> None:
+        """Mark the thread open at the source (local-only without ``remote_close``)."""
+        if not self.capabilities.remote_close:
+            return
         remote = self._thread(thread.external_id)
         remote.state = RemoteState.OPEN
         self.backend._touch(remote)
         self.backend.write_log.append(f"reopen {thread.external_id}")
 
     def assign(self, thread: Thread, member: TeamMember) -> None:
+        """Make ``member`` the thread's assignee (nothing without ``assignees``)."""
+        if not self.capabilities.assignees:
+            return
         remote = self._thread(thread.external_id)
         remote.assignees = [member.name]
         self.backend._touch(remote)
 
     def set_labels(self, thread: Thread, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
+        """Edit the thread's labels (nothing without ``labels``)."""
+        if not self.capabilities.labels:
+            return
         remote = self._thread(thread.external_id)
         remote.labels = [n for n in remote.labels if n not in remove] + [
             n for n in add if n not in remote.labels
@@ -148,4 +206,5 @@ class MemoryChannel(Channel):
         self.backend._touch(remote)
 
     def mention(self, member: TeamMember) -> str | None:
-        return f"@{member.name}"
+        """``@name`` where the channel has mentions."""
+        return f"@{member.name}" if self.capabilities.mentions else None

@@ -7,10 +7,12 @@ retried later if the channel cannot take it now.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from herocli.errors import UsageError
+from herocli.channels.base import Capabilities
+from herocli.errors import HeroError, UsageError
 from herocli.models import Clock, CloseReason, EventKind, Item, ItemState, TeamMember
 from herocli.services.inbox import require_item
 from herocli.services.outbox import ChannelFor, Delivery, deliver, enqueue
@@ -25,6 +27,19 @@ class Actor:
     name: str | None
     channel_for: ChannelFor
     clock: Clock
+
+
+def _reaches_source(actor: Actor, item: Item, can: Callable[[Capabilities], bool]) -> bool:
+    """Whether the item's channel makes this change at its source, by its capabilities.
+
+    A channel that cannot be built (no longer configured, a missing token) is
+    still tried: the outbox then records why the write did not happen.
+    """
+    try:
+        capabilities = actor.channel_for(item.channel).capabilities
+    except HeroError:
+        return True
+    return can(capabilities)
 
 
 def _upstream(
@@ -55,6 +70,7 @@ def close(
     reason: CloseReason = CloseReason.COMPLETED,
     upstream: bool = True,
 ) -> Delivery | None:
+    """Close the item; at the source too where the channel has ``remote_close``."""
     item = require_item(store, item_id, actor.clock)
     if item.state is not ItemState.CLOSED:
         with store.transaction() as db:
@@ -66,18 +82,21 @@ def close(
                 actor=actor.name,
                 reason=reason.value,
             )
-    if not upstream:
+    if not upstream or not _reaches_source(actor, item, lambda c: c.remote_close):
         return None
     return _upstream(store, actor, item, Op.CLOSE, {"reason": reason.value})
 
 
 def reopen(store: Store, actor: Actor, item_id: int) -> Delivery | None:
+    """Open a closed or snoozed item; a closed one at the source too (``remote_close``)."""
     item = require_item(store, item_id, actor.clock)
     if item.state is not ItemState.OPEN:
         with store.transaction() as db:
             queue.set_state(db, item.id, ItemState.OPEN, actor.clock.now(), actor=actor.name)
     if item.state is not ItemState.CLOSED:
         return None  # a snooze is only local
+    if not _reaches_source(actor, item, lambda c: c.remote_close):
+        return None
     return _upstream(store, actor, item, Op.REOPEN, {})
 
 
@@ -132,6 +151,8 @@ def assign(
         )
     if member is None or not (upstream or ping):
         return None
+    if not ping and not _reaches_source(actor, item, lambda c: c.assignees):
+        return None
     payload["member"] = asdict(member)
     return _upstream(store, actor, item, Op.ASSIGN, payload)
 
@@ -145,6 +166,7 @@ def label(
     *,
     upstream: bool = True,
 ) -> Delivery | None:
+    """Add and remove labels; at the source too where the channel has ``labels``."""
     item = require_item(store, item_id, actor.clock)
     now = actor.clock.now()
     with store.transaction() as db:
@@ -155,7 +177,7 @@ def label(
         labels += [name for name in add if name not in labels]
         queue.set_labels(db, item.id, labels)
         log.record(db, item.id, EventKind.LABELED, now, actor.name, {"add": add, "remove": remove})
-    if not upstream:
+    if not upstream or not _reaches_source(actor, item, lambda c: c.labels):
         return None
     return _upstream(store, actor, item, Op.LABELS, {"add": list(add), "remove": list(remove)})
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from herocli.channels.base import Channel
+from herocli.channels.base import Capabilities, Channel
 from herocli.channels.github.client import GithubClient, GithubNotFound
 from herocli.channels.github.convert import (
     Authors,
@@ -38,6 +38,9 @@ class GithubChannel(Channel):
     """Issues of the configured repositories (and orgs) as conversations."""
 
     name = "github"
+    capabilities = Capabilities(
+        remote_close=True, labels=True, assignees=True, mentions=True, post=True
+    )
 
     def __init__(
         self,

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from herocli.channels.base import Channel
+from herocli.channels.base import Capabilities, Channel
 from herocli.channels.mail.cursor import MailCursor
 from herocli.channels.mail.imap import Fetched, FolderStatus, ImapSession
 from herocli.channels.mail.smtp import REPLY_PREFIX
@@ -65,6 +65,9 @@ class EmailChannel(Channel):
         self.team_domains = tuple(d.lower().lstrip("@") for d in team_domains)
         self._session: ImapSession | None = None
         self._accepted: dict[str, Sent] = {}
+        # Mail has no labels, assignees or @mentions; closing reaches the mailbox only when
+        # close_action says how (flag it read, or move it away).
+        self.capabilities = Capabilities(remote_close=settings.close_action != "none")
 
     # --- connection -----------------------------------------------------------------
     def _credential(self) -> tuple[Secret, bool]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from herocli.channels.base import Channel
+from herocli.channels.base import Capabilities, Channel
 from herocli.channels.slack.api import SlackApi, SlackCallError
 from herocli.channels.slack.lookups import is_channel_id
 from herocli.channels.slack.mrkdwn import escape
@@ -37,12 +38,29 @@ from herocli.models import (
 
 # Our clock and Slack's may disagree: look this much further back than the queue time.
 CLOCK_SKEW = timedelta(hours=1)
+# What Slack answers a write aimed at a message that was deleted.
+GONE = frozenset({"thread_not_found", "message_not_found"})
+
+
+@contextmanager
+def _thread_must_exist(thread: Thread) -> Iterator[None]:
+    try:
+        yield
+    except SlackCallError as exc:
+        if exc.code not in GONE:
+            raise
+        raise NotFoundError(
+            f"the Slack question of item #{thread.item_id} was deleted ({exc.code})",
+            hint="`hero close --local` files the item away without touching Slack",
+        ) from None
 
 
 class SlackChannel(Channel):
     """Slack threads in the configured channels, answered in the thread."""
 
     name = "slack"
+    # Closing adds a reaction; Slack threads have no labels or assignees.
+    capabilities = Capabilities(remote_close=True, mentions=True, post=True)
 
     def __init__(
         self,
@@ -156,13 +174,15 @@ class SlackChannel(Channel):
         del reason
         channel, parent = self._parent(thread)
         params = {"channel": channel, "timestamp": parent, "name": self.settings.close_reaction}
-        self.api.call("reactions.add", params, allow=frozenset({"already_reacted"}))
+        with _thread_must_exist(thread):
+            self.api.call("reactions.add", params, allow=frozenset({"already_reacted"}))
 
     def reopen(self, thread: Thread) -> None:
         """Remove our close reaction from the parent (absent is fine)."""
         channel, parent = self._parent(thread)
         params = {"channel": channel, "timestamp": parent, "name": self.settings.close_reaction}
-        self.api.call("reactions.remove", params, allow=frozenset({"no_reaction"}))
+        with _thread_must_exist(thread):
+            self.api.call("reactions.remove", params, allow=frozenset({"no_reaction"}))
 
     def _target(self, target: str) -> str:
         if is_channel_id(target):

@@ -525,11 +525,28 @@ def test_hero_replies_in_sent_join_their_threads(imap: ImapServer) -> None:
     channel.shutdown()
 
 
-def test_late_replies_thread_across_syncs(imap: ImapServer) -> None:
+def sync_into(store: Store, channel: EmailChannel) -> None:
+    result = sync_channel(store, channel, TeamSettings(), FakeClock(), SilentProgress())
+    assert result.error is None, result.error
+
+
+def grouping(store: Store) -> dict[str, set[str]]:
+    """Each live item's external id and the Message-IDs of its messages."""
+    items = queue.list_items(store.conn, ItemFilter(states=(), waiting=None), FakeClock().now())
+    return {
+        item.external_id: {
+            str(m.message.meta.get("message_id")) for m in queue.messages(store.conn, item.id)
+        }
+        for item in items
+    }
+
+
+def test_late_replies_thread_across_syncs(imap: ImapServer, tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "queue.db")
     first = mail("Cannot upload", "Uploads fail with 413.")
     imap.append("INBOX", first)
     channel = make_channel(imap, sent_folder="none")
-    cursor = pages(channel)[-1].cursor
+    sync_into(store, channel)
     apple = mail(
         "Re: Cannot upload",
         "Any update?",
@@ -539,44 +556,51 @@ def test_late_replies_thread_across_syncs(imap: ImapServer) -> None:
     )
     bare = mail("Re: Cannot upload", "Hello again, no headers this time.")
     imap.append_many("INBOX", [apple, bare])
-    result = pages(channel, cursor)
-    assert {c.external_id for c in conversations(result)} == {mid_of(first)}
-    cursor = result[-1].cursor
+    sync_into(store, channel)
+    assert grouping(store) == {mid_of(first): {mid_of(first), mid_of(apple), mid_of(bare)}}
     # A reference cycle in a later sync neither loops nor splits the thread.
     a_id, b_id = "<cycle-a@customer.example>", "<cycle-b@customer.example>"
     a = mail("Re: Cannot upload", "A", message_id=a_id, references=f"{mid_of(first)} {b_id}")
     b = mail("Re: Cannot upload", "B", message_id=b_id, references=f"{mid_of(first)} {a_id}")
     imap.append_many("INBOX", [a, b])
-    cyc = conversations(pages(channel, cursor))
-    assert {m.external_id for c in cyc for m in c.messages} == {a_id, b_id}
-    assert {c.external_id for c in cyc} == {mid_of(first)}
+    sync_into(store, channel)
+    assert grouping(store) == {
+        mid_of(first): {mid_of(first), mid_of(apple), mid_of(bare), a_id, b_id}
+    }
+    store.close()
     channel.shutdown()
 
 
 @pytest.mark.parametrize("separate_syncs", [False, True], ids=["one-sync", "two-syncs"])
 def test_subject_fallback_joins_the_newest_thread_across_syncs(
-    imap: ImapServer, separate_syncs: bool
+    imap: ImapServer, separate_syncs: bool, tmp_path: Path
 ) -> None:
+    store = Store.open(tmp_path / "queue.db")
     start = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     older = mail("Cannot log in", "The reset mail never arrives.", date=start)
     # A fresh mail (no "Re:") with the same subject and people opens a second conversation.
     newer = mail("Cannot log in", "Now SSO fails too.", date=start + timedelta(days=2))
     channel = make_channel(imap, sent_folder="none")
-    cursor: dict[str, Any] = {}
     for batch in ([older], [newer]) if separate_syncs else ([older, newer],):
         imap.append_many("INBOX", batch)
-        found = pages(channel, cursor)
-        cursor = found[-1].cursor
-        assert {c.external_id for c in conversations(found)} <= {mid_of(older), mid_of(newer)}
+        sync_into(store, channel)
+    assert grouping(store) == {mid_of(older): {mid_of(older)}, mid_of(newer): {mid_of(newer)}}
     bare = mail("Re: Cannot log in", "Any news?", date=start + timedelta(days=3))
     imap.append("INBOX", bare)
-    joined = conversations(pages(channel, cursor))
-    assert [c.external_id for c in joined] == [mid_of(newer)]
+    sync_into(store, channel)
+    assert grouping(store) == {
+        mid_of(older): {mid_of(older)},
+        mid_of(newer): {mid_of(newer), mid_of(bare)},
+    }
+    store.close()
     channel.shutdown()
 
 
-def test_subject_fallback_goes_by_date_not_by_folder_order(imap: ImapServer) -> None:
-    """Sent is read after the inbox: an older reply filed there does not take the subject back."""
+def test_subject_fallback_goes_by_date_not_by_folder_order(
+    imap: ImapServer, tmp_path: Path
+) -> None:
+    """Sent is read with the inbox: an older reply filed there does not take the subject back."""
+    store = Store.open(tmp_path / "queue.db")
     start = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     older = mail("Cannot log in", "The reset mail never arrives.", date=start)
     answer = mail(
@@ -592,11 +616,15 @@ def test_subject_fallback_goes_by_date_not_by_folder_order(imap: ImapServer) -> 
     imap.append_many("INBOX", [older, newer])
     imap.append("Sent", answer)
     channel = make_channel(imap, sent_folder="Sent")
-    cursor = pages(channel)[-1].cursor
+    sync_into(store, channel)
     bare = mail("Re: Cannot log in", "Any news?", date=start + timedelta(days=3))
     imap.append("INBOX", bare)
-    joined = conversations(pages(channel, cursor))
-    assert [c.external_id for c in joined] == [mid_of(newer)]
+    sync_into(store, channel)
+    assert grouping(store) == {
+        mid_of(older): {mid_of(older), mid_of(answer)},
+        mid_of(newer): {mid_of(newer), mid_of(bare)},
+    }
+    store.close()
     channel.shutdown()
 
 

@@ -6,11 +6,11 @@ with fetch results shaped like Gmail's: the part that reads the thread id.
 
 from __future__ import annotations
 
-from herocli.channels.mail.channel import EmailChannel
+from herocli.channels.mail.conversations import Incoming, build_conversations
 from herocli.channels.mail.cursor import MailCursor
 from herocli.channels.mail.imap import Fetched
-from herocli.config import EmailSettings
-from herocli.secrets import EnvSecrets
+from herocli.channels.mail.parse import parse_message
+from herocli.models import Conversation
 from tests.clock import FakeClock
 
 
@@ -22,24 +22,18 @@ def _mail(message_id: str, subject: str, day: int) -> bytes:
     ).encode()
 
 
-def _channel() -> EmailChannel:
-    settings = EmailSettings(
-        imap_host="127.0.0.1",
-        username="hey@acme.dev",
-        smtp_host="127.0.0.1",
-        from_address="hey@acme.dev",
-    )
-    return EmailChannel(settings, EnvSecrets({}), FakeClock())
+def _conversations(folder: str, fetched: list[Fetched], cursor: MailCursor) -> list[Conversation]:
+    batch = [Incoming(folder, f, parse_message(f.raw)) for f in fetched]
+    return build_conversations(batch, cursor, lambda a: a == "hey@acme.dev", FakeClock().now())
 
 
 def test_one_gmail_thread_is_one_conversation_across_syncs() -> None:
-    channel = _channel()
     cursor = MailCursor({}, {}, {})
-    first = channel._conversations(
+    first = _conversations(
         "INBOX", [Fetched(1, _mail("a@x", "Invoice question", 2), (), gm_thrid=777)], cursor
     )
     # A later mail with no In-Reply-To/References and a different subject, same Gmail thread.
-    second = channel._conversations(
+    second = _conversations(
         "INBOX", [Fetched(2, _mail("b@x", "one more thing", 3), (), gm_thrid=777)], cursor
     )
     assert [c.external_id for c in first] == ["<a@x>"]
@@ -47,9 +41,8 @@ def test_one_gmail_thread_is_one_conversation_across_syncs() -> None:
 
 
 def test_different_gmail_threads_stay_apart() -> None:
-    channel = _channel()
     cursor = MailCursor({}, {}, {})
-    convs = channel._conversations(
+    convs = _conversations(
         "INBOX",
         [
             Fetched(1, _mail("a@x", "First", 2), (), gm_thrid=1),

@@ -1,4 +1,4 @@
-"""Threading parsed mail into conversations: headers first, subject only as a fallback."""
+"""Threading parsed mail by its headers (the subject fallback is in test_mail_grouping)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from herocli.channels.mail.parse import ParsedMail, parse_message
-from herocli.channels.mail.threading import SubjectIndex, subject_key, thread_keys
+from herocli.channels.mail.threading import thread_keys
+from tests.mail_grouping import MailQueue
 from tests.mail_samples import CYCLE_FILES, THREAD_FILES, THREAD_ROOT, read
 
 T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
@@ -53,32 +54,29 @@ def samples(*names: str) -> list[ParsedMail]:
 
 def test_outlook_gmail_apple_thread_is_one_conversation() -> None:
     mails = samples(*THREAD_FILES)
-    keys = thread_keys(mails, {})
-    assert set(keys) == {m.message_id for m in mails}
-    assert set(keys.values()) == {THREAD_ROOT}
+    q = MailQueue()
+    q.deliver(mails)
+    assert q.groups() == {frozenset(m.message_id for m in mails)}
+    assert [q.store.conn.execute("SELECT external_id FROM items").fetchone()[0]] == [THREAD_ROOT]
 
 
 def test_thread_does_not_depend_on_arrival_order() -> None:
     mails = samples(*THREAD_FILES)
     for order in itertools.islice(itertools.permutations(mails), 0, None, 37):
-        assert set(thread_keys(list(order), {}).values()) == {THREAD_ROOT}
+        q = MailQueue()
+        for m in order:
+            q.deliver([m])
+        assert q.groups() == {frozenset(m.message_id for m in mails)}
 
 
 def test_thread_split_across_syncs_joins_through_known_ids() -> None:
     mails = samples(*THREAD_FILES)
     first = thread_keys(mails[:2], {})
     assert set(first.values()) == {THREAD_ROOT}
-    # Second sync: only the Outlook reply onwards; it refers to the hero's reply.
-    second = thread_keys(mails[2:], first, {subject_key(mails[0]): THREAD_ROOT})
-    assert set(second.values()) == {THREAD_ROOT}
-    # Each message alone, as if every sync brought exactly one new mail.
-    known: dict[str, str] = {}
-    subjects: dict[str, str] = {}
-    for m in mails:
-        got = thread_keys([m], known, subjects)
-        assert got == {m.message_id: THREAD_ROOT}
-        known.update(got)
-        subjects[subject_key(m)] = got[m.message_id]
+    q = MailQueue()
+    q.deliver(mails[:2])
+    q.deliver(mails[2:])
+    assert q.groups() == {frozenset(m.message_id for m in mails)}
 
 
 def test_reply_with_only_in_reply_to() -> None:
@@ -161,102 +159,6 @@ def test_long_cycles_and_self_references() -> None:
     assert len(keys) == n + 1
     assert len({keys[m.message_id] for m in ring[:n]}) == 1
     assert keys["<self@ring>"] == "<self@ring>"
-
-
-# --------------------------------------------------------------------------- subject fallback
-
-
-def test_subject_fallback_only_for_replies_without_headers() -> None:
-    original = mail("<a@x>", subject="Export fails", minutes=0)
-    answer = mail(
-        "<b@x>",
-        subject="Re: Export fails",
-        sender="hey@herocli.test",
-        to=("cust@x.example",),
-        minutes=10,
-    )
-    fresh = mail("<c@x>", subject="Export fails", minutes=20)  # a new mail, same subject
-    keys = thread_keys([fresh, answer, original], {})
-    assert keys["<b@x>"] == "<a@x>"  # participants match either way round
-    assert keys["<c@x>"] == "<c@x>"
-    # A later header-less reply joins the newest conversation with that subject.
-    late = mail("<d@x>", subject="AW: export  FAILS", minutes=30)
-    assert thread_keys([original, answer, fresh, late], {})["<d@x>"] == "<c@x>"
-
-
-def test_subject_index_carries_the_newest_thread_from_batch_to_batch() -> None:
-    original = mail("<a@x>", subject="Export fails", minutes=0)
-    fresh = mail("<c@x>", subject="Export fails", minutes=20)
-    index = SubjectIndex()
-    thread_keys([original, fresh], {}, index)
-    assert index.get(subject_key(fresh)) == "<c@x>"
-    # A later batch with an older message of the first thread does not take the subject back.
-    answer = mail("<b@x>", irt=("<a@x>",), subject="Re: Export fails", minutes=10)
-    thread_keys([answer], {"<a@x>": "<a@x>", "<c@x>": "<c@x>"}, index)
-    assert index.get(subject_key(fresh)) == "<c@x>"
-    late = mail("<d@x>", subject="Re: Export fails", minutes=30)
-    assert thread_keys([late], {}, index)["<d@x>"] == "<c@x>"
-    # Newer mail in the first thread makes it the newest again.
-    again = mail("<e@x>", irt=("<b@x>",), subject="Re: Export fails", minutes=40)
-    thread_keys([again], {"<b@x>": "<a@x>"}, index)
-    later = mail("<f@x>", subject="Re: Export fails", minutes=50)
-    assert thread_keys([later], {}, index)["<f@x>"] == "<a@x>"
-
-
-def test_subject_fallback_needs_the_same_participants() -> None:
-    keys = thread_keys(
-        [
-            mail("<a@x>", subject="Invoice"),
-            mail("<b@x>", subject="Re: Invoice", sender="other@y.example", minutes=5),
-        ],
-        {},
-    )
-    assert keys["<b@x>"] == "<b@x>"
-
-
-def test_subject_fallback_never_overrides_headers() -> None:
-    keys = thread_keys(
-        [
-            mail("<a@x>", subject="Help"),
-            mail("<q@x>", subject="Other"),
-            mail("<b@x>", subject="Re: Help", irt=("<q@x>",), minutes=3),
-        ],
-        {},
-    )
-    assert keys["<b@x>"] == "<q@x>"
-
-
-def test_subject_fallback_across_syncs() -> None:
-    earlier = mail("<a@x>", subject="Help")
-    later = mail("<b@x>", subject="Re: Help", minutes=60)
-    assert thread_keys([later], {}, {subject_key(earlier): "<a@x>"}) == {"<b@x>": "<a@x>"}
-    # A header-less reply with children in the same batch moves with its children.
-    child = mail("<c@x>", refs=("<b@x>",), subject="Re: Help", minutes=61)
-    keys = thread_keys([later, child], {}, {subject_key(earlier): "<a@x>"})
-    assert keys == {"<b@x>": "<a@x>", "<c@x>": "<a@x>"}
-
-
-def test_subject_fallback_without_reply_prefix_when_asked() -> None:
-    batch = [mail("<a@x>"), mail("<b@x>", minutes=5)]
-    assert thread_keys(batch, {})["<b@x>"] == "<b@x>"
-    assert thread_keys(batch, {}, require_reply_subject=False)["<b@x>"] == "<a@x>"
-
-
-def test_empty_subject_never_merges() -> None:
-    keys = thread_keys([mail("<a@x>", subject=""), mail("<b@x>", subject="Re:", minutes=1)], {})
-    assert keys == {"<a@x>": "<a@x>", "<b@x>": "<b@x>"}
-    assert subject_key(mail("<a@x>", subject="Re: ")) == ""
-
-
-def test_undated_mail_is_threaded_after_dated_mail() -> None:
-    keys = thread_keys([mail("<b@x>", subject="Re: Help", minutes=None), mail("<a@x>")], {})
-    assert keys["<b@x>"] == "<a@x>"
-
-
-def test_subject_key_ignores_prefixes_case_and_order_of_people() -> None:
-    a = mail("<a@x>", subject="Help", sender="c@x", to=("h@x",))
-    b = mail("<b@x>", subject="RE: [list] help", sender="h@x", to=("c@x",))
-    assert subject_key(a) == subject_key(b)
 
 
 # --------------------------------------------------------------------------- scale

@@ -103,13 +103,29 @@ class Message:
 
 
 @dataclass(frozen=True)
+class LooseLink:
+    """Weaker evidence than ``refers_to`` that conversations belong together (a subject).
+
+    Every conversation may *offer* keys; one that *seeks* a key joins the item that most
+    recently offered it before ``at``, within the queue's window, and only that one.
+    """
+
+    key: str
+    at: datetime
+    seeks: bool = False
+
+
+@dataclass(frozen=True)
 class Conversation:
     """A conversation as fetched: new or changed messages of one thread.
 
     A fetch need not repeat messages it returned before: the queue merges
     messages by ``external_id``. ``refers_to`` lists external ids of messages
     this conversation answers (email References); when the queue already holds
-    one of them, the messages join that item instead of starting a new one.
+    one of them, the messages join that item instead of starting a new one; when
+    several items hold or wait for those ids, they are merged into the oldest.
+    ``loose`` carries weaker evidence (see ``LooseLink``). ``keeps_title``: the
+    queue's title stays as first filed (mail: a later copy must not rename it).
     ``remote_state`` is ``None`` for channels with no notion of open/closed.
     An empty ``title`` means the source no longer knows it: the queue keeps its own.
     """
@@ -124,6 +140,8 @@ class Conversation:
     assignees: tuple[str, ...] | None = None
     refers_to: tuple[str, ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict)
+    loose: tuple[LooseLink, ...] = ()
+    keeps_title: bool = False
 
 
 @dataclass(frozen=True)

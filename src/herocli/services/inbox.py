@@ -31,6 +31,13 @@ def require_item(store: Store, item_id: int, clock: Clock) -> Item:
         raise NotFoundError(
             f"no item #{item_id} in the queue", hint="`hero inbox --all` lists every item"
         )
+    merged = item.meta.get("merged_into")
+    if isinstance(merged, int):
+        raise NotFoundError(
+            f"item #{item_id} was merged into #{merged}: its mail turned out to be one "
+            "conversation with that one",
+            hint=f"`hero show {merged}`",
+        )
     return item
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from herocli.models import Conversation, EventKind, ItemState, Message, RemoteState
-from herocli.store import log
+from herocli.store import log, threads
 from herocli.store.queue import refresh_summary, set_labels, set_state
 from herocli.store.timefmt import to_db
 
@@ -25,34 +25,15 @@ class IngestResult:
     closed: bool = False
 
 
-def find_item_id(
-    db: sqlite3.Connection, channel: str, external_id: str, refers_to: Sequence[str] = ()
-) -> int | None:
-    """The item filed under ``external_id``, or the one holding a message it refers to."""
-    row = db.execute(
-        "SELECT id FROM items WHERE channel = ? AND external_id = ?", (channel, external_id)
-    ).fetchone()
-    if row:
-        return int(row[0])
-    for start in range(0, len(refers_to), 500):
-        chunk = list(refers_to[start : start + 500])
-        marks = ",".join("?" * len(chunk))
-        row = db.execute(
-            f"SELECT m.item_id FROM messages m JOIN items i ON i.id = m.item_id "
-            f"WHERE i.channel = ? AND m.external_id IN ({marks}) ORDER BY m.sent_at LIMIT 1",
-            (channel, *chunk),
-        ).fetchone()
-        if row:
-            return int(row[0])
-    return None
-
-
 def ingest(
     db: sqlite3.Connection, conv: Conversation, is_team: Classifier, now: datetime
 ) -> IngestResult:
     """Merge a fetched conversation into the queue. Fetching the same data twice changes nothing."""
-    item_id = find_item_id(db, conv.channel, conv.external_id, conv.refers_to)
+    found = threads.items_for(db, conv)
     created = False
+    item_id: int | None = found[0] if found else None
+    for other in found[1:]:
+        threads.merge_items(db, found[0], other, now)
     if item_id is None:
         if conv.remote_state is RemoteState.CLOSED or not conv.messages:
             return IngestResult(None)
@@ -78,6 +59,7 @@ def ingest(
     else:
         _update_item(db, item_id, conv, now)
 
+    threads.record_links(db, item_id, conv, joined=len(found) > 0)
     new_outside = _upsert_messages(db, item_id, conv.channel, conv.messages, is_team)
     new_count = len(new_outside[0])
     if conv.labels is not None:
@@ -96,7 +78,7 @@ def _update_item(db: sqlite3.Connection, item_id: int, conv: Conversation, now: 
     ).fetchone()
     # A late reply filed by reference must not rename the conversation it joined,
     # and an empty title (a source that lost it, like a deleted issue) keeps ours.
-    if is_own:
+    if is_own and not conv.keeps_title:
         db.execute(
             "UPDATE items SET title = COALESCE(NULLIF(?, ''), title), url = COALESCE(?, url), "
             "meta = ?, updated_at = ? WHERE id = ?",
@@ -118,14 +100,17 @@ def _upsert_messages(
 ) -> tuple[list[Message], list[Message]]:
     """Insert new messages, update changed ones; return (new messages, new outside messages)."""
     existing = {
-        row[0]
-        for row in db.execute("SELECT external_id FROM messages WHERE item_id = ?", (item_id,))
+        row[0]: row[1]
+        for row in db.execute(
+            "SELECT external_id, meta FROM messages WHERE item_id = ?", (item_id,)
+        )
     }
     new: list[Message] = []
     new_outside: list[Message] = []
     # A message once known to be the team's stays so (a reply we sent whose author
     # the config does not list, for instance).
-    for m in messages:
+    for incoming in messages:
+        m = _distinct(incoming, existing)
         team = is_team(m)
         values = (
             m.author_id,
@@ -153,7 +138,7 @@ def _upsert_messages(
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*values, item_id, m.external_id),
         )
-        existing.add(m.external_id)
+        existing[m.external_id] = values[-1]
         if m.deleted:
             continue
         new.append(m)
@@ -162,6 +147,19 @@ def _upsert_messages(
         if not team:
             new_outside.append(m)
     return new, new_outside
+
+
+def _distinct(m: Message, existing: dict[str, str]) -> Message:
+    """``m``, or ``m`` under a key of its own when another message already has its id.
+
+    A channel that gives ``content_key`` in a message's meta says that a message with the
+    same id and another content key is another message (mail: a reused Message-ID).
+    """
+    key = m.meta.get("content_key")
+    stored = existing.get(m.external_id)
+    if not key or stored is None or json.loads(stored).get("content_key") in (None, key):
+        return m
+    return replace(m, external_id=f"{m.external_id}#{key}")
 
 
 def _follow_state(

@@ -154,9 +154,36 @@ def m004_queue_order_indexes(db: sqlite3.Connection) -> None:
     )
 
 
+def m005_thread_links(db: sqlite3.Connection) -> None:
+    """Let threading merge items whatever order mail arrives in.
+
+    ``thread_links`` holds what each item's messages point at (``ref``: an id they
+    answer) and the loose evidence they carry (``offer``/``seek``: a subject with a
+    customer address, first and last seen); ``merged_into`` marks an item whose
+    messages moved to another.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE thread_links (
+            item_id INTEGER NOT NULL REFERENCES items (id),
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            link TEXT NOT NULL,
+            at TEXT,
+            last_at TEXT,
+            PRIMARY KEY (channel, kind, link, item_id)
+        );
+        CREATE INDEX thread_links_item ON thread_links (item_id);
+        ALTER TABLE items ADD COLUMN merged_into INTEGER REFERENCES items (id);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_queue", m001_queue),
     ("002_waiting", m002_waiting),
     ("003_report_indexes", m003_report_indexes),
     ("004_queue_order_indexes", m004_queue_order_indexes),
+    ("005_thread_links", m005_thread_links),
 ]

@@ -157,7 +157,7 @@ class ItemFilter:
 
 
 def _where(f: ItemFilter, now: datetime) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
+    clauses: list[str] = ["i.merged_into IS NULL"]  # a merged item lives on in another
     params: list[Any] = []
     state_clauses = []
     for state in f.states:

@@ -15,20 +15,18 @@ the record of what was said); the cursor only takes note of the new counts.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from herocli.channels.base import Capabilities, Channel
+from herocli.channels.mail.conversations import Incoming, build_conversations
 from herocli.channels.mail.cursor import MailCursor
-from herocli.channels.mail.imap import Fetched, FolderStatus, ImapSession
-from herocli.channels.mail.smtp import REPLY_PREFIX
+from herocli.channels.mail.imap import FolderMissingError, FolderStatus, ImapSession
 from herocli.config import EmailSettings
 from herocli.errors import ChannelError, HeroError
 from herocli.models import (
     JSON,
     Clock,
     CloseReason,
-    Conversation,
     FetchPage,
     Message,
     OutgoingReply,
@@ -37,11 +35,9 @@ from herocli.models import (
     Sent,
     SyncProgress,
     Thread,
-    utc,
 )
 
-BATCH = 250  # messages per UID FETCH of full bodies, and per page handed to the queue
-THRID_PREFIX = "gm:"
+BATCH = 500  # messages per folder per UID FETCH, and so per page handed to the queue
 
 
 class EmailChannel(Channel):
@@ -89,7 +85,12 @@ class EmailChannel(Channel):
 
     # --- fetch ----------------------------------------------------------------------
     def fetch(self, cursor: JSON, progress: SyncProgress) -> Iterator[FetchPage]:
-        """Yield pages of new mail from every watched folder and the Sent folder."""
+        """Yield pages of new mail; each page threads every folder's next messages together.
+
+        Reading the Sent folder in the same batch as the inbox means a reply and its parent
+        are threaded together whichever folder each lives in. A folder that does not exist
+        is reported by name once the others are synced.
+        """
         state = MailCursor.load(cursor)
         session = self._imap()  # raises before anything is yielded
         folders = list(dict.fromkeys(self.settings.folders))
@@ -99,16 +100,42 @@ class EmailChannel(Channel):
             state.sent_setting = self.settings.sent_folder
         if state.sent and state.sent not in folders:
             folders.append(state.sent)
+        missing: list[str] = []
         try:
+            plans = []
             for folder in folders:
-                yield from self._fetch_folder(session, folder, state, progress)
+                try:
+                    plan = self._plan(session, folder, state, progress)
+                except FolderMissingError:
+                    missing.append(folder)
+                    progress.update(f"no folder {folder!r} on the server; the others sync")
+                    continue
+                if plan is not None:
+                    plans.append(plan)
+            first = True
+            while first or any(p.remaining for p in plans):
+                first = False
+                batch = self._next_batch(session, plans, progress)
+                conversations = build_conversations(batch, state, self._ours, self.clock.now())
+                for plan in plans:
+                    state.folders[plan.folder] = plan.cursor_state()
+                yield FetchPage(conversations=tuple(conversations), cursor=state.dump())
         except ChannelError:
             self.shutdown()
             raise
+        if missing:
+            names = ", ".join(repr(f) for f in missing)
+            raise ChannelError(
+                f"the IMAP server {self.settings.imap_host} has no folder {names}; "
+                "the other folders were synced",
+                hint="fix [email] folders (or sent_folder) in the config; "
+                "`hero config check` shows the names",
+            )
 
-    def _fetch_folder(
+    def _plan(
         self, session: ImapSession, folder: str, state: MailCursor, progress: SyncProgress
-    ) -> Iterator[FetchPage]:
+    ) -> _FolderPlan | None:
+        """SELECT ``folder`` and list what is new there; None when nothing changed."""
         progress.update(f"checking {folder}")
         status = session.select(folder)
         known = state.folders.get(folder)
@@ -118,7 +145,7 @@ class EmailChannel(Channel):
             )
             known = None
         if known is not None and _unchanged(known, status):
-            return
+            return None
         last_uid = int(known["last_uid"]) if known else 0
         modseq = known.get("highestmodseq") if known else None
         changed: dict[int, tuple[str, ...]] = {}
@@ -131,37 +158,24 @@ class EmailChannel(Channel):
             new_uids = []
         if known is not None:
             self._note_changes(folder, known, status, new_uids, changed, progress)
-        total = len(new_uids)
-        done = 0
-        folder_state = {
-            "uidvalidity": status.uidvalidity,
-            "uidnext": status.uidnext,
-            "exists": status.exists,
-            "highestmodseq": status.highestmodseq,
-            "last_uid": last_uid,
-        }
-        if not new_uids:
-            state.folders[folder] = dict(folder_state)
-            yield FetchPage(conversations=(), cursor=state.dump())
-            return
-        for start in range(0, total, BATCH):
-            batch = new_uids[start : start + BATCH]
-            fetched = session.fetch_messages(batch)
-            conversations = self._conversations(folder, fetched, state)
-            done += len(batch)
-            folder_state["last_uid"] = max(batch)
-            # The counts SELECT gave only describe the folder once every UID below UIDNEXT is in.
-            if done < total:
-                state.folders[folder] = {
-                    **folder_state,
-                    "uidnext": 0,
-                    "exists": -1,
-                    "highestmodseq": modseq,
-                }
-            else:
-                state.folders[folder] = dict(folder_state)
-            progress.update(f"reading {folder}", completed=done, total=total)
-            yield FetchPage(conversations=tuple(conversations), cursor=state.dump())
+        return _FolderPlan(folder, status, new_uids, last_uid, modseq)
+
+    def _next_batch(
+        self, session: ImapSession, plans: list[_FolderPlan], progress: SyncProgress
+    ) -> list[Incoming]:
+        from herocli.channels.mail.parse import parse_message
+
+        batch: list[Incoming] = []
+        for plan in plans:
+            uids = plan.take(BATCH)
+            if not uids:
+                continue
+            if session.current != plan.folder:
+                session.select(plan.folder)
+            for fetched in session.fetch_messages(uids):
+                batch.append(Incoming(plan.folder, fetched, parse_message(fetched.raw)))
+            progress.update(f"reading {plan.folder}", completed=plan.done, total=len(plan.new_uids))
+        return batch
 
     def _note_changes(
         self,
@@ -178,85 +192,6 @@ class EmailChannel(Channel):
             progress.update(f"{expected - status.exists} message(s) expunged from {folder}")
         if changed:
             progress.update(f"{len(changed)} message(s) changed flags in {folder}")
-
-    def _conversations(
-        self, folder: str, fetched: list[Fetched], state: MailCursor
-    ) -> list[Conversation]:
-        from herocli.channels.mail.parse import ParsedMail, parse_message
-        from herocli.channels.mail.threading import SubjectIndex, subject_key, thread_keys
-
-        mails: list[tuple[Fetched, ParsedMail]] = [(f, parse_message(f.raw)) for f in fetched]
-        # Threading records each subject's newest thread in the cursor's maps as it goes.
-        subjects = SubjectIndex(state.subjects, state.subject_times)
-        keys = thread_keys([m for _f, m in mails], state.thread_of, subjects)
-        grouped: dict[str, list[tuple[Fetched, ParsedMail]]] = {}
-        merged: dict[str, str] = {}
-        for f, mail in mails:
-            key = (
-                keys.get(mail.message_id) or state.thread_of.get(mail.message_id) or mail.message_id
-            )
-            if f.gm_thrid is not None:
-                gmail_key = state.subjects.setdefault(f"{THRID_PREFIX}{f.gm_thrid}", key)
-                if gmail_key != key:
-                    merged[key] = key = gmail_key
-            state.thread_of[mail.message_id] = key
-            grouped.setdefault(key, []).append((f, mail))
-        if merged:
-            # Gmail's thread id joined threads the headers kept apart: subjects follow.
-            for skey in {subject_key(m) for _f, m in mails}:
-                thread = state.subjects.get(skey)
-                if skey and thread in merged:
-                    state.subjects[skey] = merged[thread]
-        out = []
-        for key, members in grouped.items():
-            members.sort(key=lambda fm: _when(fm[1].date))
-            refers: list[str] = []
-            for _f, mail in members:
-                for ref in (*mail.in_reply_to, *mail.references):
-                    if ref not in refers:
-                        refers.append(ref)
-            first = members[0][1]
-            title = first.subject
-            if first.message_id != key:
-                # A later message of the thread: show the subject without its "Re:".
-                title = REPLY_PREFIX.sub("", title)
-            out.append(
-                Conversation(
-                    channel=self.name,
-                    external_id=key,
-                    title=title or "(no subject)",
-                    messages=tuple(self._message(folder, f, mail) for f, mail in members),
-                    refers_to=tuple(refers),
-                    meta={"folder": folder},
-                )
-            )
-        return out
-
-    def _message(self, folder: str, fetched: Fetched, mail: Any) -> Message:
-        sender = mail.from_addr.lower()
-        return Message(
-            external_id=mail.message_id,
-            author_id=sender,
-            author_name=mail.from_name or mail.from_addr,
-            sent_at=utc(mail.date) if mail.date else self.clock.now(),
-            body=mail.text,
-            team_hint=True if self._ours(sender) else None,
-            attachments=tuple(mail.attachments),
-            meta={
-                "message_id": mail.message_id,
-                "in_reply_to": list(mail.in_reply_to),
-                "references": list(mail.references),
-                "subject": mail.subject,
-                "from": sender,
-                "reply_to": list(mail.reply_to),
-                "to": list(mail.to),
-                "cc": list(mail.cc),
-                "trimmed": mail.display_text,
-                "folder": folder,
-                "uid": fetched.uid,
-                "defects": list(mail.defects),
-            },
-        )
 
     def _ours(self, address: str) -> bool:
         if address in self.team_addresses:
@@ -391,13 +326,52 @@ class EmailChannel(Channel):
                 session.move(folder, uids, self.settings.folders[0])
 
 
+class _FolderPlan:
+    """One folder's new UIDs, taken a batch at a time, and the cursor state they lead to."""
+
+    def __init__(
+        self,
+        folder: str,
+        status: FolderStatus,
+        new_uids: list[int],
+        last_uid: int,
+        modseq: int | None,
+    ) -> None:
+        self.folder = folder
+        self.status = status
+        self.new_uids = new_uids
+        self.last_uid = last_uid
+        self.modseq = modseq
+        self.done = 0
+
+    @property
+    def remaining(self) -> bool:
+        return self.done < len(self.new_uids)
+
+    def take(self, count: int) -> list[int]:
+        uids = self.new_uids[self.done : self.done + count]
+        self.done += len(uids)
+        if uids:
+            self.last_uid = max(uids)
+        return uids
+
+    def cursor_state(self) -> JSON:
+        state: JSON = {
+            "uidvalidity": self.status.uidvalidity,
+            "uidnext": self.status.uidnext,
+            "exists": self.status.exists,
+            "highestmodseq": self.status.highestmodseq,
+            "last_uid": self.last_uid,
+        }
+        if self.remaining:
+            # The counts SELECT gave only describe the folder once every UID below UIDNEXT is in.
+            state.update(uidnext=0, exists=-1, highestmodseq=self.modseq)
+        return state
+
+
 def _unchanged(known: JSON, status: FolderStatus) -> bool:
     return (
         known.get("uidnext") == status.uidnext
         and known.get("exists") == status.exists
         and (status.highestmodseq is None or known.get("highestmodseq") == status.highestmodseq)
     )
-
-
-def _when(value: datetime | None) -> datetime:
-    return utc(value) if value is not None else datetime.max.replace(tzinfo=UTC)

@@ -26,6 +26,10 @@ from herocli.models import Secret
 SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "INBOX.Sent", "INBOX/Sent")
 
 
+class FolderMissingError(ChannelError):
+    """SELECT failed because the folder does not exist (the channel syncs the others)."""
+
+
 @dataclass(frozen=True)
 class FolderStatus:
     """What SELECT says about a folder."""
@@ -67,7 +71,8 @@ class ImapSession:
         self.where = f"{settings.imap_host}:{settings.imap_port}"
         self.client: Any = None
         self.capabilities: frozenset[str] = frozenset()
-        self.selected: str | None = None
+        self.selected: str | None = None  # selected read-write (for flags and moves)
+        self.current: str | None = None  # selected either way (for fetching)
         self._sent: tuple[str | None] | None = None
 
     # --- connection -----------------------------------------------------------------
@@ -156,9 +161,18 @@ class ImapSession:
 
     # --- folders --------------------------------------------------------------------
     def select(self, folder: str, readonly: bool = True) -> FolderStatus:
-        with self._errors(f"select {folder!r}"):
-            info = self.client.select_folder(folder, readonly=readonly)
+        try:
+            with self._errors(f"select {folder!r}"):
+                info = self.client.select_folder(folder, readonly=readonly)
+        except ChannelError as exc:
+            if isinstance(exc, UnreachableError) or self._exists(folder):
+                raise
+            raise FolderMissingError(
+                f"the IMAP server {self.where} has no folder {folder!r}",
+                hint="check [email] folders and sent_folder in the config",
+            ) from None
         self.selected = None if readonly else folder
+        self.current = folder
         modseq = info.get(b"HIGHESTMODSEQ")
         return FolderStatus(
             name=folder,
@@ -167,6 +181,10 @@ class ImapSession:
             exists=int(info.get(b"EXISTS", 0)),
             highestmodseq=int(modseq) if modseq is not None and self.condstore else None,
         )
+
+    def _exists(self, folder: str) -> bool:
+        with self._errors("list folders"):
+            return bool(self.client.folder_exists(folder))
 
     def ensure_selected(self, folder: str) -> None:
         if self.selected != folder:

@@ -1,0 +1,145 @@
+"""Turn one batch of parsed mail (every folder's new messages together) into conversations.
+
+Headers thread the batch (``threading``); what ties it to earlier syncs goes with each
+conversation for the queue to resolve, so the result does not depend on arrival order:
+``refers_to`` holds every id the conversation's messages have or answer, and ``loose``
+the subject evidence (each message offers its normalised subject with each customer
+address it involves; a reply with no threading headers seeks the thread of its customer).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from herocli.channels.mail.cursor import MailCursor
+from herocli.channels.mail.imap import Fetched
+from herocli.channels.mail.parse import ParsedMail
+from herocli.channels.mail.smtp import REPLY_PREFIX
+from herocli.channels.mail.subjects import is_reply_subject, normalise_subject
+from herocli.channels.mail.threading import thread_keys
+from herocli.models import Conversation, LooseLink, Message, utc
+
+__all__ = ["Incoming", "build_conversations", "content_key"]
+
+THRID_PREFIX = "gm:"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One fetched message, parsed once, with the folder it was found in."""
+
+    folder: str
+    fetched: Fetched
+    mail: ParsedMail
+
+
+def content_key(mail: ParsedMail) -> str:
+    """What tells two messages with one Message-ID apart: sender, date, subject and text."""
+    when = mail.date.isoformat() if mail.date else ""
+    text = "\x1f".join((mail.from_addr, when, mail.subject, mail.text))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _when(value: datetime | None) -> datetime:
+    return utc(value) if value is not None else datetime.max.replace(tzinfo=UTC)
+
+
+def build_conversations(
+    batch: list[Incoming],
+    state: MailCursor,
+    ours: Callable[[str], bool],
+    now: datetime,
+    channel: str = "email",
+) -> list[Conversation]:
+    """Group ``batch`` into conversations, recording thread keys in ``state``."""
+    keys = thread_keys([m.mail for m in batch], state.thread_of)
+    grouped: dict[str, list[Incoming]] = {}
+    for item in batch:
+        mail = item.mail
+        key = keys.get(mail.message_id) or state.thread_of.get(mail.message_id) or mail.message_id
+        thrid = item.fetched.gm_thrid
+        if thrid is not None:
+            gmail_key = state.subjects.setdefault(f"{THRID_PREFIX}{thrid}", key)
+            key = gmail_key
+        state.thread_of[mail.message_id] = key
+        grouped.setdefault(key, []).append(item)
+    out = []
+    for key, members in grouped.items():
+        members.sort(key=lambda m: _when(m.mail.date))
+        refers: list[str] = []
+        loose: list[LooseLink] = []
+        for member in members:
+            mail = member.mail
+            for ref in (mail.message_id, *mail.in_reply_to, *mail.references):
+                if ref not in refers:
+                    refers.append(ref)
+            loose.extend(_evidence(mail, ours, now))
+        first = members[0].mail
+        title = first.subject
+        if first.message_id != key:
+            # A later message of the thread: show the subject without its "Re:".
+            title = REPLY_PREFIX.sub("", title)
+        out.append(
+            Conversation(
+                channel=channel,
+                external_id=key,
+                title=title or "(no subject)",
+                messages=tuple(_message(m, ours, now) for m in members),
+                refers_to=tuple(refers),
+                meta={"folder": members[0].folder},
+                loose=tuple(loose),
+                keeps_title=True,
+            )
+        )
+    return out
+
+
+def _evidence(mail: ParsedMail, ours: Callable[[str], bool], now: datetime) -> list[LooseLink]:
+    subject = normalise_subject(mail.subject)
+    if not subject:
+        return []
+    at = utc(mail.date) if mail.date else now
+    people = [a for a in dict.fromkeys((mail.from_addr, *mail.to, *mail.cc)) if a and not ours(a)]
+    links = [LooseLink(f"{subject}\x1f{a}", at) for a in people]
+    if not mail.in_reply_to and not mail.references and is_reply_subject(mail.subject):
+        # A reply without threading headers: the customer is its sender, or whom we wrote to.
+        customer = (
+            mail.from_addr
+            if mail.from_addr and not ours(mail.from_addr)
+            else next((a for a in mail.to if not ours(a)), "")
+        )
+        if customer:
+            links.append(LooseLink(f"{subject}\x1f{customer}", at, seeks=True))
+    return links
+
+
+def _message(item: Incoming, ours: Callable[[str], bool], now: datetime) -> Message:
+    mail, fetched = item.mail, item.fetched
+    sender = mail.from_addr.lower()
+    return Message(
+        external_id=mail.message_id,
+        author_id=sender,
+        author_name=mail.from_name or mail.from_addr,
+        sent_at=utc(mail.date) if mail.date else now,
+        body=mail.text,
+        team_hint=True if ours(sender) else None,
+        attachments=tuple(mail.attachments),
+        meta={
+            "message_id": mail.message_id,
+            "content_key": content_key(mail),
+            "in_reply_to": list(mail.in_reply_to),
+            "references": list(mail.references),
+            "subject": mail.subject,
+            "from": sender,
+            "reply_to": list(mail.reply_to),
+            "to": list(mail.to),
+            "cc": list(mail.cc),
+            "trimmed": mail.display_text,
+            "folder": item.folder,
+            "uid": fetched.uid,
+            "defects": list(mail.defects),
+        },
+    )

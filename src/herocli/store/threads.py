@@ -1,0 +1,218 @@
+"""Which item a fetched conversation belongs to, whatever order its messages arrive in.
+
+A conversation belongs with every item that holds a message it refers to, every item
+whose messages refer to one of its ids (they were waiting for it), and at most one item
+picked by loose evidence (``LooseLink``). When that is more than one item, they are one
+conversation seen in pieces: they are merged into the oldest, whose number stays; the
+other keeps its row, marked ``merged_into``, so its number says where it went.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from herocli.models import Conversation, LooseLink
+from herocli.store.queue import refresh_summary
+from herocli.store.timefmt import to_db
+
+__all__ = ["LOOSE_WINDOW", "items_for", "merge_items", "record_links", "resolve"]
+
+#: How far apart loose evidence may be: a reply more than this after the thread's last
+#: mail with the same subject starts a new item.
+LOOSE_WINDOW = timedelta(days=30)
+_CHUNK = 400
+
+
+def _chunks(values: Sequence[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])
+
+
+def resolve(db: sqlite3.Connection, item_id: int) -> int:
+    """The item ``item_id`` lives on in: itself, or the one it was merged into."""
+    seen = {item_id}
+    while True:
+        row = db.execute("SELECT merged_into FROM items WHERE id = ?", (item_id,)).fetchone()
+        if row is None or row[0] is None or row[0] in seen:
+            return item_id
+        item_id = int(row[0])
+        seen.add(item_id)
+
+
+def items_for(db: sqlite3.Connection, conv: Conversation) -> list[int]:
+    """The live items ``conv`` belongs with, oldest first (empty: it starts a new item)."""
+    found: set[int] = set()
+    row = db.execute(
+        "SELECT id FROM items WHERE channel = ? AND external_id = ?",
+        (conv.channel, conv.external_id),
+    ).fetchone()
+    if row:
+        found.add(int(row[0]))
+    refs = list(dict.fromkeys(conv.refers_to))
+    for chunk in _chunks(refs):
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            int(r[0])
+            for r in db.execute(
+                f"SELECT DISTINCT m.item_id FROM messages m JOIN items i ON i.id = m.item_id "
+                f"WHERE i.channel = ? AND m.external_id IN ({marks})",
+                (conv.channel, *chunk),
+            )
+        )
+    # Items that wait for one of our ids, or for an id we wait for too (siblings).
+    ours = list(dict.fromkeys([conv.external_id, *refs, *(m.external_id for m in conv.messages)]))
+    for chunk in _chunks(ours):
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            int(r[0])
+            for r in db.execute(
+                f"SELECT DISTINCT item_id FROM thread_links "
+                f"WHERE channel = ? AND kind = 'ref' AND link IN ({marks})",
+                (conv.channel, *chunk),
+            )
+        )
+    live = {resolve(db, item_id) for item_id in found}
+    for link in conv.loose:
+        if link.seeks:
+            best = _best_offer(db, conv.channel, link)
+            if best is not None:
+                live.add(best)
+    for key, (first, last) in _offers(conv.loose).items():
+        live.update(_waiting_seekers(db, conv.channel, key, first, last))
+    return sorted(live)
+
+
+def _offers(links: Iterable[LooseLink]) -> dict[str, tuple[datetime, datetime]]:
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for link in links:
+        if link.seeks:
+            continue
+        first, last = spans.get(link.key, (link.at, link.at))
+        spans[link.key] = (min(first, link.at), max(last, link.at))
+    return spans
+
+
+def _best_offer(db: sqlite3.Connection, channel: str, seek: LooseLink) -> int | None:
+    """The item that most recently started offering ``seek.key`` and was active near it."""
+    row = db.execute(
+        "SELECT item_id FROM thread_links WHERE channel = ? AND kind = 'offer' AND link = ? "
+        "AND at <= ? AND last_at >= ? ORDER BY at DESC, item_id DESC LIMIT 1",
+        (channel, seek.key, to_db(seek.at), to_db(seek.at - LOOSE_WINDOW)),
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def _waiting_seekers(
+    db: sqlite3.Connection, channel: str, key: str, first: datetime, last: datetime
+) -> list[int]:
+    """Items whose unmatched seek for ``key`` this offer (``first``..``last``) now answers best."""
+    rows = db.execute(
+        "SELECT item_id, at FROM thread_links WHERE channel = ? AND kind = 'seek' AND link = ? "
+        "AND at >= ? AND at <= ?",
+        (channel, key, to_db(first), to_db(last + LOOSE_WINDOW)),
+    ).fetchall()
+    out = []
+    for item_id, at in rows:
+        newer = db.execute(
+            "SELECT 1 FROM thread_links WHERE channel = ? AND kind = 'offer' AND link = ? "
+            "AND at > ? AND at <= ? AND item_id != ? LIMIT 1",
+            (channel, key, to_db(first), at, item_id),
+        ).fetchone()
+        if newer is None:
+            out.append(int(item_id))
+    return out
+
+
+def record_links(db: sqlite3.Connection, item_id: int, conv: Conversation, joined: bool) -> None:
+    """Remember what ``conv`` refers to and offers; its seeks only if nothing answered them."""
+    db.executemany(
+        "INSERT OR IGNORE INTO thread_links (item_id, channel, kind, link) VALUES (?, ?, 'ref', ?)",
+        [(item_id, conv.channel, ref) for ref in dict.fromkeys(conv.refers_to)],
+    )
+    for key, (first, last) in _offers(conv.loose).items():
+        _offer(db, item_id, conv.channel, key, to_db(first), to_db(last))
+    # A seek is settled once its item holds an older thread with that subject.
+    db.execute(
+        "DELETE FROM thread_links WHERE item_id = ? AND kind = 'seek' AND EXISTS ("
+        "SELECT 1 FROM thread_links o WHERE o.item_id = thread_links.item_id "
+        "AND o.kind = 'offer' AND o.link = thread_links.link AND o.at < thread_links.at)",
+        (item_id,),
+    )
+    if joined:
+        return
+    for link in conv.loose:
+        if link.seeks:
+            db.execute(
+                "INSERT OR IGNORE INTO thread_links (item_id, channel, kind, link, at) "
+                "VALUES (?, ?, 'seek', ?, ?)",
+                (item_id, conv.channel, link.key, to_db(link.at)),
+            )
+
+
+def _offer(
+    db: sqlite3.Connection, item_id: int, channel: str, key: str, first: str, last: str
+) -> None:
+    row = db.execute(
+        "SELECT at, last_at FROM thread_links WHERE item_id = ? AND channel = ? "
+        "AND kind = 'offer' AND link = ?",
+        (item_id, channel, key),
+    ).fetchone()
+    if row is None:
+        db.execute(
+            "INSERT INTO thread_links (item_id, channel, kind, link, at, last_at) "
+            "VALUES (?, ?, 'offer', ?, ?, ?)",
+            (item_id, channel, key, first, last),
+        )
+    else:
+        db.execute(
+            "UPDATE thread_links SET at = ?, last_at = ? WHERE item_id = ? AND channel = ? "
+            "AND kind = 'offer' AND link = ?",
+            (min(row[0], first), max(row[1], last), item_id, channel, key),
+        )
+
+
+def merge_items(db: sqlite3.Connection, keep: int, other: int, now: datetime) -> None:
+    """Move everything of item ``other`` to ``keep``; ``other`` then says where it went."""
+    db.execute(
+        "DELETE FROM messages WHERE item_id = ? AND external_id IN "
+        "(SELECT external_id FROM messages WHERE item_id = ?)",
+        (other, keep),
+    )
+    for table in ("messages", "notes", "events", "outbox"):
+        db.execute(f"UPDATE {table} SET item_id = ? WHERE item_id = ?", (keep, other))
+    db.execute(
+        "INSERT OR IGNORE INTO labels (item_id, name) SELECT ?, name FROM labels WHERE item_id = ?",
+        (keep, other),
+    )
+    db.execute("DELETE FROM labels WHERE item_id = ?", (other,))
+    links = db.execute(
+        "SELECT channel, kind, link, at, last_at FROM thread_links WHERE item_id = ?", (other,)
+    ).fetchall()
+    db.execute("DELETE FROM thread_links WHERE item_id = ?", (other,))
+    for channel, kind, link, at, last_at in links:
+        if kind == "offer":
+            _offer(db, keep, channel, link, at, last_at)
+        else:
+            db.execute(
+                "INSERT OR IGNORE INTO thread_links (item_id, channel, kind, link, at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (keep, channel, kind, link, at),
+            )
+    kept = db.execute("SELECT state, assignee FROM items WHERE id = ?", (keep,)).fetchone()
+    gone = db.execute("SELECT state, assignee, meta FROM items WHERE id = ?", (other,)).fetchone()
+    if kept["assignee"] is None and gone["assignee"] is not None:
+        db.execute("UPDATE items SET assignee = ? WHERE id = ?", (gone["assignee"], keep))
+    if kept["state"] == "closed" and gone["state"] != "closed":
+        # A piece still open means the conversation is: it should not vanish from the queue.
+        db.execute("UPDATE items SET state = 'open', closed_at = NULL WHERE id = ?", (keep,))
+    meta = {**json.loads(gone["meta"]), "merged_into": keep}
+    db.execute(
+        "UPDATE items SET merged_into = ?, state = 'closed', closed_at = ?, meta = ?, "
+        "updated_at = ? WHERE id = ?",
+        (keep, to_db(now), json.dumps(meta), to_db(now), other),
+    )
+    refresh_summary(db, keep)
+    refresh_summary(db, other)

@@ -1,0 +1,71 @@
+"""The email grouping without a server: parsed mail, batch by batch, into a real queue.
+
+``build_conversations`` groups each batch as a sync does; ``ingest`` files the result
+into a real in-memory SQLite queue, where late parents and subject evidence merge items.
+The server-backed tests drive the same code through IMAP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from herocli.channels.mail.conversations import Incoming, build_conversations
+from herocli.channels.mail.cursor import MailCursor
+from herocli.channels.mail.imap import Fetched
+from herocli.channels.mail.parse import ParsedMail
+from herocli.models import Message
+from herocli.store import Store, ingest, queue
+from herocli.store.queue import ItemFilter
+from tests.clock import FakeClock
+
+TEAM = frozenset({"hey@herocli.test", "hey@acme.dev", "hana@acme.dev"})
+
+
+def ours(address: str) -> bool:
+    return address.lower() in TEAM
+
+
+class MailQueue:
+    """A queue fed by batches of parsed mail, as successive syncs would feed it."""
+
+    def __init__(self) -> None:
+        self.store = Store.memory()
+        self.state = MailCursor({}, {}, {})
+        self.clock = FakeClock()
+        self.uid = 0
+
+    def deliver(self, batch: Iterable[ParsedMail], folder: str = "INBOX") -> None:
+        incoming = []
+        for mail in batch:
+            self.uid += 1
+            incoming.append(Incoming(folder, Fetched(self.uid, b"", ()), mail))
+        now = self.clock.now()
+        convs = build_conversations(incoming, self.state, ours, now)
+
+        def is_team(m: Message) -> bool:
+            return bool(m.team_hint)
+
+        with self.store.transaction() as db:
+            for conv in convs:
+                ingest.ingest(db, conv, is_team, now)
+
+    def items(self) -> dict[int, list[str]]:
+        """Live item number → the Message-IDs of its messages (copies once each)."""
+        found = queue.list_items(
+            self.store.conn, ItemFilter(states=(), waiting=None), self.clock.now()
+        )
+        return {
+            item.id: [
+                str(m.message.meta.get("message_id"))
+                for m in queue.messages(self.store.conn, item.id)
+            ]
+            for item in found
+        }
+
+    def groups(self) -> set[frozenset[str]]:
+        """The partition of Message-IDs into items."""
+        return {frozenset(ids) for ids in self.items().values()}
+
+    def item_of(self, message_id: str) -> int:
+        [found] = [n for n, ids in self.items().items() if message_id in ids]
+        return found

@@ -1,0 +1,157 @@
+# ruff: noqa: F811  (the server fixtures are imported from test_mail_channel)
+"""Mail in any order, through real IMAP servers into a real queue (issue cases 2, 3, 5, 8).
+
+Replies before their parents, Sent read with the inbox, subject evidence, a reused
+Message-ID, and a folder that does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from herocli.config import TeamSettings
+from herocli.models import SilentProgress
+from herocli.services.sync import sync_channel
+from herocli.store import Store
+from tests.clock import FakeClock
+from tests.mail_servers import ImapServer
+from tests.test_mail_channel import (  # noqa: F401  (fixtures)
+    CUSTOMER,
+    SUPPORT,
+    grouping,
+    imap,
+    imap_running,
+    mail,
+    make_channel,
+    mid_of,
+    sync_into,
+)
+
+pytestmark = pytest.mark.imap
+START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def test_reply_with_only_in_reply_to_read_before_its_parent(
+    imap: ImapServer, tmp_path: Path
+) -> None:
+    """Case 2: INBOX holds the customer's reply, Sent our answer it replies to."""
+    store = Store.open(tmp_path / "queue.db")
+    root = mail("Export", "Export fails.", date=START)
+    ours = mail(
+        "Re: Export",
+        "Which file?",
+        sender=f"Acme <{SUPPORT}>",
+        to=CUSTOMER,
+        in_reply_to=mid_of(root),
+        date=START + timedelta(hours=1),
+    )
+    theirs = mail(
+        "Re: Export", "This one.", in_reply_to=mid_of(ours), date=START + timedelta(hours=2)
+    )
+    imap.append_many("INBOX", [theirs])
+    channel = make_channel(imap)
+    sync_into(store, channel)
+    imap.append_many("INBOX", [root])
+    imap.append_many("Sent", [ours])
+    sync_into(store, channel)
+    assert list(grouping(store).values()) == [{mid_of(root), mid_of(ours), mid_of(theirs)}]
+    store.close()
+    channel.shutdown()
+
+
+def test_inbox_and_sent_in_one_sync_thread_together(imap: ImapServer, tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "queue.db")
+    root = mail("Export", "Export fails.", date=START)
+    ours = mail(
+        "Re: Export",
+        "Which file?",
+        sender=f"Acme <{SUPPORT}>",
+        to=CUSTOMER,
+        in_reply_to=mid_of(root),
+        date=START + timedelta(hours=1),
+    )
+    theirs = mail(
+        "Re: Export", "This one.", in_reply_to=mid_of(ours), date=START + timedelta(hours=2)
+    )
+    imap.append_many("INBOX", [theirs, root])
+    imap.append_many("Sent", [ours])
+    channel = make_channel(imap)
+    sync_into(store, channel)
+    assert grouping(store) == {mid_of(root): {mid_of(root), mid_of(ours), mid_of(theirs)}}
+    store.close()
+    channel.shutdown()
+
+
+def test_headerless_reply_of_one_customer_never_joins_anothers_thread(
+    imap: ImapServer, tmp_path: Path
+) -> None:
+    """Case 3: same subject, another customer, or too long ago: a new item, not a wrong merge."""
+    store = Store.open(tmp_path / "queue.db")
+    other = mail("Invoice", "Where is it?", sender="Olga <olga@other.example>", date=START)
+    old = mail("Invoice", "Last year's.", date=START - timedelta(days=200))
+    bare = mail("Re: Invoice", "Any news?", date=START + timedelta(days=1))
+    imap.append_many("INBOX", [other, old, bare])
+    channel = make_channel(imap, sent_folder="none")
+    sync_into(store, channel)
+    assert sorted(map(sorted, grouping(store).values())) == sorted(
+        [[mid_of(other)], [mid_of(old)], [mid_of(bare)]]
+    )
+    store.close()
+    channel.shutdown()
+
+
+def test_reused_message_id_keeps_both_messages_and_the_title(
+    imap: ImapServer, tmp_path: Path
+) -> None:
+    """Case 5: a second message with the same Message-ID but other content is kept."""
+    store = Store.open(tmp_path / "queue.db")
+    first = mail("Order 1001", "First order.", message_id="<order@shop.example>", date=START)
+    second = mail(
+        "Order 1002",
+        "Second order, different.",
+        message_id="<order@shop.example>",
+        date=START + timedelta(days=1),
+    )
+    channel = make_channel(imap, sent_folder="none")
+    imap.append_many("INBOX", [first])
+    sync_into(store, channel)
+    imap.append_many("INBOX", [second])
+    sync_into(store, channel)
+    rows = store.conn.execute("SELECT title FROM items").fetchall()
+    assert [r[0] for r in rows] == ["Order 1001"]
+    bodies = [r[0] for r in store.conn.execute("SELECT body FROM messages ORDER BY sent_at")]
+    assert bodies == ["First order.", "Second order, different."]
+    store.close()
+    channel.shutdown()
+
+
+def test_a_missing_folder_is_named_and_the_others_still_sync(
+    imap: ImapServer, tmp_path: Path
+) -> None:
+    """Case 8: a folder that does not exist stops nothing else, Sent included."""
+    store = Store.open(tmp_path / "queue.db")
+    root = mail("Export", "Export fails.", date=START)
+    ours = mail(
+        "Re: Export",
+        "Fixed.",
+        sender=f"Acme <{SUPPORT}>",
+        to=CUSTOMER,
+        in_reply_to=mid_of(root),
+        date=START + timedelta(hours=1),
+    )
+    imap.append_many("INBOX", [root])
+    imap.append_many("Sent", [ours])
+    channel = make_channel(imap, folders=("No-Such-Folder", "INBOX"))
+    result = sync_channel(store, channel, TeamSettings(), FakeClock(), SilentProgress())
+    assert result.error is not None
+    assert "'No-Such-Folder'" in result.error.message
+    assert "the other folders were synced" in result.error.message
+    assert grouping(store) == {mid_of(root): {mid_of(root), mid_of(ours)}}
+    # Whose turn it is comes out right: our answer in Sent was read.
+    [(last_from_team,)] = store.conn.execute("SELECT last_from_team FROM items").fetchall()
+    assert last_from_team == 1
+    store.close()
+    channel.shutdown()

@@ -127,6 +127,11 @@ class RotaSettings:
 
 
 @dataclass(frozen=True)
+class TuiSettings:
+    sync_minutes: float = 5.0  # `hero tui` syncs in the background this often; 0: never
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None = None
     hero: HeroSettings = field(default_factory=HeroSettings)
@@ -136,6 +141,7 @@ class Config:
     slack: SlackSettings | None = None
     rota: RotaSettings = field(default_factory=RotaSettings)
     data_dir: Path | None = None  # [store] data_dir; None: HERO_DATA_DIR or XDG
+    tui: TuiSettings = field(default_factory=TuiSettings)
 
     def enabled_channels(self) -> list[str]:
         return [
@@ -217,6 +223,7 @@ def parse_config(text: str, file: str, path: Path | None = None) -> Config:
         slack=_slack(root.section("slack")) if root.has("slack") else None,
         rota=_rota(root.section("rota")),
         data_dir=_store(root.section("store")),
+        tui=_tui(root.section("tui")),
     )
     # Absent channel sections are still known names, so a typo like [githb] gets a suggestion.
     root._read.update(("github", "email", "slack"))
@@ -407,6 +414,13 @@ def _timeouts(s: Section) -> dict[str, float]:
         "connect_timeout": s.number("connect_timeout", CONNECT_TIMEOUT, 0.1, MAX_TIMEOUT),
         "read_timeout": s.number("read_timeout", READ_TIMEOUT, 0.1, MAX_TIMEOUT),
     }
+
+
+def _tui(s: Section) -> TuiSettings:
+    # At most a day: a longer wait is a typo, and 0 means "only when asked".
+    out = TuiSettings(sync_minutes=s.number("sync_minutes", 5.0, 0, 24 * 60))
+    s.check_unknown()
+    return out
 
 
 def _cross_check(config: Config, root: Section) -> None:

@@ -26,4 +26,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "handoff": ("report", "The week-end report and carry-over for the next hero."),
     "outbox": ("outbox", "Replies and other writes waiting to be sent."),
     "config": ("config_cmd", "Write, check and locate the config file."),
+    "tui": ("tui", "The queue, the conversation and the status on one live screen."),
 }

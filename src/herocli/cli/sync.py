@@ -11,7 +11,7 @@ from herocli.cli.common import JsonOpt, context_of
 from herocli.context import Context
 from herocli.errors import ExitCode, UsageError
 from herocli.redact import debug_traceback
-from herocli.render.progress import ChannelProgress, sync_progress
+from herocli.render.progress import ChannelProgress, sync_progress, sync_summary
 from herocli.render.text import safe
 from herocli.services.sync import SyncResult, sync_all
 
@@ -82,7 +82,7 @@ def _sync(hero: Context, names: list[str], *, quiet: bool) -> list[SyncResult]:
         )
         for result in results:
             if result.channel in lines:
-                lines[result.channel].finish(_summary(result))
+                lines[result.channel].finish(sync_summary(result))
     if not quiet:
         for result in results:
             # On a terminal the progress lines already say how each channel ended.
@@ -91,24 +91,13 @@ def _sync(hero: Context, names: list[str], *, quiet: bool) -> list[SyncResult]:
             style = "green" if result.ok else "bold red"
             # soft_wrap: piped or in a log, one channel's outcome stays one line.
             hero.err.print(
-                safe(f"{result.channel}: {_summary(result)}"), style=style, soft_wrap=True
+                safe(f"{result.channel}: {sync_summary(result)}"), style=style, soft_wrap=True
             )
             if hero.debug and result.error is not None and result.error.__cause__ is not None:
                 hero.err.print(safe(debug_traceback(result.error.__cause__)), style="dim")
             if result.error is not None and result.error.hint:
                 hero.err.print(safe(f"  hint: {result.error.hint}"), style="yellow", soft_wrap=True)
     return results
-
-
-def _summary(result: SyncResult) -> str:
-    if result.error is not None:
-        return f"failed: {result.error.message}"
-    parts = [f"{result.new_items} new", f"{result.updated_items} updated"]
-    if result.closed:
-        parts.append(f"{result.closed} closed upstream")
-    if result.reopened:
-        parts.append(f"{result.reopened} reopened")
-    return ", ".join(parts)
 
 
 def _result_json(result: SyncResult) -> dict[str, object]:

@@ -9,10 +9,10 @@ import typer
 
 from herocli.cli.common import ItemArg, context_of, item_number, text_arg
 from herocli.context import Context
-from herocli.errors import ExitCode, NotFoundError, UsageError
+from herocli.errors import ExitCode, NotFoundError
 from herocli.models import CloseReason, iso
 from herocli.render.outbox import describe_delivery
-from herocli.render.text import UNSAFE_IN_LINE, clean, safe
+from herocli.render.text import safe
 from herocli.services import triage
 from herocli.services.outbox import Delivery
 from herocli.services.when import parse_until
@@ -129,18 +129,9 @@ def label(
 ) -> None:
     """Add (+name) and remove (-name) labels."""
     hero = context_of(ctx)
-    add: list[str] = []
-    remove: list[str] = []
-    for change in changes:
-        if len(change) < 2 or change[0] not in "+-":
-            raise UsageError(f"CHANGE {change[:40]!r}: write +name to add or -name to remove")
-        if UNSAFE_IN_LINE.search(change) or len(change) > 200:
-            raise UsageError(
-                f"CHANGE {clean(change[:40])!r}: a label is one line of at most 200 characters"
-            )
-        (add if change[0] == "+" else remove).append(change[1:])
+    add, remove = triage.label_changes(changes)
     delivery = triage.label(
-        hero.store, hero.actor, item_number(item), tuple(add), tuple(remove), upstream=not local
+        hero.store, hero.actor, item_number(item), add, remove, upstream=not local
     )
     hero.err.print(
         safe(f"#{item_number(item)} labels: +{', +'.join(add) or '-'} -{', -'.join(remove) or '-'}")

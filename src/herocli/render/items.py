@@ -34,8 +34,8 @@ def inbox_table(
                 Text(str(item.id)),
                 Text(item.channel, style=CHANNEL_STYLE.get(item.channel, "")),
                 safe(item.title, single_line=True),
-                _waiting_text(item),
-                Text(since(start, now), style=_urgency(item, start, now)),
+                waiting_text(item),
+                Text(since(start, now), style=urgency(item, start, now)),
                 safe(item.last_author, single_line=True),
                 safe(item.assignee or "", single_line=True),
                 safe(", ".join(item.labels), "dim", single_line=True),
@@ -75,7 +75,8 @@ def inbox_table(
     return table
 
 
-def _waiting_text(item: Item) -> Text:
+def waiting_text(item: Item) -> Text:
+    """Whose turn it is, in a word or two, styled."""
     if item.state is ItemState.CLOSED:
         return Text("closed", style="dim")
     if item.state is ItemState.SNOOZED:
@@ -87,11 +88,14 @@ def _waiting_text(item: Item) -> Text:
     return Text("")
 
 
-def _urgency(item: Item, start: datetime | None, now: datetime) -> str:
+def urgency(item: Item, start: datetime | None, now: datetime, target_minutes: int = 60) -> str:
+    """The wait's colour: red past the response target, yellow past half of it."""
     if item.waiting is not Waiting.US or start is None or item.state is not ItemState.OPEN:
         return "dim"
     minutes = (now - start).total_seconds() / 60
-    return "bold red" if minutes >= 60 else "yellow" if minutes >= 30 else "green"
+    if minutes >= target_minutes:
+        return "bold red"
+    return "yellow" if minutes >= target_minutes / 2 else "green"
 
 
 def thread_view(
@@ -110,7 +114,7 @@ def thread_view(
     facts = Text.assemble(
         (item.channel, CHANNEL_STYLE.get(item.channel, "")),
         "  ",
-        _waiting_text(item),
+        waiting_text(item),
         (f" for {since(wait_start(item), now)}" if wait_start(item) else "", ""),
         (
             f"  assigned to {clean(item.assignee, single_line=True)}"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
 from herocli.render.text import clean
+
+if TYPE_CHECKING:
+    from herocli.services.sync import SyncResult
 
 
 def sync_progress(console: Console) -> Progress:
@@ -47,3 +52,15 @@ class ChannelProgress:
         task = next(t for t in self.progress.tasks if t.id == self.task)
         total = task.total or max(task.completed, 1)
         self.progress.update(self.task, description=summary, completed=total, total=total)
+
+
+def sync_summary(result: SyncResult) -> str:
+    """One channel's sync in a few words: "2 new, 1 updated" or "failed: why"."""
+    if result.error is not None:
+        return f"failed: {result.error.message}"
+    parts = [f"{result.new_items} new", f"{result.updated_items} updated"]
+    if result.closed:
+        parts.append(f"{result.closed} closed upstream")
+    if result.reopened:
+        parts.append(f"{result.reopened} reopened")
+    return ", ".join(parts)

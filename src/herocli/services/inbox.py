@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from herocli.errors import NotFoundError
-from herocli.models import Clock, Item, Note, StoredMessage
+from herocli.errors import NotFoundError, UsageError
+from herocli.models import Clock, Item, ItemState, Note, StoredMessage, Waiting
 from herocli.store import Store, log, queue
 from herocli.store.queue import ItemFilter
 
@@ -72,10 +72,73 @@ class ItemDetail:
 
 
 def item_detail(store: Store, clock: Clock, item_id: int) -> ItemDetail:
+    """One item, its messages and its notes; due snoozes are woken (and logged) first."""
     wake_due(store, clock)
+    return read_detail(store, clock, item_id)
+
+
+def inbox_ids(store: Store, clock: Clock, f: ItemFilter) -> list[int]:
+    """The ids of the items matching ``f``, in listing order, for a screen that shows a slice.
+
+    Only reads: due snoozes already count as open here; the next sync or
+    ``list_inbox`` logs their waking.
+    """
+    return queue.item_ids(store.conn, f, clock.now())
+
+
+def items_by_id(store: Store, clock: Clock, ids: list[int]) -> dict[int, Item]:
+    """The items with these ids, as ``list_inbox`` shows them (only reads)."""
+    return queue.items_by_id(store.conn, ids, clock.now())
+
+
+def read_detail(store: Store, clock: Clock, item_id: int) -> ItemDetail:
+    """Like ``item_detail``, without waking due snoozes: it never waits for the write lock."""
     item = require_item(store, item_id, clock)
     return ItemDetail(
         item,
         queue.messages(store.conn, item_id),
         log.notes(store.conn, [item_id]).get(item_id, []),
+    )
+
+
+# The screens' views of the queue, as `hero inbox` flags would ask for them.
+VIEWS: dict[str, ItemFilter] = {
+    "on us": ItemFilter(),
+    "on them": ItemFilter(waiting=Waiting.THEM),
+    "snoozed": ItemFilter(states=(ItemState.SNOOZED,), waiting=None),
+    "closed": ItemFilter(states=(ItemState.CLOSED,), waiting=None),
+    "all": ItemFilter(states=(), waiting=None),
+}
+
+
+def refine(f: ItemFilter, words: str, me: str | None) -> ItemFilter:
+    """``f`` narrowed by search words, the filters of `hero inbox` in one line.
+
+    ``mine``, ``@MEMBER``, ``channel:NAME``, ``label:NAME``; the other words are
+    the text to look for (``--search``). Empty words clear every refinement.
+    """
+    channels: list[str] = []
+    assignee: str | None = None
+    label: str | None = None
+    text: list[str] = []
+    for word in words.split():
+        key, colon, value = word.partition(":")
+        if word.lower() == "mine":
+            if not me:
+                raise UsageError('"mine" needs [hero] me = "Your Name" in the config')
+            assignee = me
+        elif word.startswith("@") and len(word) > 1:
+            assignee = word[1:]
+        elif colon and value and key.lower() in ("channel", "chan"):
+            channels.append(value)
+        elif colon and value and key.lower() == "label":
+            label = value
+        else:
+            text.append(word)
+    return replace(
+        f,
+        channels=tuple(channels),
+        assignee=assignee,
+        label=label,
+        search=" ".join(text) or None,
     )

@@ -14,6 +14,9 @@ from datetime import datetime
 from herocli.channels.base import Capabilities
 from herocli.errors import HeroError, UsageError
 from herocli.models import Clock, CloseReason, EventKind, Item, ItemState, TeamMember
+
+# The sanitiser's rule for one line of text (a plain regex module: no Rich).
+from herocli.render.text import UNSAFE_IN_LINE, clean
 from herocli.services.inbox import require_item
 from herocli.services.outbox import ChannelFor, Delivery, deliver, enqueue
 from herocli.store import Store, log, queue
@@ -155,6 +158,21 @@ def assign(
         return None
     payload["member"] = asdict(member)
     return _upstream(store, actor, item, Op.ASSIGN, payload)
+
+
+def label_changes(changes: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``+name`` and ``-name`` words as the labels to add and the labels to remove."""
+    add: list[str] = []
+    remove: list[str] = []
+    for change in changes:
+        if len(change) < 2 or change[0] not in "+-":
+            raise UsageError(f"CHANGE {change[:40]!r}: write +name to add or -name to remove")
+        if UNSAFE_IN_LINE.search(change) or len(change) > 200:
+            raise UsageError(
+                f"CHANGE {clean(change[:40])!r}: a label is one line of at most 200 characters"
+            )
+        (add if change[0] == "+" else remove).append(change[1:])
+    return tuple(add), tuple(remove)
 
 
 def label(

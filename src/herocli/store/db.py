@@ -103,6 +103,10 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def data_version(self) -> int:
+        """A number that changes when another connection commits: a cheap "did the queue change?"."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so a

@@ -77,6 +77,15 @@ def unsent(db: sqlite3.Connection) -> list[OutboxEntry]:
     return [_entry(row) for row in rows]
 
 
+def open_counts(db: sqlite3.Connection) -> dict[str, int]:
+    """How many entries are in each state that still needs someone (not sent, not cancelled)."""
+    rows = db.execute(
+        "SELECT state, COUNT(*) FROM outbox WHERE state NOT IN ('sent', 'cancelled', 'superseded') "
+        "GROUP BY state ORDER BY state"
+    )
+    return {str(row[0]): int(row[1]) for row in rows}
+
+
 def recent(db: sqlite3.Connection, limit: int) -> list[OutboxEntry]:
     rows = db.execute("SELECT * FROM outbox ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
     return [_entry(row) for row in rows]

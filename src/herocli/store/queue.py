@@ -142,6 +142,10 @@ _ITEM_COLUMNS = (
 )
 
 
+# Longest wait first, then least recently active.
+_ORDER = "i.waiting_since IS NULL, i.waiting_since, i.last_message_at, i.id"
+
+
 @dataclass(frozen=True)
 class ItemFilter:
     """What `hero inbox` asks for. ``states`` are effective states (due snoozes count as open)."""
@@ -208,10 +212,7 @@ def iter_items(
 ) -> Iterator[Item]:
     """Like ``list_items``, a batch at a time, so a listing of the whole queue stays small."""
     where, params = _where(f, now)
-    sql = (
-        f"SELECT {_ITEM_COLUMNS} FROM items i{where} "
-        "ORDER BY i.waiting_since IS NULL, i.waiting_since, i.last_message_at, i.id"
-    )
+    sql = f"SELECT {_ITEM_COLUMNS} FROM items i{where} ORDER BY {_ORDER}"
     if f.limit:
         sql += " LIMIT ?"
         params.append(f.limit)
@@ -219,6 +220,30 @@ def iter_items(
     while rows := cursor.fetchmany(batch):
         labels = _labels_for(db, [row["id"] for row in rows])
         yield from (_item(row, labels.get(row["id"], ()), now) for row in rows)
+
+
+def item_ids(db: sqlite3.Connection, f: ItemFilter, now: datetime) -> list[int]:
+    """The ids of the items matching ``f``, in listing order: cheap even for a whole queue."""
+    where, params = _where(f, now)
+    sql = f"SELECT i.id FROM items i{where} ORDER BY {_ORDER}"
+    if f.limit:
+        sql += " LIMIT ?"
+        params.append(f.limit)
+    return [int(row[0]) for row in db.execute(sql, params)]
+
+
+def items_by_id(db: sqlite3.Connection, ids: list[int], now: datetime) -> dict[int, Item]:
+    """The items with these ids (those that still exist), for a screen showing a slice."""
+    out: dict[int, Item] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE i.id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        labels = _labels_for(db, [row["id"] for row in rows])
+        out.update((row["id"], _item(row, labels.get(row["id"], ()), now)) for row in rows)
+    return out
 
 
 def count_items(db: sqlite3.Connection, f: ItemFilter, now: datetime) -> int:

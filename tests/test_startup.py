@@ -14,13 +14,14 @@ from herocli.cli.commands import COMMANDS
 from herocli.cli.main import command_word, full_app
 from tests.cli_harness import Hero
 
-# What a read command must not pay for: the channel libraries and hero's write,
-# report and config-command code.
+# What a read command must not pay for: the channel libraries, hero's write,
+# report and config-command code, and the full-screen app.
 NOT_FOR_READING = (
     "github",
     "imapclient",
     "httpx",
     "textual",
+    "herocli.tui",
     "herocli.channels.github",
     "herocli.channels.mail",
     "herocli.channels.slack",

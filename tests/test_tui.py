@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 
-from herocli.models import ItemState, Waiting
+from herocli.models import ItemState
 from herocli.tui.app import HeroApp
 from tests.cli_harness import hero_process
 from tests.github_fixtures import REPO
@@ -17,16 +15,8 @@ from tests.tui_world import REPLY, TuiWorld, drive, jobs_done, status_line
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[TuiWorld]:
-    w = TuiWorld(tmp_path)
-    w.issue("Printer is on fire", "It smokes when I print.")
-    w.issue("Login fails", "Password reset mail never arrives.", user="dave")
-    w.issue("Export is slow", "CSV export takes an hour.", user="erin")
-    w.sync()
-    try:
-        yield w
-    finally:
-        w.stop()
+def world(tui_world: TuiWorld) -> TuiWorld:
+    return tui_world
 
 
 def _app(pilot: Pilot[None]) -> HeroApp:
@@ -257,7 +247,7 @@ def test_narrow_terminals_stack_the_panes_and_drop_columns(world: TuiWorld) -> N
     async def scenario(pilot: Pilot[None]) -> None:
         app = _app(pilot)
         screen = app.screen_view
-        assert screen.has_class("narrow")
+        assert screen.has_class("-narrow")
         assert screen.conversation.region.y > screen.queue.region.y
         header = screen.queue.render_line(0).text
         assert "Chan" in header
@@ -265,15 +255,3 @@ def test_narrow_terminals_stack_the_panes_and_drop_columns(world: TuiWorld) -> N
         assert "Labels" not in header
 
     drive(world.app(), scenario, size=(80, 24))
-
-
-def test_no_color_is_honoured(world: TuiWorld, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-
-    async def scenario(pilot: Pilot[None]) -> None:
-        assert pilot.app.no_color
-        item = _app(pilot).screen_view.queue.item(_app(pilot).screen_view.queue.ids[0])
-        assert item is not None
-        assert item.waiting is Waiting.US
-
-    drive(world.app(), scenario)

@@ -30,7 +30,7 @@ from herocli.services.sync import SyncResult, sync_all
 from herocli.services.triage import Actor
 from herocli.store import Store
 from herocli.store.queue import ItemFilter
-from herocli.tui.screen import QueueScreen
+from herocli.tui.screen import NARROW, QueueScreen
 
 T = TypeVar("T")
 Compose = Callable[[str, Mapping[str, str]], str]
@@ -41,6 +41,8 @@ class HeroApp(App[None]):
 
     TITLE = "hero"
     ENABLE_COMMAND_PALETTE = False
+    # Below NARROW columns the screen has the class -narrow: the conversation goes under the queue.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-wide")]
 
     def __init__(
         self,
@@ -115,7 +117,7 @@ class HeroApp(App[None]):
             self.reload()
             self.screen_view.refresh_conversation()
         else:
-            self.screen_view.queue.refresh()
+            self.screen_view.queue.tick()
             self.show_status()
 
     # --- work in the background -------------------------------------------------------------

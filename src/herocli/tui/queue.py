@@ -13,7 +13,7 @@ from datetime import datetime
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -27,7 +27,7 @@ from herocli.render.times import since
 Fetch = Callable[[list[int]], dict[int, Item]]
 
 # Below these widths a column gives way to the title (labels first, channel last).
-_WIDE_ENOUGH = {"Labels": 110, "Assignee": 72, "Chan": 56}
+_WIDE_ENOUGH = {"Labels": 110, "Assignee": 66, "Chan": 50}
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,8 @@ class QueueList(ScrollView, can_focus=True):
         self.ids: list[int] = []
         self.cursor = 0
         self._cache: dict[int, Item] = {}
+        self._strips: dict[int, Strip] = {}  # drawn rows, until the next tick or reload
+        self._number_width = 3
 
     # --- what is shown ---------------------------------------------------------------------
 
@@ -88,6 +90,8 @@ class QueueList(ScrollView, can_focus=True):
         """Show these ids; the cursor stays on ``keep`` if it is still there, else in place."""
         self.ids = ids
         self._cache.clear()
+        self._strips.clear()
+        self._number_width = max(len(str(max(ids, default=0))) + 1, 3)
         if keep is not None and keep in ids:
             self.cursor = ids.index(keep)
         self.cursor = max(0, min(self.cursor, len(ids) - 1))
@@ -95,6 +99,11 @@ class QueueList(ScrollView, can_focus=True):
         self._follow()
         self.refresh()
         self.post_message(self.Moved(self.current))
+
+    def tick(self) -> None:
+        """Draw every row again: the wait times have moved on."""
+        self._strips.clear()
+        self.refresh()
 
     def item(self, item_id: int) -> Item | None:
         if item_id not in self._cache:
@@ -120,9 +129,14 @@ class QueueList(ScrollView, can_focus=True):
         row = max(0, min(row, len(self.ids) - 1))
         if not self.ids or row == self.cursor:
             return
+        before, top = self.cursor, int(self.scroll_offset.y)
         self.cursor = row
         self._follow()
-        self.refresh()
+        if int(self.scroll_offset.y) == top:  # only the two rows whose cursor style changed
+            for changed in (before, row):
+                self.refresh(Region(0, changed - top + 1, self.size.width, 1))
+        else:
+            self.refresh()
         self.post_message(self.Moved(self.current))
 
     def _rows_visible(self) -> int:
@@ -139,14 +153,14 @@ class QueueList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.ids) + 1)
+        self._strips.clear()
         self._follow()
 
     # --- drawing -------------------------------------------------------------------------------
 
     def _columns(self, width: int) -> list[_Column]:
-        number = max(len(str(max(self.ids, default=0))) + 1, 3)
         columns = [
-            _Column("#", number, right=True),
+            _Column("#", self._number_width, right=True),
             _Column("Chan", 6),
             _Column("Title", 0),
             _Column("Waiting", 7),
@@ -205,10 +219,14 @@ class QueueList(ScrollView, can_focus=True):
         row = int(self.scroll_offset.y) + y - 1
         if row >= len(self.ids):
             return Strip.blank(width, base)
-        item = self._cache.get(self.ids[row])
-        if item is None:  # gone since the ids were read; the next reload drops it
-            return Strip.blank(width, base)
-        style = base
+        item_id = self.ids[row]
+        strip = self._strips.get(item_id)
+        if strip is None:
+            item = self._cache.get(item_id)
+            if item is None:  # gone since the ids were read; the next reload drops it
+                return Strip.blank(width, base)
+            strip = self._line(self._cells(item, self._now()), columns, base)
+            self._strips[item_id] = strip
         if row == self.cursor:
-            style = base + self.get_component_rich_style("queue-list--cursor")
-        return self._line(self._cells(item, self._now()), columns, style)
+            return strip.apply_style(self.get_component_rich_style("queue-list--cursor"))
+        return strip

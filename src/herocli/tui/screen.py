@@ -10,7 +10,6 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
@@ -42,37 +41,37 @@ NOBODY = "nobody"
 
 class QueueScreen(Screen[None]):
     BINDINGS = [
-        Binding("question_mark", "keys", "Keys"),
-        Binding("r", "reply", "Reply"),
-        Binding("a", "assign", "Assign"),
-        Binding("p", "ping", "Ping"),
-        Binding("s", "snooze", "Snooze"),
-        Binding("c", "close", "Close"),
-        Binding("C", "reopen", "Reopen"),
-        Binding("l", "label", "Label"),
-        Binding("n", "note", "Note"),
-        Binding("o", "open_link", "Open link"),
-        Binding("slash", "search", "Search"),
-        Binding("m", "mine", "Mine"),
-        Binding("1", "view('on us')", "On us", show=False),
-        Binding("2", "view('on them')", "On them", show=False),
-        Binding("3", "view('snoozed')", "Snoozed", show=False),
-        Binding("4", "view('closed')", "Closed", show=False),
-        Binding("5", "view('all')", "All", show=False),
-        Binding("tab", "next_view", "Next view", show=False),
-        Binding("S", "sync", "Sync"),
-        Binding("O", "outbox", "Outbox"),
-        Binding("H", "handoff", "Handoff"),
-        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "keys", "Keys", tooltip="this list of keys"),
+        Binding("r", "reply", "Reply", tooltip="reply in $EDITOR, then confirm (as hero reply)"),
+        Binding("a", "assign", "Assign", tooltip="assign to a teammate, or nobody"),
+        Binding("p", "ping", "Ping", tooltip="assign and @mention a teammate in the thread"),
+        Binding("s", "snooze", "Snooze", tooltip="snooze until 2h, 3d, tomorrow, monday, a date"),
+        Binding("c", "close", "Close", tooltip="close here and at the source"),
+        Binding("C", "reopen", "Reopen", tooltip="reopen a closed or snoozed item"),
+        Binding("l", "label", "Label", tooltip="+name adds a label, -name removes one"),
+        Binding("n", "note", "Note", tooltip="a private note, kept here, never sent"),
+        Binding("o", "open_link", "Open link", tooltip="open the item in the browser"),
+        Binding("slash", "search", "Search", tooltip="search; mine, @member, channel:, label:"),
+        Binding("m", "mine", "Mine", tooltip="only items assigned to me, or all again"),
+        Binding("1", "view('on us')", "On us", show=False, tooltip="view: waiting on us"),
+        Binding("2", "view('on them')", "On them", show=False, tooltip="view: waiting on them"),
+        Binding("3", "view('snoozed')", "Snoozed", show=False, tooltip="view: snoozed"),
+        Binding("4", "view('closed')", "Closed", show=False, tooltip="view: closed"),
+        Binding("5", "view('all')", "All", show=False, tooltip="view: every item"),
+        Binding("tab", "next_view", "Next view", show=False, tooltip="the next view"),
+        Binding("S", "sync", "Sync", tooltip="sync every channel now (in the background)"),
+        Binding("O", "outbox", "Outbox", tooltip="the outbox: pending, failed and sent writes"),
+        Binding("H", "handoff", "Handoff", tooltip="preview the week's handoff (sends nothing)"),
+        Binding("q", "quit", "Quit", tooltip="quit"),
     ]
     DEFAULT_CSS = """
     QueueScreen #main { layout: horizontal; height: 1fr; }
     QueueScreen QueueList { width: 50%; height: 1fr; border-right: vkey $panel-lighten-2; }
     QueueScreen ConversationView { width: 1fr; height: 1fr; }
-    QueueScreen.narrow #main { layout: vertical; }
-    QueueScreen.narrow QueueList { width: 100%; height: 45%; border-right: none;
+    QueueScreen.-narrow #main { layout: vertical; }
+    QueueScreen.-narrow QueueList { width: 100%; height: 45%; border-right: none;
         border-bottom: hkey $panel-lighten-2; }
-    QueueScreen.narrow ConversationView { width: 100%; }
+    QueueScreen.-narrow ConversationView { width: 100%; }
     """
 
     def __init__(self, fetch: Fetch, now: Callable[[], datetime], target_minutes: int) -> None:
@@ -95,9 +94,6 @@ class QueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.queue.focus()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < NARROW, "narrow")
 
     # --- the open item ------------------------------------------------------------------------
 
@@ -371,7 +367,7 @@ def key_map(screen: Screen[None]) -> Table:
     for binding in screen.BINDINGS:
         assert isinstance(binding, Binding)
         key = {"question_mark": "?", "slash": "/"}.get(binding.key, binding.key)
-        lines.append((key, binding.description))
+        lines.append((key, binding.tooltip or binding.description))
     for key, what in lines:
         table.add_row(key, what)
     return table

@@ -165,3 +165,23 @@ def hero_process(
         env=env,
         cwd=cwd,
     )
+
+
+def seed_three(hero: Hero) -> Hero:
+    """#1 github waiting 30 min, #2 slack waiting 20 min, #3 github answered by us."""
+
+    def sync() -> None:
+        result = hero.run("sync")
+        assert result.code == 0, result
+
+    hero.customer_opens("github", "acme/widget#1", "Login broken", "I cannot log in")
+    sync()
+    hero.clock.advance(minutes=10)
+    hero.customer_opens("slack", "C1/1.0", "Export slow", "The CSV export hangs", "U0ANN")
+    sync()
+    hero.clock.advance(minutes=5)
+    hero.customer_opens("github", "acme/widget#3", "Docs typo", "page 3 has a typo", "bob")
+    hero.backends["github"].add("acme/widget#3", "ravi", "Fixed, thanks!")
+    sync()
+    hero.clock.advance(minutes=15)
+    return hero

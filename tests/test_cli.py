@@ -27,6 +27,7 @@ from tests.cli_harness import (
     Hero,
     Result,
     hero_process,
+    seed_three,
 )
 
 
@@ -38,17 +39,7 @@ def hero(tmp_path: Path) -> Hero:
 @pytest.fixture
 def seeded(hero: Hero) -> Hero:
     """#1 github waiting 30 min, #2 slack waiting 20 min, #3 github answered by us."""
-    hero.customer_opens("github", "acme/widget#1", "Login broken", "I cannot log in")
-    ok(hero.run("sync"))
-    hero.clock.advance(minutes=10)
-    hero.customer_opens("slack", "C1/1.0", "Export slow", "The CSV export hangs", "U0ANN")
-    ok(hero.run("sync"))
-    hero.clock.advance(minutes=5)
-    hero.customer_opens("github", "acme/widget#3", "Docs typo", "page 3 has a typo", "bob")
-    hero.backends["github"].add("acme/widget#3", "ravi", "Fixed, thanks!")
-    ok(hero.run("sync"))
-    hero.clock.advance(minutes=15)
-    return hero
+    return seed_three(hero)
 
 
 def ok(result: Result) -> Result:
@@ -182,7 +173,7 @@ def test_sync_counts_updates(seeded: Hero) -> None:
 )
 def test_sync_bad_channel_names(hero: Hero, args: list[str], fragment: str) -> None:
     hero.backends["email"] = MemoryBackend(hero.clock)  # known, but not in the config
-    line = one_line_error(hero.run(*args), ExitCode.USAGE)
+    line = one_line_error(hero.run(*args), ExitCode.NOT_FOUND)
     assert fragment in line
 
 
@@ -190,7 +181,7 @@ def test_sync_with_no_channel_configured(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text('[[team.members]]\nname = "Hana"\n', "utf-8")
     hero = Hero(tmp_path)
     result = hero.run("sync")
-    assert "no channel is configured" in one_line_error(result, ExitCode.USAGE)
+    assert "no channel is configured" in one_line_error(result, ExitCode.NOT_FOUND)
 
 
 def test_a_failing_channel_does_not_stop_the_others(hero: Hero) -> None:
@@ -321,9 +312,8 @@ def test_inbox_assignee_mine_and_label_filters(seeded: Hero) -> None:
     assert numbers(seeded, "--mine") == [2]
     assert numbers(seeded, "--assignee", "Ravi") == [1]
     assert numbers(seeded, "--assignee", "ravi") == [1]
-    assert numbers(seeded, "--assignee", "Nobody") == []
     assert numbers(seeded, "--label", "bug") == [1]
-    assert numbers(seeded, "--label", "nope") == []
+    assert numbers(seeded, "--label", "BUG") == [1]  # spelled as the queue spells it
     rows = as_json(seeded.run("inbox", "--json"))
     assert [(r["assignee"], r["labels"]) for r in rows] == [("Ravi", ["bug"]), ("Hana", [])]
 
@@ -573,7 +563,6 @@ def test_assign_unknown_member(seeded: Hero) -> None:
     line = one_line_error(seeded.run("assign", "1", "Zed"), ExitCode.NOT_FOUND)
     assert line == "error: no team member 'Zed'"
     assert "members: Hana, Ravi" in seeded.run("assign", "1", "Zed").err
-    assert numbers(seeded, "--assignee", "Zed") == []
 
 
 def test_snooze_and_wake(seeded: Hero) -> None:
@@ -668,7 +657,7 @@ def test_reopen_a_snoozed_item(seeded: Hero) -> None:
 def test_label(seeded: Hero) -> None:
     ok(seeded.run("label", "1", "+bug", "+p1"))
     result = ok(seeded.run("label", "1", "+question", "-wontfix", "-p1"))
-    assert "#1 labels: +question -wontfix" in result.err
+    assert "#1: added question; removed p1; had no wontfix" in result.err
     [row] = [r for r in as_json(seeded.run("inbox", "--json")) if r["number"] == 1]
     assert row["labels"] == ["bug", "question"]
     assert seeded.backends["github"].threads["acme/widget#1"].labels == ["bug", "question"]

@@ -74,9 +74,46 @@ def test_results_are_utc() -> None:
         assert parse_until(text, NOW, NEW_YORK).utcoffset() == timedelta(0)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "soon", "2x", "2h soon", "next week", "12", "h"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "soon", "2x", "2h soon", "12", "h", "25:00", "13pm", "friday soon"]
+)
 def test_unreadable(text: str) -> None:
     with pytest.raises(UsageError) as caught:
         parse_until(text, NOW)
     assert caught.value.message
     assert "\n" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14:00", datetime(2026, 11, 24, 13, 0, tzinfo=UTC)),  # 16:30 in Berlin: tomorrow
+        ("17:45", datetime(2026, 11, 23, 16, 45, tzinfo=UTC)),  # still to come today
+        ("6pm", datetime(2026, 11, 23, 17, 0, tzinfo=UTC)),
+        ("eod", datetime(2026, 11, 23, 16, 0, tzinfo=UTC)),  # 17:00 in Berlin
+        ("friday 3pm", datetime(2026, 11, 27, 14, 0, tzinfo=UTC)),
+        ("Fri 3 PM", datetime(2026, 11, 27, 14, 0, tzinfo=UTC)),
+        ("tomorrow 14:30", datetime(2026, 11, 24, 13, 30, tzinfo=UTC)),
+        ("tmrw", datetime(2026, 11, 24, 8, 0, tzinfo=UTC)),
+        ("next week", datetime(2026, 11, 30, 8, 0, tzinfo=UTC)),  # the coming Monday
+        ("in 2 hours", NOW + timedelta(hours=2)),
+        ("in 90 minutes", NOW + timedelta(minutes=90)),
+        ("in 1 day and 2 hours", NOW + timedelta(days=1, hours=2)),
+    ],
+)
+def test_forms_people_type(text: str, expected: datetime) -> None:
+    assert parse_until(text, NOW, BERLIN) == expected
+
+
+def test_eod_after_five_is_tomorrows() -> None:
+    evening = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+    assert parse_until("eod", evening, BERLIN) == datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+
+
+def test_a_negative_duration_says_the_past_and_lists_the_forms() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_until("-2h", NOW)
+    assert "past" in caught.value.message
+    assert caught.value.hint is not None
+    for form in ("14:00", "friday 3pm", "next week", "eod", "in 2 hours", "tmrw"):
+        assert form in caught.value.hint

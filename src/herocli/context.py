@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from herocli.errors import NotFoundError, UsageError
+from herocli.errors import NotFoundError
 
 if TYPE_CHECKING:
     # Imported where first used, so `hero --help` loads none of them and `hero inbox`
@@ -179,7 +179,9 @@ class Context:
         if name in self._channels:
             return self._channels[name]
         if name not in self.factories:
-            raise UsageError(f"unknown channel {name!r}; channels: {', '.join(self.factories)}")
+            raise NotFoundError(
+                f"unknown channel {name!r}", hint=f"channels: {', '.join(self.factories)}"
+            )
         if name not in self.config.enabled_channels():
             raise NotFoundError(
                 f"the {name} channel is not configured",

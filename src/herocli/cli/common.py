@@ -56,7 +56,25 @@ def text_arg(name: str, value: str | None, limit: int = MAX_TEXT) -> str | None:
     return value
 
 
+def item_numbers(values: list[str]) -> list[int]:
+    """Several item numbers (``12 13 #14``, or ``12,13``), each once, in the order given."""
+    words = [part for value in values for part in value.replace(",", " ").split()]
+    if not words:
+        raise UsageError("name at least one item number (see `hero inbox`)")
+    return list(dict.fromkeys(item_number(word, "ID") for word in words))
+
+
+def is_item_number(value: str) -> bool:
+    """Whether ``value`` reads as an item number (12, #12)."""
+    text = value.strip().lstrip("#")
+    return text.isascii() and text.isdigit()
+
+
 ItemArg = Annotated[
     str, typer.Argument(metavar="ID", help="Item number, as shown by `hero inbox` (12 or #12).")
+]
+ItemsArg = Annotated[
+    list[str],
+    typer.Argument(metavar="ID...", help="One or more item numbers, as `hero inbox` shows them."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON with stable field names.")]

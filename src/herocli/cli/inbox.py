@@ -20,7 +20,7 @@ from herocli.errors import UsageError
 from herocli.models import ItemState, Waiting, iso
 from herocli.render.rows import inbox_lines, item_json, message_json
 from herocli.render.times import since
-from herocli.services.inbox import item_detail, iter_inbox, list_inbox
+from herocli.services.inbox import item_detail, iter_inbox, list_inbox, resolve_filter
 from herocli.store.cursors import last_synced
 from herocli.store.queue import ItemFilter
 
@@ -106,6 +106,12 @@ def inbox(
         label=label,
         search=search,
         limit=limit or None,
+    )
+    f = resolve_filter(
+        hero.store,
+        f,
+        channels=hero.config.enabled_channels(),
+        members=hero.config.team.members,
     )
     now = hero.clock.now()
     if json_:

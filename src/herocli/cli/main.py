@@ -66,13 +66,13 @@ def command_word(argv: Sequence[str]) -> str | None:
 
 
 def _root_app() -> typer.Typer:
-    app = typer.Typer(
+    from herocli.cli.help import HeroTyper
+
+    app = HeroTyper(
         name="hero",
         help="One queue for the support hero: GitHub issues, email and Slack, answered from the terminal.",
-        no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
-        rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(main)
@@ -118,6 +118,9 @@ def run_cli(args: list[str] | None = None, context: Context | None = None) -> in
     hero = context or Context()
     argv = list(sys.argv[1:] if args is None else args)
     hero.debug = hero.debug or "--debug" in argv
+    if command_word(argv) is None and not {"--version", "-h", "--help"} & set(argv):
+        argv.append("--help")  # no command: the help, on stdout, and exit 0
+    argv = _times_are_not_options(argv)
     try:
         app = build_app(argv)
         result = app(args=argv, prog_name="hero", standalone_mode=False, obj=hero)
@@ -133,6 +136,11 @@ def run_cli(args: list[str] | None = None, context: Context | None = None) -> in
         hero.err.print("cancelled", style="yellow")
         return ExitCode.CANCELLED
     except typer.TyperException as exc:
+        from typer._click.exceptions import NoArgsIsHelpError
+
+        if isinstance(exc, NoArgsIsHelpError):  # `hero config`: its help, on stdout
+            hero.out.file.write(exc.format_message() + "\n")
+            return ExitCode.OK
         show = getattr(exc, "show", None)
         if callable(show):
             show(file=sys.stderr)
@@ -167,6 +175,16 @@ def interrupted_line(command: str | None) -> str:
     if command in ("reply", "outbox", "assign", "close", "reopen", "label", "handoff"):
         return "interrupted: writes not yet sent are kept in the outbox (`hero outbox` lists them)"
     return "interrupted: nothing was changed half-way"
+
+
+def _times_are_not_options(argv: list[str]) -> list[str]:
+    """`hero snooze 12 -2h`: a negative time is an argument (refused as one), not an option."""
+    if command_word(argv) != "snooze" or "--" in argv:
+        return argv
+    for i, word in enumerate(argv):
+        if len(word) > 1 and word[0] == "-" and word[1].isdigit():
+            return [*argv[:i], "--", *argv[i:]]
+    return argv
 
 
 def _report(hero: Context, message: str, hint: str | None, *, debug: bool) -> None:

@@ -9,7 +9,7 @@ import typer
 
 from herocli.cli.common import JsonOpt, context_of
 from herocli.context import Context
-from herocli.errors import ExitCode, UsageError
+from herocli.errors import ExitCode, NotFoundError
 from herocli.redact import debug_traceback
 from herocli.render.progress import ChannelProgress, sync_progress, sync_summary
 from herocli.render.text import safe
@@ -56,12 +56,17 @@ def _sync(hero: Context, names: list[str], *, quiet: bool) -> list[SyncResult]:
     enabled = hero.config.enabled_channels()
     for name in names:
         if name not in hero.factories:
-            raise UsageError(f"unknown channel {name!r}; channels: {', '.join(hero.factories)}")
+            raise NotFoundError(
+                f"unknown channel {name!r}", hint=f"channels: {', '.join(hero.factories)}"
+            )
         if name not in enabled:
-            raise UsageError(f"the {name} channel is not enabled in {hero.config_file}")
+            raise NotFoundError(
+                f"the {name} channel is not configured",
+                hint=f"add a [{name}] section to {hero.config_file}",
+            )
     wanted = names or enabled
     if not wanted:
-        raise UsageError(
+        raise NotFoundError(
             "no channel is configured",
             hint=f"add [github], [email] or [slack] to {hero.config_file}",
         )

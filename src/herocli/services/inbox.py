@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from herocli.errors import NotFoundError, UsageError
-from herocli.models import Clock, Item, ItemState, Note, StoredMessage, Waiting
+from herocli.models import Clock, Item, ItemState, Note, StoredMessage, TeamMember, Waiting
 from herocli.store import Store, log, queue
 from herocli.store.queue import ItemFilter
 
@@ -141,4 +141,37 @@ def refine(f: ItemFilter, words: str, me: str | None) -> ItemFilter:
         assignee=assignee,
         label=label,
         search=" ".join(text) or None,
+    )
+
+
+def resolve_filter(
+    store: Store, f: ItemFilter, *, channels: Iterable[str], members: Iterable[TeamMember]
+) -> ItemFilter:
+    """``f`` with its channel, assignee and label names checked and spelled as the queue
+    spells them; an unknown name is a ``NotFoundError`` listing the names there are.
+
+    ``channels`` are the configured ones and ``members`` the team; the queue adds the
+    channels, labels and assignees it already holds.
+    """
+    held = queue.known_names(store.conn)
+    known_channels = sorted({*channels, *held["channel"]})
+    out = replace(f, channels=tuple(_one_of(c, known_channels, "channel") for c in f.channels))
+    if f.assignee is not None:
+        team = [m.name for m in members]
+        by_login = {m.github.casefold(): m.name for m in members if m.github}
+        name = by_login.get(f.assignee.casefold()) or f.assignee
+        out = replace(
+            out, assignee=_one_of(name, sorted({*team, *held["assignee"]}), "team member")
+        )
+    if f.label is not None:
+        out = replace(out, label=_one_of(f.label, held["label"], "label"))
+    return out
+
+
+def _one_of(name: str, known: list[str], what: str) -> str:
+    exact = [k for k in known if k == name] or [k for k in known if k.casefold() == name.casefold()]
+    if exact:
+        return exact[0]
+    raise NotFoundError(
+        f"no {what} {name!r}", hint=f"{what}s: {', '.join(known) if known else 'none yet'}"
     )

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from herocli.channels.base import Capabilities
-from herocli.errors import HeroError, UsageError
+from herocli.errors import HeroError, NotFoundError, UsageError
 from herocli.models import Clock, CloseReason, EventKind, Item, ItemState, TeamMember
 
 # The sanitiser's rule for one line of text (a plain regex module: no Rich).
@@ -54,6 +54,21 @@ def _upstream(
     return deliver(store, entry_id, actor.channel_for, actor.clock, me=actor.name)
 
 
+def require_items(store: Store, item_ids: list[int], clock: Clock) -> list[Item]:
+    """The items ``item_ids`` name, in order, once each; every unknown number is named
+    at once, before anything changes."""
+    ids = list(dict.fromkeys(item_ids))
+    now = clock.now()
+    found = {i: queue.get_item(store.conn, i, now) for i in ids}
+    missing = [f"#{i}" for i, item in found.items() if item is None]
+    if missing:
+        raise NotFoundError(
+            f"no item {', '.join(missing)} in the queue",
+            hint="`hero inbox --all` lists every item",
+        )
+    return [item for item in found.values() if item is not None]
+
+
 def reply(
     store: Store, actor: Actor, item_id: int, body: str, *, broadcast: bool = False
 ) -> Delivery:
@@ -73,18 +88,15 @@ def close(
     reason: CloseReason = CloseReason.COMPLETED,
     upstream: bool = True,
 ) -> Delivery | None:
-    """Close the item; at the source too where the channel has ``remote_close``."""
+    """Close the item; at the source too where the channel has ``remote_close``. An item
+    closed already is left as it is (nothing is sent again)."""
     item = require_item(store, item_id, actor.clock)
-    if item.state is not ItemState.CLOSED:
-        with store.transaction() as db:
-            queue.set_state(
-                db,
-                item.id,
-                ItemState.CLOSED,
-                actor.clock.now(),
-                actor=actor.name,
-                reason=reason.value,
-            )
+    if item.state is ItemState.CLOSED:
+        return None
+    with store.transaction() as db:
+        queue.set_state(
+            db, item.id, ItemState.CLOSED, actor.clock.now(), actor=actor.name, reason=reason.value
+        )
     if not upstream or not _reaches_source(actor, item, lambda c: c.remote_close):
         return None
     return _upstream(store, actor, item, Op.CLOSE, {"reason": reason.value})
@@ -104,6 +116,7 @@ def reopen(store: Store, actor: Actor, item_id: int) -> Delivery | None:
 
 
 def snooze(store: Store, actor: Actor, item_id: int, until: datetime) -> Item:
+    """Hide the item until ``until``; it wakes earlier when the customer writes."""
     item = require_item(store, item_id, actor.clock)
     now = actor.clock.now()
     if until <= now:
@@ -128,6 +141,7 @@ def assign(
     """Rope ``member`` in (``None`` unassigns locally); ``ping`` also @mentions them in the thread.
 
     ``why`` is kept on the event: a handoff's reassignments are not teammates roped in.
+    Where the channel has no assignees (and no ping is asked), the change is local only.
     """
     item = require_item(store, item_id, actor.clock)
     payload: dict[str, object] = {}
@@ -184,13 +198,18 @@ def label(
     *,
     upstream: bool = True,
 ) -> Delivery | None:
-    """Add and remove labels; at the source too where the channel has ``labels``."""
+    """Add and remove labels; only what really changes is logged, and sent to the source
+    where the channel has ``labels``."""
     item = require_item(store, item_id, actor.clock)
     now = actor.clock.now()
     with store.transaction() as db:
         # Read the current set inside the write transaction, so a concurrent change
         # from another hero process is not overwritten.
         current = queue.labels_of(db, item.id)
+        change = plan_labels(current, add, remove)
+        add, remove = change.add, change.remove
+        if not (add or remove):
+            return None
         labels = [name for name in current if name not in remove]
         labels += [name for name in add if name not in labels]
         queue.set_labels(db, item.id, labels)
@@ -198,6 +217,30 @@ def label(
     if not upstream or not _reaches_source(actor, item, lambda c: c.labels):
         return None
     return _upstream(store, actor, item, Op.LABELS, {"add": list(add), "remove": list(remove)})
+
+
+@dataclass(frozen=True)
+class LabelChange:
+    """What a label edit does to a set of labels: what changes, and what was asked in vain."""
+
+    add: tuple[str, ...]
+    remove: tuple[str, ...]
+    present: tuple[str, ...] = ()  # asked to add, already there
+    absent: tuple[str, ...] = ()  # asked to remove, not there
+
+
+def plan_labels(
+    current: tuple[str, ...], add: tuple[str, ...], remove: tuple[str, ...]
+) -> LabelChange:
+    """Split a requested edit of ``current`` into what changes and what is already so."""
+    adding = tuple(dict.fromkeys(n for n in add if n not in current and n not in remove))
+    removing = tuple(dict.fromkeys(n for n in remove if n in current))
+    return LabelChange(
+        add=adding,
+        remove=removing,
+        present=tuple(dict.fromkeys(n for n in add if n in current)),
+        absent=tuple(dict.fromkeys(n for n in remove if n not in current)),
+    )
 
 
 def note(store: Store, actor: Actor, item_id: int, body: str) -> int:

@@ -258,6 +258,16 @@ def get_item(db: sqlite3.Connection, item_id: int, now: datetime) -> Item | None
     return _item(row, _labels_for(db, [item_id]).get(item_id, ()), now)
 
 
+def known_names(db: sqlite3.Connection) -> dict[str, list[str]]:
+    """The channels, labels and assignees the queue holds, each sorted: what filters can name."""
+    queries = {
+        "channel": "SELECT DISTINCT channel FROM items",
+        "label": "SELECT DISTINCT name FROM labels",
+        "assignee": "SELECT DISTINCT assignee FROM items WHERE assignee IS NOT NULL",
+    }
+    return {kind: sorted(row[0] for row in db.execute(sql)) for kind, sql in queries.items()}
+
+
 def due_snoozes(db: sqlite3.Connection, now: datetime) -> list[int]:
     rows = db.execute(
         "SELECT id FROM items WHERE state = 'snoozed' AND snoozed_until <= ?", (to_db(now),)

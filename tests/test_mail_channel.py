@@ -212,14 +212,16 @@ class CommandLog:
 # --- the shared contract ----------------------------------------------------------------
 class MailBackend:
     """A mailbox as the contract sees it: customers' mail in two watched folders, replies at
-    the SMTP sink. New conversations go to INBOX and Later in turn, so a fetch has a page per
-    folder: a sync can stop between them."""
+    the SMTP sink. New conversations go to INBOX and Later in turn; with one message per
+    folder in a page, a third conversation makes a second page: a sync can stop between."""
 
     customer = CUSTOMER
     member = TeamMember("Hana", emails=("hana@acme.dev",))
     member_id = "hana@acme.dev"
     credential_variable = f"${PASSWORD_ENV}"
-    page_size = 1  # conversations in one folder's page; the next one is in the other folder
+    # A page holds the next message of each folder (one per folder, see make_channel):
+    # two conversations fill it, a third (in INBOX again) makes a second page.
+    page_size = 2
     folders = ("INBOX", "Later")
     vanished_thread_error = None  # a reply goes to the customer's address all the same
 
@@ -242,13 +244,15 @@ class MailBackend:
         settings = settings_for(self.imap, self.smtp, close_action="flag", folders=self.folders)
         if not self.reachable:
             settings = replace(settings, imap_port=free_port(), smtp_port=free_port())
-        return EmailChannel(
+        channel = EmailChannel(
             settings,
             DictSecrets({PASSWORD_ENV: self.password} if self.password else {}),
             FakeClock(),
             team_addresses=frozenset({"hana@acme.dev", "ravi@acme.dev"}),
             team_domains=("acme.dev",),
         )
+        channel.batch = 1
+        return channel
 
     def start_conversation(self, title: str, body: str) -> None:
         raw = mail(title, body, date=self._date())

@@ -60,6 +60,7 @@ class EmailChannel(Channel):
         self.team_addresses = frozenset(a.lower() for a in team_addresses) | {self.from_address}
         self.team_domains = tuple(d.lower().lstrip("@") for d in team_domains)
         self._session: ImapSession | None = None
+        self.batch = BATCH  # messages per folder in one page
         self._accepted: dict[str, Sent] = {}
         # Mail has no labels, assignees or @mentions; closing reaches the mailbox only when
         # close_action says how (flag it read, or move it away).
@@ -167,7 +168,7 @@ class EmailChannel(Channel):
 
         batch: list[Incoming] = []
         for plan in plans:
-            uids = plan.take(BATCH)
+            uids = plan.take(self.batch)
             if not uids:
                 continue
             if session.current != plan.folder:

@@ -39,6 +39,7 @@ ITEM_FIELDS = [
     "snoozed_until",
     "created_at",
     "closed_at",
+    "closed_why",
 ]
 MESSAGE_FIELDS = [
     "id",

@@ -254,6 +254,7 @@ def test_inbox_default_is_waiting_on_us_longest_first(seeded: Hero) -> None:
         "snoozed_until": None,
         "created_at": "2026-11-23T09:00:00Z",
         "closed_at": None,
+        "closed_why": None,
     }
     assert (second["number"], second["channel"], second["wait_seconds"]) == (2, "slack", 1200)
 

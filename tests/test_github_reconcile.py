@@ -90,8 +90,8 @@ def test_transferred_and_deleted_issues_close_in_the_queue(
     gw.sim.clear_log()
     assert sync(store, channel, gw).closed == 0
     assert [r.path for r in gw.sim.requests] == [
-        f"/repos/{REPO}/issues",
         f"/repos/{REPO}/issues/comments",
+        f"/repos/{REPO}/issues",
     ]
     assert all(i.state is ItemState.OPEN for i in items(store, gw).values())
 
@@ -109,7 +109,7 @@ def test_transferred_and_deleted_issues_close_in_the_queue(
     assert moved.url.endswith("/acme/elsewhere/issues/1")
     deleted = now[f"{REPO}#{goes['number']}"]
     assert (deleted.state, deleted.meta["why"]) == (ItemState.CLOSED, "deleted")
-    assert deleted.title == "Goes"  # the queue keeps the title GitHub no longer has
+    assert deleted.title == f"{REPO}#{goes['number']} (deleted on GitHub)"  # as docs/github.md says
     # One listing of the open numbers, then one lookup each (the 301 is followed).
     lookups = [(r.method, r.path, r.status) for r in gw.sim.requests if is_lookup(r.path)]
     assert lookups == [

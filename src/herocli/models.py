@@ -128,6 +128,9 @@ class Conversation:
     queue's title stays as first filed (mail: a later copy must not rename it).
     ``remote_state`` is ``None`` for channels with no notion of open/closed.
     An empty ``title`` means the source no longer knows it: the queue keeps its own.
+    ``join_only`` conversations only add to an item the queue already has (a
+    comment on an issue the channel cannot tell was ever synced). ``closed_at``
+    is when the source closed it: an outside message after that keeps the item open.
     """
 
     channel: str
@@ -142,6 +145,8 @@ class Conversation:
     meta: Mapping[str, Any] = field(default_factory=dict)
     loose: tuple[LooseLink, ...] = ()
     keeps_title: bool = False
+    join_only: bool = False
+    closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from herocli.models import Item, ItemState, Note, StoredMessage, Waiting, iso
-from herocli.render.rows import wait_start
+from herocli.render.rows import closed_why, wait_start
 from herocli.render.text import clean, safe
 from herocli.render.times import age, since
 
@@ -42,7 +42,7 @@ def inbox_table(
             ]
         )
     headers = ["#", "Chan", "Title", "Waiting", "For", "Last from", "Assignee", "Labels"]
-    caps = [8, 6, 10**6, 8, 8, 24, 12, 20]
+    caps = [8, 6, 10**6, 20, 8, 24, 12, 20]
     widths = [
         min(max([len(h)] + [r[i].cell_len for r in rows]), cap)
         for i, (h, cap) in enumerate(zip(headers, caps, strict=True))
@@ -78,7 +78,8 @@ def inbox_table(
 def waiting_text(item: Item) -> Text:
     """Whose turn it is, in a word or two, styled."""
     if item.state is ItemState.CLOSED:
-        return Text("closed", style="dim")
+        why = closed_why(item)
+        return Text(f"closed: {why}" if why else "closed", style="dim")
     if item.state is ItemState.SNOOZED:
         return Text("snoozed", style="blue")
     if item.waiting is Waiting.US:
@@ -86,6 +87,14 @@ def waiting_text(item: Item) -> Text:
     if item.waiting is Waiting.THEM:
         return Text("on them", style="dim")
     return Text("")
+
+
+def _how_long(item: Item, now: datetime) -> str:
+    """How long it has waited; a closed item counts from its close, not its last message."""
+    if item.state is ItemState.CLOSED:
+        return f" {since(item.closed_at, now)} ago" if item.closed_at else ""
+    start = wait_start(item)
+    return f" for {since(start, now)}" if start else ""
 
 
 def urgency(item: Item, start: datetime | None, now: datetime, target_minutes: int = 60) -> str:
@@ -115,7 +124,7 @@ def thread_view(
         (item.channel, CHANNEL_STYLE.get(item.channel, "")),
         "  ",
         waiting_text(item),
-        (f" for {since(wait_start(item), now)}" if wait_start(item) else "", ""),
+        (_how_long(item, now), ""),
         (
             f"  assigned to {clean(item.assignee, single_line=True)}"
             if item.assignee
@@ -128,10 +137,6 @@ def thread_view(
         facts.append_text(safe(", ".join(item.labels), "dim", single_line=True))
     if item.snoozed_until and item.state is ItemState.SNOOZED:
         facts.append(f"  snoozed until {iso(item.snoozed_until)}", style="blue")
-    why = item.meta.get("why")
-    if item.state is ItemState.CLOSED and why:
-        facts.append("  closed: ", style="dim")
-        facts.append_text(safe(str(why), "dim"))
     parts: list[RenderableType] = [head, facts]
     if item.url:
         parts.append(safe(item.url, "underline dim"))

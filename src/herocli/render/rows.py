@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from herocli.models import Item, StoredMessage, Waiting, iso
+from herocli.models import Item, ItemState, StoredMessage, Waiting, iso
 from herocli.render.text import field
 
 
@@ -18,6 +18,13 @@ def wait_start(item: Item) -> datetime | None:
     if item.waiting is Waiting.US:
         return item.waiting_since
     return item.last_message_at
+
+
+def closed_why(item: Item) -> str | None:
+    """Why a closed item was closed at its source (completed, not_planned, transferred,
+    deleted, gone, filtered), when the channel said."""
+    why = item.meta.get("why")
+    return str(why) if item.state is ItemState.CLOSED and why else None
 
 
 def item_json(item: Item, now: datetime) -> dict[str, Any]:
@@ -41,6 +48,7 @@ def item_json(item: Item, now: datetime) -> dict[str, Any]:
         "snoozed_until": iso(item.snoozed_until),
         "created_at": iso(item.created_at),
         "closed_at": iso(item.closed_at),
+        "closed_why": closed_why(item),
     }
 
 

@@ -28,6 +28,18 @@ class SyncResult:
     pages: int = 0
     error: HeroError | None = None
     item_ids: set[int] = field(default_factory=set)
+    created_ids: set[int] = field(default_factory=set)
+    changed_ids: set[int] = field(default_factory=set)
+
+    def count(self, item_id: int, *, created: bool, changed: bool) -> None:
+        """Count an item once per sync: new when this sync made it, else updated if it changed."""
+        self.item_ids.add(item_id)
+        if created:
+            self.created_ids.add(item_id)
+        elif changed:
+            self.changed_ids.add(item_id)
+        self.new_items = len(self.created_ids)
+        self.updated_items = len(self.changed_ids - self.created_ids)
 
     @property
     def ok(self) -> bool:
@@ -84,29 +96,32 @@ def _store_pages(
                 outcome = ingest.ingest(db, conv, is_team, now)
                 if outcome.item_id is None:
                     continue
-                result.item_ids.add(outcome.item_id)
-                if outcome.created:
-                    result.new_items += 1
-                elif outcome.new_messages:
-                    result.updated_items += 1
+                changed = outcome.changed
+                if conv.assignees is not None:
+                    names = _assignee_names(conv.assignees, channel.name, directory)
+                    changed |= queue.follow_upstream_assignee(
+                        db, outcome.item_id, conv.assignees, names, now, channel.name
+                    )
+                result.count(outcome.item_id, created=outcome.created, changed=changed)
                 result.new_messages += outcome.new_messages
                 result.closed += int(outcome.closed)
                 result.reopened += int(outcome.reopened)
-                member = _upstream_member(conv.assignees, channel.name, directory)
-                if member:
-                    queue.adopt_assignee(db, outcome.item_id, member, now)
             cursors.save(db, channel.name, page.cursor, now)
         result.pages += 1
 
 
-def _upstream_member(
-    assignees: tuple[str, ...] | None, channel: str, directory: TeamDirectory
-) -> str | None:
-    for login in assignees or ():
+def _assignee_names(
+    assignees: tuple[str, ...], channel: str, directory: TeamDirectory
+) -> tuple[str, ...]:
+    """Upstream assignees as the queue names them: members by name (first), others by login."""
+    members, others = [], []
+    for login in assignees:
         member = directory.member_for(channel, login)
         if member:
-            return member.name
-    return None
+            members.append(member.name)
+        else:
+            others.append(login)
+    return tuple(members + others)
 
 
 def sync_all(

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from herocli.models import Conversation, EventKind, ItemState, Message, RemoteState
 from herocli.store import log, threads
@@ -23,6 +24,7 @@ class IngestResult:
     new_messages: int = 0
     reopened: bool = False
     closed: bool = False
+    changed: bool = False  # anything at all: a message, an edit, title, labels, state
 
 
 def ingest(
@@ -34,8 +36,9 @@ def ingest(
     item_id: int | None = found[0] if found else None
     for other in found[1:]:
         threads.merge_items(db, found[0], other, now)
+    before: tuple[object, ...] = ()
     if item_id is None:
-        if conv.remote_state is RemoteState.CLOSED or not conv.messages:
+        if conv.remote_state is RemoteState.CLOSED or not conv.messages or conv.join_only:
             return IngestResult(None)
         first = min(m.sent_at for m in conv.messages)
         item_id = int(
@@ -57,16 +60,28 @@ def ingest(
         )
         created = True
     else:
+        before = _looks(db, item_id)
         _update_item(db, item_id, conv, now)
 
     threads.record_links(db, item_id, conv, joined=len(found) > 0)
-    new_outside = _upsert_messages(db, item_id, conv.channel, conv.messages, is_team)
-    new_count = len(new_outside[0])
+    new, new_outside, edited = _upsert_messages(db, item_id, conv.channel, conv.messages, is_team)
     if conv.labels is not None:
         set_labels(db, item_id, conv.labels)
-    result = _follow_state(db, item_id, conv, new_outside[1], now)
+    reopened, closed = _follow_state(db, item_id, conv, new_outside, now)
     refresh_summary(db, item_id)
-    return IngestResult(item_id, created, new_count, result[0], result[1])
+    changed = created or bool(new) or edited or before != _looks(db, item_id)
+    return IngestResult(item_id, created, len(new), reopened, closed, changed)
+
+
+def _looks(db: sqlite3.Connection, item_id: int) -> tuple[object, ...]:
+    """What a sync can change about an item besides its messages."""
+    row = db.execute(
+        "SELECT title, url, state, remote_state FROM items WHERE id = ?", (item_id,)
+    ).fetchone()
+    labels = db.execute(
+        "SELECT name FROM labels WHERE item_id = ? ORDER BY name", (item_id,)
+    ).fetchall()
+    return (*tuple(row), tuple(r[0] for r in labels))
 
 
 def _update_item(db: sqlite3.Connection, item_id: int, conv: Conversation, now: datetime) -> None:
@@ -97,16 +112,23 @@ def _upsert_messages(
     channel: str,
     messages: Iterable[Message],
     is_team: Classifier,
-) -> tuple[list[Message], list[Message]]:
-    """Insert new messages, update changed ones; return (new messages, new outside messages)."""
-    existing = {
-        row[0]: row[1]
-        for row in db.execute(
-            "SELECT external_id, meta FROM messages WHERE item_id = ?", (item_id,)
-        )
-    }
+) -> tuple[list[Message], list[Message], bool]:
+    """Insert new messages, update changed ones.
+
+    Returns the new messages, the new ones from outside the team, and whether
+    a known message changed (an edit, a deletion).
+    """
+    existing: dict[str, str] = {}
+    content: dict[str, tuple[Any, ...]] = {}
+    for row in db.execute(
+        "SELECT external_id, meta, body, edited_at, deleted FROM messages WHERE item_id = ?",
+        (item_id,),
+    ):
+        existing[row[0]] = row[1]
+        content[row[0]] = (row[2], row[3], row[4])
     new: list[Message] = []
     new_outside: list[Message] = []
+    edited = False
     # A message once known to be the team's stays so (a reply we sent whose author
     # the config does not list, for instance).
     for incoming in messages:
@@ -125,6 +147,7 @@ def _upsert_messages(
             json.dumps(dict(m.meta)),
         )
         if m.external_id in existing:
+            edited = edited or content[m.external_id] != (m.body, values[7], int(m.deleted))
             db.execute(
                 "UPDATE messages SET author_id = ?, author_name = ?, from_team = MAX(from_team, ?), sent_at = ?, "
                 "body = ?, url = COALESCE(?, url), deleted = ?, edited_at = ?, attachments = ?, "
@@ -139,6 +162,7 @@ def _upsert_messages(
             (*values, item_id, m.external_id),
         )
         existing[m.external_id] = values[-1]
+        content[m.external_id] = (m.body, values[7], int(m.deleted))
         if m.deleted:
             continue
         new.append(m)
@@ -146,7 +170,7 @@ def _upsert_messages(
         log.record(db, item_id, kind, m.sent_at, m.author_name or m.author_id, {"channel": channel})
         if not team:
             new_outside.append(m)
-    return new, new_outside
+    return new, new_outside, edited
 
 
 def _distinct(m: Message, existing: dict[str, str]) -> Message:
@@ -169,7 +193,11 @@ def _follow_state(
     new_outside: list[Message],
     now: datetime,
 ) -> tuple[bool, bool]:
-    """Apply the source's open/closed state, or wake/reopen on a new outside message."""
+    """Apply the source's open/closed state, or wake/reopen on a new outside message.
+
+    A conversation the source closed stays open here when someone outside the
+    team wrote after the close: they are waiting on us, whatever its state upstream.
+    """
     row = db.execute("SELECT state, remote_state FROM items WHERE id = ?", (item_id,)).fetchone()
     state, remote = ItemState(row["state"]), row["remote_state"]
     reopened = closed = False
@@ -177,7 +205,11 @@ def _follow_state(
         db.execute(
             "UPDATE items SET remote_state = ? WHERE id = ?", (conv.remote_state.value, item_id)
         )
-        if conv.remote_state is RemoteState.CLOSED and state is not ItemState.CLOSED:
+        if (
+            conv.remote_state is RemoteState.CLOSED
+            and state is not ItemState.CLOSED
+            and not _outside_since(db, item_id, conv.closed_at)
+        ):
             set_state(db, item_id, ItemState.CLOSED, now, actor=conv.channel)
             closed = True
         elif (
@@ -198,3 +230,15 @@ def _follow_state(
             set_state(db, item_id, ItemState.OPEN, latest, actor=None, why="new message")
             reopened = True
     return reopened, closed
+
+
+def _outside_since(db: sqlite3.Connection, item_id: int, moment: datetime | None) -> bool:
+    """Whether someone outside the team wrote after ``moment``."""
+    if moment is None:
+        return False
+    row = db.execute(
+        "SELECT 1 FROM messages WHERE item_id = ? AND from_team = 0 AND deleted = 0 "
+        "AND sent_at > ? LIMIT 1",
+        (item_id, to_db(moment)),
+    ).fetchone()
+    return row is not None

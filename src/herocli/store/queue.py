@@ -125,12 +125,40 @@ def set_assignee(db: sqlite3.Connection, item_id: int, assignee: str | None, at:
     )
 
 
-def adopt_assignee(db: sqlite3.Connection, item_id: int, assignee: str, at: datetime) -> None:
-    """Take an upstream assignee for an item nobody here has assigned."""
+def follow_upstream_assignee(
+    db: sqlite3.Connection,
+    item_id: int,
+    logins: tuple[str, ...],
+    names: tuple[str, ...],
+    at: datetime,
+    actor: str,
+) -> bool:
+    """Take the source's assignees (``logins``, read here as ``names``) when they changed there.
+
+    Unchanged upstream, the local assignee stays (a member assigned only
+    here, say). Changed, the local one stays if it is among them; else the
+    first of them (``names`` puts team members first), or nobody.
+    Returns whether the assignee changed.
+    """
+    row = db.execute("SELECT assignee, meta FROM items WHERE id = ?", (item_id,)).fetchone()
+    meta = json.loads(row["meta"])
+    seen = meta.get("upstream_assignees")
+    if seen == list(logins):
+        return False
+    meta["upstream_assignees"] = list(logins)
+    current = row["assignee"]
+    if (seen is None and not logins) or current in names:
+        chosen = current
+    else:
+        chosen = names[0] if names else None
     db.execute(
-        "UPDATE items SET assignee = ?, updated_at = ? WHERE id = ? AND assignee IS NULL",
-        (assignee, to_db(at), item_id),
+        "UPDATE items SET assignee = ?, meta = ?, updated_at = ? WHERE id = ?",
+        (chosen, json.dumps(meta), to_db(at), item_id),
     )
+    if chosen == current:
+        return False
+    log.record(db, item_id, EventKind.ASSIGNED, at, actor, {"to": chosen, "from": current})
+    return True
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -94,6 +94,9 @@ class GithubClient:
         self._graphql = _Window(GRAPHQL_POINTS_PER_MINUTE)
         self._last_write: datetime | None = None
         self.rate: dict[str, str] = {}  # the last x-ratelimit-* headers seen
+        # Per resource (core, graphql): points left and the window's reset (epoch seconds).
+        self._budget: dict[str, tuple[int, float]] = {}
+        self._cost: dict[str, int] = {}  # what the last GraphQL query cost
         self._last_date: str | None = None
 
     def _github(self) -> Github:
@@ -141,15 +144,25 @@ class GithubClient:
             headers["If-None-Match"] = etag
         where = f"{method} {_path(url)}"
         is_graphql = url == self.graphql_url
+        # A read can be sent again after a dropped connection, like after a 5xx;
+        # a write cannot: it may have reached GitHub.
+        idempotent = method == "GET" or (is_graphql and _is_query(body))
         server_errors = 0
         rate_waits = 0
         while True:
             self._pace(method, is_graphql, progress)
+            self._wait_for_budget("graphql" if is_graphql else "core", progress)
             try:
                 status, raw_headers, text = requester.requestJson(
                     method, url, headers=headers, input=body
                 )
             except OSError as exc:
+                if idempotent and server_errors < SERVER_ERROR_RETRIES:
+                    delay = 2.0**server_errors
+                    server_errors += 1
+                    progress.waiting(delay, "the connection to GitHub dropped, retrying")
+                    self.clock.sleep(delay)
+                    continue
                 raise UnreachableError(
                     f"cannot reach GitHub at {self.settings.api_url}: {type(exc).__name__}",
                     hint="check the network and [github] api_url (and read_timeout)",
@@ -160,6 +173,7 @@ class GithubClient:
             resp_headers = {k.lower(): str(v) for k, v in raw_headers.items()}
             self._last_date = resp_headers.get("date")
             self.rate = {k: v for k, v in resp_headers.items() if k.startswith("x-ratelimit-")}
+            self._note_budget(resp_headers)
             if status == 304:
                 return Response(304, resp_headers)
             data = _json(text)
@@ -199,15 +213,51 @@ class GithubClient:
             raise ChannelError(f"GitHub refused {where}: {status} {message}".rstrip())
 
     def _wait_out(self, wait: float, attempt: int, progress: SyncProgress) -> None:
-        if wait > self.settings.max_rate_limit_wait or attempt > RATE_LIMIT_RETRIES:
+        if wait > self.settings.max_rate_limit_wait:
             raise RateLimitedError(
                 f"GitHub rate limit: it asks to wait {wait:.0f} s, more than "
                 f"max_rate_limit_wait = {self.settings.max_rate_limit_wait:.0f} s",
                 retry_after=wait,
                 hint="run the sync again later; it resumes where it stopped",
             )
+        if attempt > RATE_LIMIT_RETRIES:
+            raise RateLimitedError(
+                f"GitHub kept answering with a rate limit after {RATE_LIMIT_RETRIES} waits",
+                retry_after=wait,
+                hint="run the sync again later; it resumes where it stopped",
+            )
         progress.waiting(wait, "GitHub rate limit")
         self.clock.sleep(wait)
+
+    def _note_budget(self, headers: Mapping[str, str]) -> None:
+        """Remember the points left in the answer's rate-limit window, and when it resets."""
+        resource = headers.get("x-ratelimit-resource", "core")
+        try:
+            remaining = int(headers["x-ratelimit-remaining"])
+            reset = float(headers["x-ratelimit-reset"])
+        except (KeyError, ValueError):
+            return
+        self._budget[resource] = (remaining, reset)
+
+    def _wait_for_budget(self, resource: str, progress: SyncProgress) -> None:
+        """Before sending, wait out a window whose points left do not cover the request.
+
+        A request sent with no points left is refused and still counted, so
+        when the last answer said the window is spent, wait for its reset
+        first (or stop at once when that is longer than the maximum).
+        """
+        known = self._budget.get(resource)
+        if known is None:
+            return
+        remaining, reset = known
+        cost = self._cost.get(resource, 1)
+        if remaining >= cost:
+            return
+        wait = reset - self.clock.now().timestamp()
+        if wait <= 0:
+            return
+        self._wait_out(wait + 1.0, 1, progress)
+        self._budget.pop(resource, None)
 
     def server_now(self) -> datetime:
         """GitHub's time by its last ``Date`` header (our clock before any answer).
@@ -230,11 +280,14 @@ class GithubClient:
         if "retry-after" in headers:
             return max(float(headers["retry-after"]), 0.0)
         if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
-            reset = datetime.fromtimestamp(float(headers["x-ratelimit-reset"]), UTC)
-            return max((reset - self.clock.now()).total_seconds(), 0.0) + 1.0
+            return self._until_reset(headers)
         if status == 429 or "rate limit" in message.lower():
             return DEFAULT_SECONDARY_WAIT
         return None
+
+    def _until_reset(self, headers: Mapping[str, str]) -> float:
+        reset = datetime.fromtimestamp(float(headers["x-ratelimit-reset"]), UTC)
+        return max((reset - self.clock.now()).total_seconds(), 0.0) + 1.0
 
     def _pace(self, method: str, graphql: bool, progress: SyncProgress) -> None:
         now = self.clock.now()
@@ -267,13 +320,30 @@ class GithubClient:
             body["operationName"] = operation.group(1)
         for attempt in range(1, RATE_LIMIT_RETRIES + 2):
             resp = self.request("POST", self.graphql_url, body=body, progress=progress)
+            rate = resp.data.get("data") if isinstance(resp.data, dict) else None
+            if isinstance(rate, dict) and isinstance(rate.get("rateLimit"), dict):
+                cost = rate["rateLimit"].get("cost")
+                if isinstance(cost, int) and cost > 0:
+                    self._cost["graphql"] = cost
             errors = resp.data.get("errors") if isinstance(resp.data, dict) else None
-            # GraphQL reports its primary limit in the body, often with a 200.
+            # GraphQL reports its primary limit in the body, often with a 200, and
+            # sometimes with points still left: the reset time is what counts.
             if not errors or not any(e.get("type") == "RATE_LIMITED" for e in errors):
                 return resp.data
-            wait = self._rate_limit_wait(429, resp.headers, "rate limit")
-            self._wait_out(wait if wait is not None else DEFAULT_SECONDARY_WAIT, attempt, progress)
+            if "retry-after" in resp.headers:
+                wait = max(float(resp.headers["retry-after"]), 0.0)
+            elif "x-ratelimit-reset" in resp.headers:
+                wait = self._until_reset(resp.headers)
+            else:
+                wait = DEFAULT_SECONDARY_WAIT
+            self._wait_out(wait, attempt, progress)
         return resp.data
+
+
+def _is_query(body: Any) -> bool:
+    """A GraphQL body that only reads (no ``mutation``)."""
+    query = body.get("query") if isinstance(body, dict) else None
+    return isinstance(query, str) and not re.match(r"\s*mutation\b", query)
 
 
 def _json(text: str) -> Any:

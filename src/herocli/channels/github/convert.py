@@ -63,7 +63,13 @@ class Authors:
 
 def _login(user: Mapping[str, Any] | None) -> str:
     # Deleted accounts come back as null; GitHub shows them as "ghost".
-    return str(user["login"]) if user and user.get("login") else "ghost"
+    if not user or not user.get("login"):
+        return "ghost"
+    login = str(user["login"])
+    # GraphQL names a bot without the "[bot]" REST gives it; one bot, one login.
+    if user.get("__typename") == "Bot" and not login.endswith("[bot]"):
+        login += "[bot]"
+    return login
 
 
 def is_pull_request(issue: Mapping[str, Any]) -> bool:
@@ -97,18 +103,38 @@ def rest_comment_message(comment: Mapping[str, Any], authors: Authors) -> Messag
 
 
 def rest_conversation(
-    repo: str, issue: Mapping[str, Any], messages: Iterable[Message]
+    repo: str, issue: Mapping[str, Any], messages: Iterable[Message], *, in_scope: bool = True
 ) -> Conversation:
+    """An issue as a conversation. Out of scope (it lost an included label, say), it
+    reads as closed with ``why = "filtered"``; back in scope it reopens."""
+    closed = issue.get("state") == "closed"
+    why = None
+    if closed:
+        why = issue.get("state_reason") or "completed"
+    elif not in_scope:
+        why = "filtered"
     return Conversation(
         channel=CHANNEL,
         external_id=f"{repo}#{issue['number']}",
         title=issue.get("title") or "",
         messages=tuple(sorted(messages, key=lambda m: (m.sent_at, m.external_id))),
         url=issue.get("html_url"),
-        remote_state=RemoteState.CLOSED if issue.get("state") == "closed" else RemoteState.OPEN,
+        remote_state=RemoteState.CLOSED if closed or not in_scope else RemoteState.OPEN,
         labels=tuple(str(x["name"]) for x in issue.get("labels") or ()),
         assignees=tuple(_login(a) for a in issue.get("assignees") or ()),
-        meta={"repo": repo, "number": issue["number"], "issue_id": issue["id"]},
+        meta={"repo": repo, "number": issue["number"], "issue_id": issue["id"], "why": why},
+        closed_at=parse_time(issue["closed_at"]) if closed and issue.get("closed_at") else None,
+    )
+
+
+def comments_conversation(repo: str, number: int, messages: Iterable[Message]) -> Conversation:
+    """Comments for an issue's item, if the queue has one; its other fields stay as they are."""
+    return Conversation(
+        channel=CHANNEL,
+        external_id=f"{repo}#{number}",
+        title="",
+        messages=tuple(sorted(messages, key=lambda m: (m.sent_at, m.external_id))),
+        join_only=True,
     )
 
 
@@ -130,11 +156,12 @@ def conversation_gone(
 ) -> Conversation:
     """A closed conversation for an issue that left ``repo`` (``moved``: where it lives now).
 
-    A deleted issue takes its title with it: the empty title tells the queue to
-    keep the one it has, and ``meta["why"]`` says what happened.
+    A deleted issue takes its title with it (the item reads ``owner/repo#N (deleted
+    on GitHub)``); one gone where the token cannot see keeps the queue's title (an
+    empty one). ``meta["why"]`` says what happened.
     """
     meta: dict[str, Any] = {"repo": repo, "number": number, "why": why}
-    title = ""
+    title = f"{repo}#{number} (deleted on GitHub)" if why == "deleted" else ""
     url = None
     if moved is not None:
         title = str(moved.get("title") or "")
@@ -161,6 +188,7 @@ def gql_conversation(
         "title": node.get("title"),
         "html_url": node.get("url"),
         "state": str(node.get("state") or "").lower(),
+        "closed_at": node.get("closedAt"),
         "labels": (node.get("labels") or {}).get("nodes"),
         "assignees": (node.get("assignees") or {}).get("nodes"),
     }

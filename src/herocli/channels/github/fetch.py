@@ -1,23 +1,21 @@
-"""Fetching issues and comments with as few requests as GitHub allows.
+"""Fetching issues and comments with as few requests as GitHub allows, and missing none.
 
-Per repository the cursor holds ``since`` (the high-water mark of
-``updated_at`` once a first sync finished), ``etags`` (URL -> [ETag, next URL])
-and ``seen`` (ids and ``updated_at`` of what was returned inside the overlap
-window, so the overlap never yields a message twice). A first sync that is
-interrupted keeps ``first`` (where it started and, for GraphQL, the page to go
-on from).
+Per repository the cursor holds ``since`` and ``csince`` (the high-water
+marks of ``updated_at`` in the issue list and in the comment list, once a
+first sync finished), ``etags`` (URL -> [ETag, next URL]), ``seen`` (ids and
+``updated_at`` of what was returned inside the overlap window, so the overlap
+never yields a message twice) and what ``issues.py`` describes (``open``,
+``counts``, ``out``). A first sync that is interrupted keeps ``first`` (see
+``first.py``); an incremental pass keeps ``inc`` (its position in each list).
 
-First sync, by ``strategy``:
-
-* ``graphql``: 100 open issues a query with their first 100 comments nested,
-  and a follow-up query only for issues with more comments.
-* ``rest``: open issues at ``per_page=100``, then the repo-wide comment list
-  with ``since`` = the oldest open issue's creation (older comments cannot
-  belong to an open issue).
-
-Either way it ends with one incremental pass from the time it started, which
-picks up what changed meanwhile and records the ETags that make the next,
-unchanged sync cost only ``304``s.
+**Later syncs** walk, by key (``walk.py``), ``issues/comments?since=…`` and
+then ``issues?state=all&since=…``, each from its own mark minus a minute.
+A comment is filed with its issue's item when the queue has one (an item
+closed in the queue wakes on a customer's comment). An issue seen changed is
+followed: title, labels, assignees, open or closed, in or out of the label
+filter. One that enters the queue after the first sync (new, reopened,
+relabelled, transferred in), or whose ``comments`` count disagrees with what
+hero holds, has all its comments read.
 
 Issues transferred or deleted never show in those lists; ``reconciled`` holds
 when the repository was last checked for them (see ``reconcile.py``).
@@ -26,38 +24,62 @@ when the repository was last checked for them (see ``reconcile.py``).
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Iterator
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from herocli.channels.github.client import GithubClient, GithubNotFound, Response
+from herocli.channels.github.client import GithubClient, GithubNotFound
 from herocli.channels.github.convert import (
     Authors,
-    gql_conversation,
-    gql_message,
-    is_pull_request,
-    labels_pass,
+    comments_conversation,
     parse_time,
     rest_comment_message,
     rest_conversation,
     rest_issue_message,
 )
-from herocli.channels.github.queries import ISSUE_COMMENTS, OPEN_ISSUES
-from herocli.channels.github.reconcile import Reconciler, lookup_issue
+from herocli.channels.github.first import FirstSync
+from herocli.channels.github.issues import (
+    OVERLAP,
+    PAGE,
+    IssueReader,
+    Remember,
+    issue_number,
+    known_open,
+    set_known,
+)
+from herocli.channels.github.reconcile import Reconciler
+from herocli.channels.github.walk import start, walk
 from herocli.config import GithubSettings
-from herocli.errors import ChannelError
+from herocli.errors import (
+    AuthError,
+    ChannelError,
+    HeroError,
+    NotFoundError,
+    RateLimitedError,
+    UnreachableError,
+)
 from herocli.models import JSON, Conversation, FetchPage, Message, SyncProgress
 
-# GitHub's `since` has one-second resolution and replicas can lag a little;
-# asking again for the last minute costs nothing and `seen` drops repeats.
-OVERLAP = timedelta(seconds=60)
-PAGE = 100
+
+def iso(value: Any) -> str:
+    return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
-def iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _when(value: str) -> Any:
+    """A timestamp's sort key, the empty string first."""
+    return parse_time(value) if value else parse_time("1970-01-01T00:00:00Z")
+
+
+class RepositoryFailures(ChannelError):
+    """Some repositories failed (each named); the others synced. Its exit code is theirs
+    when they agree (5 when each was not found), else 1."""
+
+    def __init__(self, failures: list[tuple[str, HeroError]]) -> None:
+        super().__init__("; ".join(e.message for _r, e in failures), hint=failures[0][1].hint)
+        self.failures = failures
+        codes = {e.exit_code for _r, e in failures}
+        if len(codes) == 1:
+            self.exit_code = codes.pop()
 
 
 class Fetcher:
@@ -65,7 +87,9 @@ class Fetcher:
         self.client = client
         self.settings = settings
         self.authors = authors
-        self.reconciler = Reconciler(client, settings, authors, self._graphql_data)
+        self.reader = IssueReader(client, settings, authors)
+        self.reconciler = Reconciler(client, self.reader, self._graphql_data)
+        self.first = FirstSync(client, self.reader, self._graphql_data, self._not_found)
 
     # ------------------------------------------------------------------ entry
     def fetch(self, cursor: JSON, progress: SyncProgress) -> Iterator[FetchPage]:
@@ -73,16 +97,79 @@ class Fetcher:
         state.setdefault("v", 1)
         state.setdefault("repos", {})
         repos = self._repos(state, progress)
+        failures: list[tuple[str, HeroError]] = []
+        moved_in: set[str] = set()  # repos where an old issue entered: maybe a transfer
+        checked: set[str] = set()
         for index, repo in enumerate(repos):
             progress.update(f"GitHub {repo}", completed=index, total=len(repos))
-            rc: JSON = state["repos"].setdefault(repo, {})
+            try:
+                yield from self._isolated(repo, state, progress, moved_in, checked, due=None)
+            except HeroError as exc:
+                failures.append((repo, exc))
+        # An issue transferred between two watched repositories would be in the
+        # queue twice until the next check: check the others now.
+        if moved_in and len(repos) > 1:
+            for repo in repos:
+                if repo in checked or repo in {r for r, _e in failures}:
+                    continue
+                try:
+                    yield from self._isolated(repo, state, progress, set(), checked, due=True)
+                except HeroError as exc:
+                    failures.append((repo, exc))
+        progress.update("GitHub", completed=len(repos), total=len(repos))
+        if failures:
+            raise failures[0][1] if len(failures) == 1 else RepositoryFailures(failures)
+
+    def _isolated(
+        self,
+        repo: str,
+        state: JSON,
+        progress: SyncProgress,
+        moved_in: set[str],
+        checked: set[str],
+        due: bool | None,
+    ) -> Iterator[FetchPage]:
+        """One repository's pages; on its failure its cursor goes back to the last page kept.
+
+        A credential, reach or rate-limit failure would fail every repository:
+        it stops the fetch. Anything else is this repository's alone.
+        """
+        kept = copy.deepcopy(state["repos"].get(repo, {}))
+        try:
+            for page in self._repo(repo, state, progress, moved_in, checked, due):
+                yield page
+                kept = copy.deepcopy(state["repos"][repo])
+        except (AuthError, RateLimitedError, UnreachableError):
+            raise
+        except HeroError:
+            state["repos"][repo] = kept
+            raise
+
+    def _repo(
+        self,
+        repo: str,
+        state: JSON,
+        progress: SyncProgress,
+        moved_in: set[str],
+        checked: set[str],
+        due: bool | None,
+    ) -> Iterator[FetchPage]:
+        rc: JSON = state["repos"].setdefault(repo, {})
+        if due is None:
             if "since" not in rc:
                 yield from self._first_sync(repo, rc, state, progress)
-            yield from self._incremental(repo, rc, state, progress)
-            if self.reconciler.due(rc, self.client.clock.now()):
-                closed = self.reconciler.reconcile(repo, rc, progress)
-                yield FetchPage(tuple(closed), copy.deepcopy(state))
-        progress.update("GitHub", completed=len(repos), total=len(repos))
+            incremental = Incremental(self, repo, rc, state, progress)
+            try:
+                yield from incremental.run()
+            except GithubNotFound:
+                raise self._not_found(repo) from None
+            if incremental.moved_in:
+                moved_in.add(repo)
+            due = self.reconciler.due(rc, self.client.clock.now())
+        if due:
+            found = self.reconciler.reconcile(repo, rc, progress)
+            checked.add(repo)
+            yield FetchPage(tuple(found), copy.deepcopy(state))
 
     def strategy(self) -> str:
         if self.settings.strategy != "auto":
@@ -99,7 +186,7 @@ class Fetcher:
             try:
                 found = self._conditional_list(url, oc.setdefault("etags", {}), progress)
             except GithubNotFound:
-                raise ChannelError(
+                raise NotFoundError(
                     f"GitHub organisation {org!r} not found (or the token cannot see it)",
                     hint="check [github] orgs and the token's access to that organisation",
                 ) from None
@@ -108,26 +195,21 @@ class Fetcher:
             repos.extend(oc.get("repos", []))
         return list(dict.fromkeys(repos))
 
-    def _not_found(self, repo: str) -> ChannelError:
-        return ChannelError(
+    def _not_found(self, repo: str) -> HeroError:
+        return NotFoundError(
             f"GitHub repository {repo} not found (or the token cannot see it)",
             hint="check [github] repos; a private repository needs a token with access to it",
         )
 
-    # ------------------------------------------------------------------ conditional lists
     def _conditional_list(self, url: str, etags: JSON, progress: SyncProgress) -> list[Any] | None:
-        """All pages of a list, or ``None`` when every page answered 304 (nothing changed).
-
-        ``etags`` maps each page URL to ``[etag, next url]``; it is replaced by
-        the pages seen this time.
-        """
+        """All pages of a small list (an org's repositories), or ``None`` when all were 304."""
         items: list[Any] = []
         fresh: JSON = {}
         changed = False
         next_url: str | None = url
         while next_url:
             known = etags.get(next_url)
-            resp: Response = self.client.request(
+            resp = self.client.request(
                 "GET", next_url, etag=known[0] if known else None, progress=progress
             )
             if resp.status == 304 and known:
@@ -144,96 +226,6 @@ class Fetcher:
         etags.update(fresh)
         return items if changed else None
 
-    # ------------------------------------------------------------------ first sync
-    def _first_sync(
-        self, repo: str, rc: JSON, state: JSON, progress: SyncProgress
-    ) -> Iterator[FetchPage]:
-        rc.setdefault("first", {})
-        if self.strategy() == "graphql":
-            yield from self._first_graphql(repo, rc, state, progress)
-        else:
-            yield from self._first_rest(repo, rc, state, progress)
-        first: JSON = rc.pop("first")
-        rc["since"] = first["started"]
-        rc["etags"] = {}
-        # The first sync listed every open issue: as good as a reconciliation.
-        rc["reconciled"] = iso(self.client.clock.now())
-
-    def _started(self, first: JSON) -> None:
-        """Mark the first sync's start by GitHub's clock, from its first answer."""
-        first.setdefault("started", iso(self.client.server_now()))
-
-    def _remember(self, rc: JSON, key: str, updated: str) -> None:
-        """Note what a first sync returned inside the catch-up window, so the catch-up skips it."""
-        started = parse_time(rc["first"]["started"])
-        if parse_time(updated) >= started - OVERLAP:
-            rc.setdefault("seen", {})[key] = updated
-
-    def _first_graphql(
-        self, repo: str, rc: JSON, state: JSON, progress: SyncProgress
-    ) -> Iterator[FetchPage]:
-        first: JSON = rc["first"]
-        known: set[int] = set(rc.get("open", []))
-        owner, name = repo.split("/")
-        done = first.get("done", 0)
-        while True:
-            variables = {
-                "owner": owner,
-                "name": name,
-                "first": PAGE,
-                "commentsFirst": PAGE,
-                "after": first.get("after"),
-            }
-            data = self._graphql_data(repo, OPEN_ISSUES, variables, progress)
-            self._started(first)
-            issues = data["repository"]["issues"]
-            conversations = []
-            for node in issues["nodes"]:
-                comments = node["comments"]
-                nodes = list(comments["nodes"])
-                after = comments["pageInfo"]["endCursor"]
-                more = comments["pageInfo"]["hasNextPage"]
-                while more:
-                    extra = self._graphql_data(
-                        repo,
-                        ISSUE_COMMENTS,
-                        {
-                            "owner": owner,
-                            "name": name,
-                            "number": node["number"],
-                            "first": PAGE,
-                            "after": after,
-                        },
-                        progress,
-                    )["repository"]["issue"]["comments"]
-                    nodes.extend(extra["nodes"])
-                    after, more = extra["pageInfo"]["endCursor"], extra["pageInfo"]["hasNextPage"]
-                labels = [x["name"] for x in node["labels"]["nodes"]]
-                if not labels_pass(
-                    labels, self.settings.labels_include, self.settings.labels_exclude
-                ):
-                    continue
-                self._remember(rc, f"issue:{node['databaseId']}", node["updatedAt"])
-                for c in nodes:
-                    self._remember(rc, f"comment:{c['databaseId']}", c["updatedAt"])
-                messages = [gql_message(node, "issue", self.authors)]
-                messages += [gql_message(c, "comment", self.authors) for c in nodes]
-                conversations.append(gql_conversation(repo, node, messages))
-                known.add(node["number"])
-            done += len(issues["nodes"])
-            rc["open"] = sorted(known)
-            first["done"] = done
-            first["after"] = issues["pageInfo"]["endCursor"] or first.get("after")
-            progress.update(
-                f"GitHub {repo}: first sync", completed=done, total=issues["totalCount"]
-            )
-            if not issues["pageInfo"]["hasNextPage"]:
-                # The last page's cursor is written by the incremental pass that follows.
-                if conversations:
-                    yield FetchPage(tuple(conversations), copy.deepcopy(state))
-                return
-            yield FetchPage(tuple(conversations), copy.deepcopy(state))
-
     def _graphql_data(self, repo: str, query: str, variables: JSON, progress: SyncProgress) -> Any:
         answer = self.client.graphql(query, variables, progress)
         errors = (answer or {}).get("errors") if isinstance(answer, dict) else None
@@ -249,164 +241,157 @@ class Fetcher:
             raise ChannelError(f"GitHub GraphQL gave no data for {repo}")
         return answer["data"]
 
-    def _first_rest(
+    # ------------------------------------------------------------------ first sync
+    def _first_sync(
         self, repo: str, rc: JSON, state: JSON, progress: SyncProgress
     ) -> Iterator[FetchPage]:
-        # Pages of a first REST sync carry the cursor unchanged: the repo's
-        # first sync restarts as a whole after an interruption (it is idempotent).
-        url: str | None = f"/repos/{repo}/issues?" + urlencode(
-            {"state": "open", "sort": "created", "direction": "asc", "per_page": PAGE}
-        )
-        issues: dict[int, JSON] = {}
-        oldest: str | None = None
-        try:
-            while url:
-                resp = self.client.request("GET", url, progress=progress)
-                self._started(rc["first"])
-                conversations = []
-                for issue in resp.data or []:
-                    if oldest is None or issue["created_at"] < oldest:
-                        oldest = issue["created_at"]
-                    if not self._wanted(issue):
-                        continue
-                    issues[issue["number"]] = issue
-                    self._remember(rc, f"issue:{issue['id']}", issue["updated_at"])
-                    conversations.append(
-                        rest_conversation(repo, issue, [rest_issue_message(issue, self.authors)])
-                    )
-                progress.update(f"GitHub {repo}: issues", completed=len(issues))
-                if conversations:
-                    yield FetchPage(tuple(conversations), copy.deepcopy(state))
-                url = resp.next_url
-        except GithubNotFound:
-            raise self._not_found(repo) from None
-        rc["open"] = sorted(issues)
-        if oldest is None:
-            return
-        url = f"/repos/{repo}/issues/comments?" + urlencode(
-            {"since": oldest, "sort": "created", "direction": "asc", "per_page": PAGE}
-        )
-        seen = 0
-        while url:
-            resp = self.client.request("GET", url, progress=progress)
+        rc.setdefault("first", {})
+        if self.strategy() == "graphql":
+            yield from self.first.graphql(repo, rc, state, progress)
+        else:
+            yield from self.first.rest(repo, rc, state, progress)
+        first: JSON = rc.pop("first")
+        rc["since"] = rc["csince"] = first["started"]
+        rc["etags"] = {}
+        # The first sync listed every open issue: as good as a reconciliation.
+        rc["reconciled"] = iso(self.client.clock.now())
+
+
+class Incremental:
+    """One incremental pass over a repository: comments, then issues, each walked by key."""
+
+    def __init__(
+        self, fetcher: Fetcher, repo: str, rc: JSON, state: JSON, progress: SyncProgress
+    ) -> None:
+        self.client = fetcher.client
+        self.reader = fetcher.reader
+        self.repo = repo
+        self.rc = rc
+        self.state = state
+        self.progress = progress
+        self.inc: JSON = rc.setdefault("inc", {})
+        self.old_seen: dict[str, str] = rc.get("seen", {})
+        self.new_seen: dict[str, str] = self.inc.setdefault("seen", {})
+        self.etags: JSON = rc.get("etags", {})
+        self.fresh_etags: JSON = self.inc.setdefault("etags", {})
+        self.known = known_open(rc)
+        self.out = {int(n) for n in rc.get("out", [])}
+        self.counts: JSON = rc.setdefault("counts", {})
+        self.issue_window = parse_time(rc["since"]) - OVERLAP
+        self.comment_window = parse_time(str(rc.get("csince") or rc["since"])) - OVERLAP
+        self.moved_in = False
+
+    def _page(self, conversations: list[Conversation]) -> FetchPage:
+        set_known(self.rc, self.known, self.out)
+        return FetchPage(tuple(conversations), copy.deepcopy(self.state))
+
+    def run(self) -> Iterator[FetchPage]:
+        if self.inc.get("phase", "comments") == "comments":
+            yield from self._comments()
+            self.inc["phase"], self.inc["pos"] = "issues", None
+        yield from self._issues()
+        rc = self.rc
+        csince = rc.get("csince", rc["since"])
+        rc["since"] = max(self.inc.get("newest_issue", ""), rc["since"], key=_when)
+        rc["csince"] = max(self.inc.get("newest_comment", ""), csince, key=_when)
+        issues_from = parse_time(rc["since"]) - OVERLAP
+        comments_from = parse_time(rc["csince"]) - OVERLAP
+        merged = {**self.old_seen, **self.new_seen}
+        rc["seen"] = {
+            k: v
+            for k, v in merged.items()
+            if parse_time(v) >= (issues_from if k.startswith("issue:") else comments_from)
+        }
+        rc["etags"] = self.fresh_etags
+        del rc["inc"]
+        yield self._page([])
+
+    def _comments(self) -> Iterator[FetchPage]:
+        params = {
+            "since": iso(self.comment_window),
+            "sort": "updated",
+            "direction": "asc",
+            "per_page": str(PAGE),
+        }
+        position = self.inc.get("pos") or start(f"/repos/{self.repo}/issues/comments", params)
+        remember = Remember(self.new_seen, self.comment_window)
+        for step in walk(self.client, position, self.progress, self.etags, self.fresh_etags):
             by_issue: dict[int, list[Message]] = {}
-            for comment in resp.data or []:
-                number = _issue_number(comment)
-                if number in issues:
-                    self._remember(rc, f"comment:{comment['id']}", comment["updated_at"])
-                    by_issue.setdefault(number, []).append(
-                        rest_comment_message(comment, self.authors)
-                    )
-            seen += len(resp.data or [])
-            progress.update(f"GitHub {repo}: comments", completed=seen)
-            conversations = [
-                rest_conversation(repo, issues[n], msgs) for n, msgs in by_issue.items()
-            ]
-            if conversations:
-                yield FetchPage(tuple(conversations), copy.deepcopy(state))
-            url = resp.next_url
-
-    def _wanted(self, issue: JSON) -> bool:
-        if is_pull_request(issue) and not self.settings.include_pull_requests:
-            return False
-        labels = [x["name"] for x in issue.get("labels") or ()]
-        return labels_pass(labels, self.settings.labels_include, self.settings.labels_exclude)
-
-    # ------------------------------------------------------------------ incremental
-    def _incremental(
-        self, repo: str, rc: JSON, state: JSON, progress: SyncProgress
-    ) -> Iterator[FetchPage]:
-        before = copy.deepcopy(state)
-        hwm = parse_time(rc["since"])
-        since = iso(hwm - OVERLAP)
-        etags: JSON = rc.setdefault("etags", {})
-        old_seen: dict[str, str] = rc.get("seen", {})
-        issues_url = f"/repos/{repo}/issues?" + urlencode(
-            {
-                "state": "all",
-                "since": since,
-                "sort": "updated",
-                "direction": "asc",
-                "per_page": PAGE,
-            }
-        )
-        comments_url = f"/repos/{repo}/issues/comments?" + urlencode(
-            {"since": since, "sort": "updated", "direction": "asc", "per_page": PAGE}
-        )
-        issue_etags: JSON = {
-            k: v for k, v in etags.items() if k.startswith(issues_url.split("?")[0] + "?")
-        }
-        comment_etags: JSON = {
-            k: v for k, v in etags.items() if k.startswith(comments_url.split("?")[0] + "?")
-        }
-        try:
-            issues = self._conditional_list(issues_url, issue_etags, progress)
-        except GithubNotFound:
-            raise self._not_found(repo) from None
-        comments = self._conditional_list(comments_url, comment_etags, progress)
-        rc["etags"] = {**issue_etags, **comment_etags}
-
-        by_number: dict[int, JSON] = {i["number"]: i for i in issues or []}
-        new_seen: dict[str, str] = {}
-        newest = hwm
-        window = hwm - OVERLAP
-
-        def fresh(key: str, updated: str) -> bool:
-            nonlocal newest
-            when = parse_time(updated)
-            newest = max(newest, when)
-            if when >= window:
-                new_seen[key] = updated
-            return old_seen.get(key) != updated
-
-        changed: dict[int, list[Message]] = {}
-        for issue in issues or []:
-            if fresh(f"issue:{issue['id']}", issue["updated_at"]):
-                changed.setdefault(issue["number"], []).append(
-                    rest_issue_message(issue, self.authors)
-                )
-        for comment in comments or []:
-            if fresh(
-                f"comment:{comment['id']}", comment.get("updated_at") or comment["created_at"]
-            ):
-                number = _issue_number(comment)
-                changed.setdefault(number, []).append(rest_comment_message(comment, self.authors))
-        conversations: list[Conversation] = []
-        known: set[int] = set(rc.get("open", []))
-        for number, messages in changed.items():
-            issue = by_number.get(number)
-            if issue is None and number in known:
-                issue = self._issue(repo, number, progress)
-            if issue is None or not self._wanted(issue):
-                # Comments on issues never synced open (closed long ago, pull
-                # requests, filtered out) have no item to join.
-                continue
-            if issue["state"] == "closed":
-                if number not in known:
+            for comment in step.items:
+                key = f"comment:{comment['id']}"
+                updated = str(comment.get("updated_at") or comment["created_at"])
+                self.inc["newest_comment"] = max(self.inc.get("newest_comment", ""), updated)
+                remember(key, updated)
+                if self.old_seen.get(key) == updated:
                     continue
-                known.discard(number)
-            else:
-                known.add(number)
-            if not any(m.external_id.startswith("issue:") for m in messages):
-                messages.append(rest_issue_message(issue, self.authors))
-            conversations.append(rest_conversation(repo, issue, messages))
-        if issues is None and comments is None:
-            new_seen = old_seen
-        rc["since"] = iso(newest)
-        rc["seen"] = new_seen
-        rc["open"] = sorted(known)
-        chunks = max(math.ceil(len(conversations) / PAGE), 1)
-        for index in range(chunks):
-            part = tuple(conversations[index * PAGE : (index + 1) * PAGE])
-            last = index == chunks - 1
-            # Only the last page moves the cursor: earlier pages repeat on a rerun.
-            yield FetchPage(part, copy.deepcopy(state) if last else before)
+                number = issue_number(comment)
+                if number in self.out:
+                    continue  # out of the label filter: its item stays closed
+                if (
+                    number in self.known
+                    and key not in self.old_seen
+                    and parse_time(comment["created_at"]) >= self.comment_window
+                ):
+                    self.counts[str(number)] = self.counts.get(str(number), 0) + 1
+                message = rest_comment_message(comment, self.reader.authors)
+                by_issue.setdefault(number, []).append(message)
+            self.inc["pos"] = step.position
+            if by_issue or not step.unchanged:
+                yield self._page(
+                    [comments_conversation(self.repo, n, m) for n, m in by_issue.items()]
+                )
 
-    def _issue(self, repo: str, number: int, progress: SyncProgress) -> JSON | None:
-        issue, why = lookup_issue(self.client, repo, number, progress)
-        # Gone from this repository: the next reconciliation closes it.
-        return issue if why is None else None
+    def _issues(self) -> Iterator[FetchPage]:
+        params = {
+            "state": "all",
+            "since": iso(self.issue_window),
+            "sort": "updated",
+            "direction": "asc",
+            "per_page": str(PAGE),
+        }
+        position = self.inc.get("pos") or start(f"/repos/{self.repo}/issues", params)
+        remember = Remember(self.new_seen, self.issue_window)
+        for step in walk(self.client, position, self.progress, self.etags, self.fresh_etags):
+            conversations = []
+            for issue in step.items:
+                key = f"issue:{issue['id']}"
+                updated = str(issue["updated_at"])
+                self.inc["newest_issue"] = max(self.inc.get("newest_issue", ""), updated)
+                remember(key, updated)
+                if self.old_seen.get(key) == updated:
+                    continue
+                conversation = self._follow(issue)
+                if conversation is not None:
+                    conversations.append(conversation)
+            self.inc["pos"] = step.position
+            if conversations or not step.unchanged:
+                yield self._page(conversations)
 
-
-def _issue_number(comment: JSON) -> int:
-    return int(str(comment["issue_url"]).rstrip("/").rsplit("/", 1)[1])
+    def _follow(self, issue: JSON) -> Conversation | None:
+        """What a changed issue means for the queue, or ``None`` when it has no item."""
+        number = int(issue["number"])
+        if not self.reader.listed(issue):
+            return None
+        message = rest_issue_message(issue, self.reader.authors)
+        if issue["state"] == "closed":
+            if number not in self.known:
+                return None  # never synced open, or already closed here
+            self.known.discard(number)
+            return rest_conversation(self.repo, issue, [message])
+        if not self.reader.wanted(issue):
+            if number not in self.known:
+                return None
+            self.known.discard(number)
+            self.out.add(number)
+            return rest_conversation(self.repo, issue, [message], in_scope=False)
+        remember = Remember(self.new_seen, self.comment_window)
+        if number not in self.known:
+            # New, reopened, relabelled into the filter or transferred in: its whole history.
+            self.known.add(number)
+            self.out.discard(number)
+            if parse_time(issue["created_at"]) < self.issue_window:
+                self.moved_in = True
+            return self.reader.whole(self.repo, issue, self.rc, self.progress, remember)
+        if int(issue.get("comments") or 0) != self.counts.get(str(number)):
+            return self.reader.whole(self.repo, issue, self.rc, self.progress, remember)
+        return rest_conversation(self.repo, issue, [message])

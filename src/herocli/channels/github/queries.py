@@ -9,7 +9,7 @@ _COMMENT_FIELDS = """
       createdAt
       updatedAt
       lastEditedAt
-      author { login }
+      author { login __typename }
       authorAssociation
 """
 
@@ -27,10 +27,11 @@ query HeroOpenIssues($owner: String!, $name: String!, $first: Int!, $commentsFir
         body
         url
         state
+        closedAt
         createdAt
         updatedAt
         lastEditedAt
-        author { login }
+        author { login __typename }
         authorAssociation
         labels(first: 100) { nodes { name } }
         assignees(first: 20) { nodes { login } }
@@ -72,7 +73,7 @@ query HeroOpenNumbers($owner: String!, $name: String!, $first: Int!, $after: Str
   repository(owner: $owner, name: $name) {
     issues(states: OPEN, first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
-      nodes { number }
+      nodes { number labels(first: 100) { nodes { name } } }
     }
   }
   rateLimit { cost remaining resetAt }

@@ -8,7 +8,9 @@ GraphQL's issues hold none, or when the strategy is REST) and compared with
 the ones the cursor knows open. Each number missing upstream is fetched once:
 ``301`` (followed to the issue's new repository) means transferred,
 ``410``/``404`` deleted or out of the token's sight, a closed issue closed.
-Each of these comes back as a closed conversation.
+Each of these comes back as a closed conversation. Open issues (in the label
+filter) that the cursor does not know, which a sync must have missed, come
+back whole.
 """
 
 from __future__ import annotations
@@ -20,17 +22,22 @@ from urllib.parse import urlencode
 
 from herocli.channels.github.client import GithubClient, GithubGone, GithubNotFound
 from herocli.channels.github.convert import (
-    Authors,
     conversation_gone,
     parse_time,
     rest_conversation,
     rest_issue_message,
 )
+from herocli.channels.github.issues import (
+    OVERLAP,
+    PAGE,
+    IssueReader,
+    Remember,
+    known_open,
+    set_known,
+)
 from herocli.channels.github.queries import OPEN_NUMBERS
-from herocli.config import GithubSettings
 from herocli.models import JSON, Conversation, SyncProgress
 
-PAGE = 100
 GraphqlData = Callable[[str, str, JSON, SyncProgress], Any]
 
 
@@ -61,15 +68,11 @@ def issue_repo(issue: JSON) -> str:
 
 class Reconciler:
     def __init__(
-        self,
-        client: GithubClient,
-        settings: GithubSettings,
-        authors: Authors,
-        graphql_data: GraphqlData,
+        self, client: GithubClient, reader: IssueReader, graphql_data: GraphqlData
     ) -> None:
         self.client = client
-        self.settings = settings
-        self.authors = authors
+        self.reader = reader
+        self.settings = reader.settings
         self.graphql_data = graphql_data
 
     def due(self, rc: JSON, now: datetime) -> bool:
@@ -80,10 +83,13 @@ class Reconciler:
         return now - parse_time(last) >= timedelta(hours=self.settings.reconcile_hours)
 
     def reconcile(self, repo: str, rc: JSON, progress: SyncProgress) -> list[Conversation]:
-        """Closed conversations for the known open issues missing upstream; updates ``rc``."""
+        """Closed conversations for the known open issues missing upstream, and whole
+        ones for the open issues (in the filter) it did not know; updates ``rc``."""
         started = self.client.clock.now()
-        known: set[int] = set(rc.get("open", []))
-        missing = sorted(known - self.open_numbers(repo, progress))
+        known = known_open(rc)
+        upstream = self.open_numbers(repo, progress)
+        missing = sorted(known - set(upstream))
+        unknown = sorted(n for n, wanted in upstream.items() if wanted and n not in known)
         conversations: list[Conversation] = []
         for index, number in enumerate(missing):
             progress.update(
@@ -95,32 +101,45 @@ class Reconciler:
             if why is not None:
                 conversations.append(conversation_gone(repo, number, why, issue))
             elif issue is not None and issue.get("state") == "closed":
-                conversations.append(
-                    rest_conversation(repo, issue, [rest_issue_message(issue, self.authors)])
-                )
+                message = rest_issue_message(issue, self.reader.authors)
+                conversations.append(rest_conversation(repo, issue, [message]))
             else:
                 continue  # still open: the list lagged behind
             known.discard(number)
-        rc["open"] = sorted(known)
+        since = parse_time(str(rc.get("csince") or rc["since"])) - OVERLAP
+        remember = Remember(rc.setdefault("seen", {}), since)
+        for number in unknown:
+            # Open upstream, not in the queue: a sync missed it. Bring it whole.
+            issue, why = lookup_issue(self.client, repo, number, progress)
+            if why is None and issue and issue.get("state") == "open" and self.reader.wanted(issue):
+                conversations.append(self.reader.whole(repo, issue, rc, progress, remember))
+                known.add(number)
+        set_known(rc, known)
         rc["reconciled"] = started.strftime("%Y-%m-%dT%H:%M:%SZ")
         return conversations
 
-    def open_numbers(self, repo: str, progress: SyncProgress) -> set[int]:
-        """Numbers of the repository's open issues (and pull requests, when listed by REST)."""
+    def open_numbers(self, repo: str, progress: SyncProgress) -> dict[int, bool]:
+        """Numbers of the repository's open issues (and pull requests, when listed by REST),
+        each with whether it passes the label filter."""
         progress.update(f"GitHub {repo}: checking the open issues")
         if self.settings.include_pull_requests or self.settings.strategy == "rest":
             url = f"/repos/{repo}/issues?" + urlencode(
                 {"state": "open", "sort": "created", "direction": "asc", "per_page": PAGE}
             )
-            return {int(i["number"]) for i in self.client.get_pages(url, progress)}
+            return {
+                int(i["number"]): self.reader.wanted(i)
+                for i in self.client.get_pages(url, progress)
+            }
         owner, name = repo.split("/")
-        numbers: set[int] = set()
+        numbers: dict[int, bool] = {}
         after: str | None = None
         while True:
             variables = {"owner": owner, "name": name, "first": PAGE, "after": after}
             data = self.graphql_data(repo, OPEN_NUMBERS, variables, progress)
             issues = data["repository"]["issues"]
-            numbers.update(int(node["number"]) for node in issues["nodes"])
+            for node in issues["nodes"]:
+                labels = [x["name"] for x in (node.get("labels") or {}).get("nodes") or ()]
+                numbers[int(node["number"])] = self.reader.in_scope(labels)
             if not issues["pageInfo"]["hasNextPage"]:
                 return numbers
             after = issues["pageInfo"]["endCursor"]

@@ -8,7 +8,13 @@ from typing import Any
 
 from herocli.simulators.github.limits import RateLimits
 from herocli.simulators.github.state import RepoState
-from herocli.simulators.github.wire import JSON, HttpFailure, page_cursor, page_index
+from herocli.simulators.github.wire import (
+    JSON,
+    HttpFailure,
+    gql_actor,
+    cursor_key,
+    page_cursor,
+)
 
 
 class GraphqlApi(RateLimits):
@@ -79,7 +85,8 @@ class GraphqlApi(RateLimits):
                 "createdAt": issue["created_at"],
                 "updatedAt": issue["updated_at"],
                 "lastEditedAt": None,
-                "author": {"login": issue["user"]["login"]},
+                "author": gql_actor(issue["user"]),
+                "closedAt": issue.get("closed_at"),
                 "authorAssociation": issue["author_association"],
                 "labels": {"nodes": [{"name": lab["name"]} for lab in issue["labels"]]},
                 "assignees": {"nodes": [{"login": a["login"]} for a in issue["assignees"]]},
@@ -106,15 +113,19 @@ def open_issues(repo: RepoState) -> list[JSON]:
 def connection(
     found: list[JSON], after: str | None, first: int, node: Callable[[JSON], JSON]
 ) -> JSON:
-    """One page of a GraphQL connection over ``found``, starting after the cursor ``after``."""
-    start = page_index(after)
-    chunk = found[start : start + first]
-    end = start + len(chunk)
+    """One page of a GraphQL connection over ``found``, starting after the cursor ``after``.
+
+    A cursor names the last node by its ordering key, so the connection
+    changing in between (an issue closed) skips nothing, as on GitHub.
+    """
+    after_key = cursor_key(after)
+    rest = [x for x in found if after_key is None or _key(x) > after_key]
+    chunk = rest[:first]
     return {
         "totalCount": len(found),
         "pageInfo": {
-            "hasNextPage": end < len(found),
-            "endCursor": page_cursor(end) if chunk else None,
+            "hasNextPage": len(rest) > len(chunk),
+            "endCursor": page_cursor(_key(chunk[-1])) if chunk else None,
         },
         "nodes": [node(x) for x in chunk],
     }
@@ -128,7 +139,7 @@ def _comment_node(c: JSON) -> JSON:
         "createdAt": c["created_at"],
         "updatedAt": c["updated_at"],
         "lastEditedAt": c["updated_at"] if c["updated_at"] != c["created_at"] else None,
-        "author": {"login": c["user"]["login"]},
+        "author": gql_actor(c["user"]),
         "authorAssociation": c["author_association"],
     }
 
@@ -139,4 +150,12 @@ def operation_name(query: str) -> str | None:
 
 
 def _number_node(issue: JSON) -> JSON:
-    return {"number": issue["number"]}
+    return {
+        "number": issue["number"],
+        "labels": {"nodes": [{"name": lab["name"]} for lab in issue["labels"]]},
+    }
+
+
+def _key(node: JSON) -> str:
+    """Issues and comments are ordered by creation, then number or id."""
+    return f"{node['created_at']}|{node.get('number', node['id']):012d}"

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from herocli.simulators.github.graphql import GraphqlApi, operation_name
-from herocli.simulators.github.limits import Request, fault_failure
+from herocli.simulators.github.limits import Request, fault_failure, spent_failure
 from herocli.simulators.github.rest import RestApi
 from herocli.simulators.github.wire import DOCS, HttpFailure
 
@@ -78,8 +78,17 @@ class Handler(BaseHTTPRequestHandler):
                 counted = False
                 raise HttpFailure(401, "Bad credentials")
             fault = sim._take_fault(method, path)
+            if fault is not None and fault.kind == "connection_reset":
+                # Dropped before any answer, as a proxy or a flaky network does.
+                with sim._lock:
+                    sim.requests.append(Request(method, path, query, 0, False, resource, operation))
+                self.close_connection = True
+                sim._run_hooks()
+                return
             if fault is not None:
                 raise fault_failure(sim, fault, token, resource)
+            if sim.spent(token, resource):
+                raise spent_failure(sim, token, resource)
             if is_graphql:
                 if method != "POST":
                     raise HttpFailure(404, "Not Found")
@@ -112,6 +121,7 @@ class Handler(BaseHTTPRequestHandler):
             headers.update(failure.headers)
         with sim._lock:
             sim.requests.append(Request(method, path, query, status, counted, resource, operation))
+        sim._run_hooks()
         self.send_response(status)
         if status != 304 and data:
             self.send_header("content-type", "application/json; charset=utf-8")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,6 +48,33 @@ class RateLimits(GithubState):
         self._faults: list[Fault] = []
         self._used: dict[tuple[str, str], int] = {}  # (token, resource) -> used this window
         self._window_start = self.clock.now()
+        # Points per window and its length; tests shrink them to meet the limit often.
+        self.limits = {"core": RATE_LIMIT, "graphql": GRAPHQL_LIMIT}
+        self.window = timedelta(hours=1)
+        self._hooks: list[tuple[int, Callable[[], None]]] = []
+
+    # ------------------------------------------------------------------ hooks
+    def after_requests(self, count: int, change: Callable[[], None]) -> None:
+        """Run ``change`` once the ``count``-th request from now is answered, before the next.
+
+        The change lands between two pages of whatever hero is reading, as an
+        edit on github.com would. It runs on the server thread, under the lock.
+        """
+        with self._lock:
+            self._hooks.append((len(self.requests) + count, change))
+
+    def _run_hooks(self) -> None:
+        with self._lock:
+            due = [h for h in self._hooks if h[0] <= len(self.requests)]
+            self._hooks = [h for h in self._hooks if h[0] > len(self.requests)]
+            for _at, change in due:
+                change()
+
+    def spent(self, token: str, resource: str) -> bool:
+        """Whether the token has no points left in this window."""
+        with self._lock:
+            self._reset_epoch()
+            return self._used.get((token, resource), 0) >= self.limits[resource]
 
     # ------------------------------------------------------------------ faults
     def inject(
@@ -66,8 +93,9 @@ class RateLimits(GithubState):
         ``kind`` is ``primary_rate_limit`` (403, remaining 0, reset in
         ``reset_in`` s), ``secondary_rate_limit`` (``status`` 403 or 429, with
         ``retry-after`` when given), ``bad_credentials`` (401), ``not_found``
-        (404) or ``server_error`` (``status`` 5xx, 502 by default). ``path`` is
-        a regular expression searched in the request path.
+        (404), ``server_error`` (``status`` 5xx, 502 by default) or
+        ``connection_reset`` (the connection is closed without an answer).
+        ``path`` is a regular expression searched in the request path.
         """
         kinds = {
             "primary_rate_limit",
@@ -75,6 +103,7 @@ class RateLimits(GithubState):
             "bad_credentials",
             "not_found",
             "server_error",
+            "connection_reset",
         }
         if kind not in kinds:
             raise ValueError(f"unknown fault {kind!r}; one of {sorted(kinds)}")
@@ -107,15 +136,15 @@ class RateLimits(GithubState):
     # ------------------------------------------------------------------ rate limits
     def _reset_epoch(self) -> int:
         now = self.clock.now()
-        if now - self._window_start >= timedelta(hours=1):
+        if now - self._window_start >= self.window:
             self._window_start = now
             self._used.clear()
-        return int((self._window_start + timedelta(hours=1)).timestamp())
+        return int((self._window_start + self.window).timestamp())
 
     def rate_headers(self, token: str, resource: str, spend: int) -> dict[str, str]:
         with self._lock:
             reset = self._reset_epoch()
-            limit = GRAPHQL_LIMIT if resource == "graphql" else RATE_LIMIT
+            limit = self.limits[resource]
             used = self._used.get((token, resource), 0) + spend
             self._used[(token, resource)] = used
             return {
@@ -145,17 +174,27 @@ class RateLimits(GithubState):
             used = sum(v for (_t, r), v in self._used.items() if r == resource)
             return {"limit": limit, "used": used, "remaining": max(limit - used, 0), "reset": reset}
 
-        core = res(RATE_LIMIT, "core")
-        return {"resources": {"core": core, "graphql": res(GRAPHQL_LIMIT, "graphql")}, "rate": core}
+        core = res(self.limits["core"], "core")
+        graphql = res(self.limits["graphql"], "graphql")
+        return {"resources": {"core": core, "graphql": graphql}, "rate": core}
 
     def _graphql_rate(self) -> JSON:
         reset = datetime.fromtimestamp(self._reset_epoch(), UTC)
-        return {"cost": 1, "remaining": GRAPHQL_LIMIT, "resetAt": iso(reset)}
+        used = sum(v for (_t, r), v in self._used.items() if r == "graphql")
+        left = max(self.limits["graphql"] - used - 1, 0)
+        return {"cost": 1, "remaining": left, "resetAt": iso(reset)}
 
 
-def fault_failure(sim: RateLimits, fault: Fault, token: str, resource: str) -> HttpFailure:
+def spent_failure(sim: RateLimits, token: str, resource: str) -> HttpFailure:
+    """The answer to a request made with no points left in the window."""
+    return fault_failure(sim, Fault("primary_rate_limit"), token, resource, sim._reset_epoch())
+
+
+def fault_failure(
+    sim: RateLimits, fault: Fault, token: str, resource: str, reset: int | None = None
+) -> HttpFailure:
     if fault.kind == "primary_rate_limit":
-        reset = int(sim.clock.now().timestamp()) + fault.reset_in
+        reset = reset or int(sim.clock.now().timestamp()) + fault.reset_in
         headers = sim.rate_headers(token, resource, 0)
         headers.update({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)})
         message = "API rate limit exceeded for user ID 1."

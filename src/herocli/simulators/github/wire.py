@@ -38,17 +38,21 @@ class HttpFailure(Exception):
         self.body = body
 
 
-def page_cursor(index: int) -> str:
-    return base64.b64encode(f"cursor:v2:{index}".encode()).decode()
+def page_cursor(key: str) -> str:
+    """A GraphQL cursor: the ordering key of the last node, as GitHub's cursors are."""
+    return base64.b64encode(f"cursor:v2:{key}".encode()).decode()
 
 
-def page_index(cursor: str | None) -> int:
+def cursor_key(cursor: str | None) -> str | None:
     if not cursor:
-        return 0
+        return None
     try:
-        return int(base64.b64decode(cursor).decode().rsplit(":", 1)[1])
-    except (ValueError, IndexError):
+        text = base64.b64decode(cursor).decode()
+    except ValueError:
         raise HttpFailure(422, "invalid cursor") from None
+    if not text.startswith("cursor:v2:"):
+        raise HttpFailure(422, "invalid cursor")
+    return text.removeprefix("cursor:v2:")
 
 
 def since_time(value: str) -> datetime:
@@ -73,6 +77,8 @@ def node_id(kind: str, value: object) -> str:
 def api_user(value: Mapping[str, Any] | str, kind: str = "User") -> JSON:
     login = value if isinstance(value, str) else str(value["login"])
     digest = int(hashlib.sha256(login.encode()).hexdigest()[:8], 16)
+    if kind == "User" and login.endswith("[bot]"):
+        kind = "Bot"
     user: JSON = {
         "login": login,
         "id": digest,
@@ -92,3 +98,12 @@ def api_label(value: Mapping[str, Any] | str) -> JSON:
 
 def public(comment: JSON) -> JSON:
     return {k: v for k, v in comment.items() if not k.startswith("_")}
+
+
+def gql_actor(user: JSON | None) -> JSON | None:
+    """A user as GraphQL's ``author { login __typename }``: a bot's login has no "[bot]"."""
+    if not user:
+        return None
+    if user.get("type") == "Bot":
+        return {"login": str(user["login"]).removesuffix("[bot]"), "__typename": "Bot"}
+    return {"login": user["login"], "__typename": "User"}

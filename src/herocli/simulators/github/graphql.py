@@ -11,8 +11,8 @@ from herocli.simulators.github.state import RepoState
 from herocli.simulators.github.wire import (
     JSON,
     HttpFailure,
-    gql_actor,
     cursor_key,
+    gql_actor,
     page_cursor,
 )
 
@@ -41,7 +41,7 @@ class GraphqlApi(RateLimits):
                         }
                     ],
                 }
-            first = min(int(variables.get("first", 100)), 100)
+            first = min(int(variables.get("first", 100)), 100, self.page_cap)
             if op == "HeroOpenIssues":
                 return {
                     "data": {
@@ -72,7 +72,7 @@ class GraphqlApi(RateLimits):
         return {"errors": [{"message": f"unknown operation {op!r}"}]}
 
     def _gql_issues(self, repo: RepoState, variables: Mapping[str, Any], first: int) -> JSON:
-        comments_first = min(int(variables.get("commentsFirst", 100)), 100)
+        comments_first = min(int(variables.get("commentsFirst", 100)), 100, self.page_cap)
 
         def node(issue: JSON) -> JSON:
             return {

@@ -37,6 +37,7 @@ class Fault:
     status: int | None = None
     retry_after: int | None = None
     reset_in: int = 60
+    remaining: int = 0
 
 
 class RateLimits(GithubState):
@@ -51,6 +52,8 @@ class RateLimits(GithubState):
         # Points per window and its length; tests shrink them to meet the limit often.
         self.limits = {"core": RATE_LIMIT, "graphql": GRAPHQL_LIMIT}
         self.window = timedelta(hours=1)
+        # The most items a page holds (GitHub: 100); tests lower it so small repos page.
+        self.page_cap = 100
         self._hooks: list[tuple[int, Callable[[], None]]] = []
 
     # ------------------------------------------------------------------ hooks
@@ -87,11 +90,12 @@ class RateLimits(GithubState):
         status: int | None = None,
         retry_after: int | None = None,
         reset_in: int = 60,
+        remaining: int = 0,
     ) -> None:
         """Queue a fault for the next matching request(s).
 
-        ``kind`` is ``primary_rate_limit`` (403, remaining 0, reset in
-        ``reset_in`` s), ``secondary_rate_limit`` (``status`` 403 or 429, with
+        ``kind`` is ``primary_rate_limit`` (403, ``remaining`` points left, 0 by
+        default, reset in ``reset_in`` s; GraphQL: a 200 with ``RATE_LIMITED``), ``secondary_rate_limit`` (``status`` 403 or 429, with
         ``retry-after`` when given), ``bad_credentials`` (401), ``not_found``
         (404), ``server_error`` (``status`` 5xx, 502 by default) or
         ``connection_reset`` (the connection is closed without an answer).
@@ -117,6 +121,7 @@ class RateLimits(GithubState):
                     status=status,
                     retry_after=retry_after,
                     reset_in=reset_in,
+                    remaining=remaining,
                 )
             )
 
@@ -196,7 +201,9 @@ def fault_failure(
     if fault.kind == "primary_rate_limit":
         reset = reset or int(sim.clock.now().timestamp()) + fault.reset_in
         headers = sim.rate_headers(token, resource, 0)
-        headers.update({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)})
+        headers.update(
+            {"x-ratelimit-remaining": str(fault.remaining), "x-ratelimit-reset": str(reset)}
+        )
         message = "API rate limit exceeded for user ID 1."
         if resource == "graphql":
             # GraphQL answers its primary limit with a 200 and an error in the body.

@@ -191,7 +191,7 @@ class RestApi(RateLimits):
         self, path: str, query: Mapping[str, str], items: list[JSON]
     ) -> tuple[int, Any, dict[str, str]]:
         try:
-            per_page = min(max(int(query.get("per_page", "30")), 1), 100)
+            per_page = min(max(int(query.get("per_page", "30")), 1), 100, self.page_cap)
             page = max(int(query.get("page", "1")), 1)
         except ValueError:
             raise HttpFailure(422, "Validation Failed") from None

@@ -127,7 +127,8 @@ class GithubState:
         with self._lock:
             repo = self._repo(full_name)
             if number is None:
-                number = max(repo.issues, default=0) + 1
+                # GitHub never gives a number twice, not even one of a deleted issue.
+                number = max([*repo.issues, *repo.deleted, *repo.moved], default=0) + 1
             created = to_time(created_at, self.clock)
             issue_id = extra.pop("id", None) or self._id()
             api = f"/repos/{full_name}/issues/{number}"

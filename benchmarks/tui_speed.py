@@ -6,10 +6,11 @@ includes Python, the imports and the first read of the queue: it is the time
 from the process being spawned to Textual's Ready event (the first frame is
 on the screen). In the same process, Pilot then presses keys and times each
 one until the app is idle again (the queue redrawn, the conversation read and
-rendered): j/k in the "on us" view, and j/k/G/g in "all" (every item). Pilot
-itself waits for the process to look idle after each key; that floor, measured
-on a key bound to nothing, is subtracted, and the CPU time per key is shown too
-(steadier than wall time on a busy machine).
+rendered): j/k in the "on us" view, and j/k/G/g in "all" (every item). A
+key's time runs from Pilot sending it to the end of the frame that shows the
+item it moved to. Pilot's whole press (which also waits for the process to look
+idle) and the CPU time per key are shown beside it; on a busy machine the CPU
+time is the steadier figure.
 
     python benchmarks/tui_speed.py [--items 100000] [--presses 60] [--keep DIR]
 
@@ -51,9 +52,18 @@ def child(root: Path, presses: int, spawned: float) -> None:
         ready_at = 0.0
         ready_cpu = 0.0
 
+        framed_at = 0.0
+
         def on_ready(self, _event: events.Ready) -> None:
             self.ready_at = time.time()
             self.ready_cpu = time.process_time()
+
+        def on_queue_list_moved(self, _message: object) -> None:
+            # The screen has shown the item by now; this runs after the next frame.
+            self.call_after_refresh(self._framed)
+
+        def _framed(self) -> None:
+            self.framed_at = time.perf_counter()
 
     hero = Context(config_path=root / "config.toml", env={**os.environ})
     app = Timed(hero, compose_reply=compose)
@@ -69,13 +79,17 @@ def child(root: Path, presses: int, spawned: float) -> None:
             figures["view_items"] = len(queue.ids)
             figures["rows_read"] = len(queue._cache)
             timings: dict[str, list[float]] = {}
+            frames: dict[str, list[float]] = {}
             cpu: dict[str, list[float]] = {}
 
             async def press(key: str) -> None:
+                app.framed_at = 0.0
                 start, used = time.perf_counter(), time.process_time()
                 await pilot.press(key)  # returns once the app has handled it and is idle
                 timings.setdefault(key, []).append((time.perf_counter() - start) * 1000)
                 cpu.setdefault(key, []).append((time.process_time() - used) * 1000)
+                if app.framed_at:
+                    frames.setdefault(key, []).append((app.framed_at - start) * 1000)
 
             for _ in range(presses // 2):
                 await press("z")  # bound to nothing: what Pilot itself costs a key
@@ -89,6 +103,7 @@ def child(root: Path, presses: int, spawned: float) -> None:
             for n in range(presses):
                 await press("j" if n < presses // 2 else "k")
             figures["keys_ms"] = timings
+            figures["frame_ms"] = frames
             figures["cpu_ms"] = cpu
             figures["rows_read_all"] = len(queue._cache)
         hero.close()
@@ -160,32 +175,33 @@ def main() -> int:
         )
         keys: dict[str, list[float]] = {}
         cpus: dict[str, list[float]] = {}
+        frames: dict[str, list[float]] = {}
         for run in runs[1:]:
-            for key, values in run["keys_ms"].items():
-                keys.setdefault(key, []).extend(values)
-            for key, values in run["cpu_ms"].items():
-                cpus.setdefault(key, []).extend(values)
+            for name, into in (("keys_ms", keys), ("cpu_ms", cpus), ("frame_ms", frames)):
+                for key, values in run[name].items():
+                    into.setdefault(key, []).extend(values)
         floor = statistics.median(keys.pop("z"))
-        floor_cpu = statistics.median(cpus.pop("z"))
+        frames.pop("z", None)  # a tick's redraw can land while an unbound key is pressed
         print(
-            f"Pilot's own cost of a key (an unbound one): {floor:.1f} ms wall, "
-            f"{floor_cpu:.1f} ms CPU; subtracted below"
+            f"Pilot's own wait per key (an unbound key): {floor:.1f} ms; "
+            "a key's frame is timed from the key to the frame that shows the item"
         )
         every: list[float] = []
-        for key, values in keys.items():
-            work = [max(v - floor, 0.0) for v in values]
-            used = [max(v - floor_cpu, 0.0) for v in cpus[key]]
-            every += work
+        for key, values in frames.items():
+            every += values
             print(
-                f"key {key}: median {statistics.median(work):5.1f} ms, p95 {_p95(work):5.1f} ms, "
-                f"max {max(work):5.1f} ms; CPU median {statistics.median(used):5.1f} ms "
+                f"key {key}: to its frame median {statistics.median(values):5.1f} ms, "
+                f"p95 {_p95(values):5.1f} ms, max {max(values):5.1f} ms; "
+                f"CPU median {statistics.median(cpus[key]):5.1f} ms; "
+                f"whole Pilot press median {statistics.median(keys[key]):5.1f} ms "
                 f"({len(values)} presses)"
             )
         p95 = _p95(every)
         mark = "" if p95 <= TARGETS["keystroke_ms"] else "  MISSED"
         failed |= bool(mark)
         print(
-            f"keystroke p95 over all keys: {p95:.1f} ms (target {TARGETS['keystroke_ms']:.0f}){mark}"
+            f"keystroke to frame, p95 over all keys: {p95:.1f} ms "
+            f"(target {TARGETS['keystroke_ms']:.0f}){mark}"
         )
         return 1 if failed else 0
     finally:

@@ -255,3 +255,25 @@ def test_narrow_terminals_stack_the_panes_and_drop_columns(world: TuiWorld) -> N
         assert "Labels" not in header
 
     drive(world.app(), scenario, size=(80, 24))
+
+
+def test_a_reload_keeps_the_reader_where_they_were(world: TuiWorld) -> None:
+    number = world.issue("A long story", "\n".join(f"line {n}" for n in range(200)))
+    world.sync()
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = _app(pilot)
+        await pilot.press("G", "enter", *"jjjjj")
+        conversation = app.screen_view.conversation
+        assert conversation.detail is not None
+        assert conversation.detail.item.title == "A long story"
+        assert conversation.scroll_offset.y == 5
+        world.github.comment(number, "and one more thing", user="carol")
+        app.background_sync()
+        await jobs_done(pilot, 1)
+        assert conversation.detail.messages[-1].message.body.startswith("and one more thing")
+        assert conversation.scroll_offset.y == 5
+        await pilot.press("escape", "k")  # another item starts at its top
+        assert conversation.scroll_offset.y == 0
+
+    drive(world.app(), scenario)

@@ -201,6 +201,9 @@ class HeroApp(App[None]):
 
         def done(outcome: tuple[list[SyncResult], int]) -> None:
             results, new = outcome
+            if not results:
+                self.screen_view.status.error("no channel is configured: nothing to sync")
+                return
             line = Text("synced: ")
             for n, result in enumerate(results):
                 line.append("; " if n else "")

@@ -1,20 +1,28 @@
-"""The conversation pane: the thread as `hero show` renders it, notes included, scrollable."""
+"""The conversation pane: the thread as `hero show` renders it, notes included, scrollable.
+
+The thread is rendered to lines once per item and width, and the pane shows
+the ones in view: opening an item never re-lays-out the screen.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from rich.console import RenderableType
+from rich.segment import Segment
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from herocli.render.items import thread_view
 from herocli.services.inbox import ItemDetail
 
+PADDING = 1  # columns left blank on each side
 
-class ConversationView(VerticalScroll, can_focus=True):
+
+class ConversationView(ScrollView, can_focus=True):
     """Shows one item's detail; ``escape`` hands the keys back to the queue."""
 
     BINDINGS = [
@@ -24,16 +32,15 @@ class ConversationView(VerticalScroll, can_focus=True):
         Binding("escape", "back", "Queue", show=False),
     ]
     DEFAULT_CSS = """
-    ConversationView { scrollbar-size-vertical: 1; padding: 0 1; }
+    ConversationView { scrollbar-size-vertical: 1; overflow-x: hidden; }
     """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.detail: ItemDetail | None = None
-        self._body = Static(Text("Nothing here. Nobody is waiting on us.", style="dim"))
-
-    def compose(self) -> ComposeResult:
-        yield self._body
+        self._view: RenderableType = Text("No item here.", style="dim")
+        self._lines: list[Strip] = []
+        self._width = 0
 
     def show(self, detail: ItemDetail | None, now: datetime, *, keep_scroll: bool = False) -> None:
         """Show ``detail`` (or an empty pane); a new item starts at its top."""
@@ -42,11 +49,39 @@ class ConversationView(VerticalScroll, can_focus=True):
         )
         self.detail = detail
         if detail is None:
-            self._body.update(Text("No item here.", style="dim"))
+            self._view = Text("No item here.", style="dim")
         else:
-            self._body.update(thread_view(detail.item, detail.messages, detail.notes, now))
+            self._view = thread_view(detail.item, detail.messages, detail.notes, now)
+        self._draw()
         if not (same and keep_scroll):
-            self.scroll_home(animate=False)
+            self.scroll_to(y=0, animate=False, immediate=True)
+
+    def _draw(self) -> None:
+        width = self.scrollable_content_region.width
+        self._width = width
+        if width <= 2 * PADDING:
+            self._lines = []
+        else:
+            console = self.app.console
+            options = console.options.update_width(width - 2 * PADDING)
+            pad = [Segment(" " * PADDING)]
+            self._lines = [
+                Strip([*pad, *line, *pad]).adjust_cell_length(width)
+                for line in console.render_lines(self._view, options, pad=True)
+            ]
+        self.virtual_size = Size(width, len(self._lines))
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._width:
+            self._draw()
+
+    def render_line(self, y: int) -> Strip:
+        row = int(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        if row >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        return self._lines[row].apply_style(self.rich_style)
 
     def action_back(self) -> None:
         self.screen.query_one("QueueList").focus()

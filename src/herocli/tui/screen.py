@@ -98,7 +98,8 @@ class QueueScreen(Screen[None]):
     # --- the open item ------------------------------------------------------------------------
 
     def on_queue_list_moved(self, message: QueueList.Moved) -> None:
-        self.conversation.show(self.hero_app.detail(message.item_id), self._now())
+        # The same item read again (after a reload) keeps where the reader was.
+        self.conversation.show(self.hero_app.detail(message.item_id), self._now(), keep_scroll=True)
 
     def on_queue_list_opened(self, message: QueueList.Opened) -> None:
         self.conversation.focus()

@@ -109,8 +109,9 @@ def test_assign_snooze_close_label_and_note(world: TuiWorld) -> None:
         assert item.assignee == "Ravi"
         assert status_line(app).startswith(f"#{first} assigned to Ravi")
         # s: the same time forms as `hero snooze`.
-        await pilot.press("s", *"2h", "enter")
+        await pilot.press("s", *"friday 3pm", "enter")
         await jobs_done(pilot, 2)
+        assert status_line(app).startswith(f"#{first} snoozed until Fri 27 Nov 15:00")
         assert first not in queue.ids
         assert queue.current == second
         # l and n.
@@ -149,8 +150,11 @@ def test_search_and_filters(world: TuiWorld) -> None:
         app = _app(pilot)
         await pilot.press("slash", *"reset mail", "enter")
         assert _titles(app) == ["Login fails"]  # found in the message text
-        await pilot.press("slash", "ctrl+u", *"channel:slack", "enter")
-        assert _titles(app) == []
+        await pilot.press("slash", "ctrl+u", *"label:nosuch", "enter")
+        assert status_line(app) == "✗ no label 'nosuch'"  # as `hero inbox --label` says
+        assert len(_titles(app)) == 3  # and the words are dropped
+        await pilot.press("slash", "ctrl+u", *"channel:github login", "enter")
+        assert _titles(app) == ["Login fails"]
         await pilot.press("slash", "ctrl+u", "enter")
         assert len(_titles(app)) == 3
         await pilot.press("m")  # mine: nothing is assigned to Hana yet

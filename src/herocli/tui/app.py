@@ -24,7 +24,15 @@ from herocli.context import Context
 from herocli.errors import HeroError
 from herocli.models import SilentProgress
 from herocli.render.progress import sync_summary
-from herocli.services.inbox import VIEWS, ItemDetail, inbox_ids, items_by_id, read_detail, refine
+from herocli.services.inbox import (
+    VIEWS,
+    ItemDetail,
+    inbox_ids,
+    items_by_id,
+    read_detail,
+    refine,
+    resolve_filter,
+)
 from herocli.services.status import queue_status
 from herocli.services.sync import SyncResult, sync_all
 from herocli.services.triage import Actor
@@ -81,7 +89,14 @@ class HeroApp(App[None]):
             self.sync_timer = self.set_interval(minutes * 60, self.background_sync)
 
     def item_filter(self) -> ItemFilter:
-        return refine(VIEWS[self.view], self.words, self.hero.config.hero.me)
+        """The view narrowed by the search words, names checked as `hero inbox` checks them."""
+        config = self.hero.config
+        return resolve_filter(
+            self.hero.store,
+            refine(VIEWS[self.view], self.words, config.hero.me),
+            channels=config.enabled_channels(),
+            members=config.team.members,
+        )
 
     def reload(self) -> None:
         """Read the view again; the cursor stays on the item it was on."""

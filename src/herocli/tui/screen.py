@@ -23,7 +23,7 @@ from herocli.render.text import safe
 from herocli.services import triage
 from herocli.services.inbox import VIEWS
 from herocli.services.outbox import Delivery
-from herocli.services.when import parse_until
+from herocli.services.when import FORMS, parse_until
 from herocli.store import Store
 from herocli.store import outbox as rows
 from herocli.tui.conversation import ConversationView
@@ -45,7 +45,12 @@ class QueueScreen(Screen[None]):
         Binding("r", "reply", "Reply", tooltip="reply in $EDITOR, then confirm (as hero reply)"),
         Binding("a", "assign", "Assign", tooltip="assign to a teammate, or nobody"),
         Binding("p", "ping", "Ping", tooltip="assign and @mention a teammate in the thread"),
-        Binding("s", "snooze", "Snooze", tooltip="snooze until 2h, 3d, tomorrow, monday, a date"),
+        Binding(
+            "s",
+            "snooze",
+            "Snooze",
+            tooltip="snooze: the times hero snooze reads (2h, friday 3pm, ...)",
+        ),
         Binding("c", "close", "Close", tooltip="close here and at the source"),
         Binding("C", "reopen", "Reopen", tooltip="reopen a closed or snoozed item"),
         Binding("l", "label", "Label", tooltip="+name adds a label, -name removes one"),
@@ -225,9 +230,7 @@ class QueueScreen(Screen[None]):
                 "snoozing", lambda store: triage.snooze(store, app.actor, item_id, until), done
             )
 
-        app.push_screen(
-            Ask(f"Snooze #{item_id} until", "2h, 3d, 1w, tomorrow, monday, 2026-12-01"), answered
-        )
+        app.push_screen(Ask(f"Snooze #{item_id} until", FORMS), answered)
 
     def action_close(self) -> None:
         item_id = self._current()

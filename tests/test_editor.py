@@ -1,4 +1,4 @@
-"""Composing a reply in the user's editor: which editor, the template, '#' lines stripped."""
+"""Composing a reply in the user's editor: which editor, the template, the scissors line."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from herocli.cli.editor import compose, editor_command, strip_comments
+from herocli.cli.editor import compose, editor_command
 from herocli.errors import ExitCode, UsageError
+from herocli.services.drafts import SCISSORS, cut_at_scissors
 from tests.cli_harness import Hero
 
 
@@ -49,20 +50,24 @@ def test_editor_order(env: dict[str, str], expected: list[str]) -> None:
     assert editor_command(env) == expected
 
 
-def test_strip_comments() -> None:
-    text = "\n\nHello,\n# a comment\nthe fix is out.\n  # indented is kept\n\n# tail\n#\n"
-    assert strip_comments(text) == "Hello,\nthe fix is out.\n  # indented is kept\n"
-    assert strip_comments("# only\n#comments\n") == ""
-    assert strip_comments("") == ""
+def test_only_the_block_under_the_scissors_is_cut() -> None:
+    text = (
+        f"\n\n# Heading\n#2291 is cancelled.\n  # indented\n\n{SCISSORS}\n# Reply to #1\n# quoted\n"
+    )
+    assert cut_at_scissors(text) == "# Heading\n#2291 is cancelled.\n  # indented\n"
+    assert cut_at_scissors(f"{SCISSORS}\n# only hero's block\n") == ""
+    assert cut_at_scissors("no scissors: # all kept\n# this too\n") == (
+        "no scissors: # all kept\n# this too\n"
+    )
+    assert cut_at_scissors("") == ""
 
 
-def test_compose_runs_the_editor_and_strips_comments(tmp_path: Path) -> None:
-    editor = write_editor(tmp_path, "My answer.\n")
-    body = compose("\n# Reply to #1\n# > quoted\n", {"EDITOR": editor})
-    assert body == "My answer.\n"
-    assert (tmp_path / "editor.py.seen").read_text(
-        encoding="utf-8"
-    ) == "\n# Reply to #1\n# > quoted\n"
+def test_compose_runs_the_editor_and_cuts_at_the_scissors(tmp_path: Path) -> None:
+    editor = write_editor(tmp_path, "## My answer\n#42 is fixed.\n")
+    template = f"\n{SCISSORS}\n# Reply to #1\n# > quoted\n"
+    body = compose(template, {"EDITOR": editor})
+    assert body == "## My answer\n#42 is fixed.\n"
+    assert (tmp_path / "editor.py.seen").read_text(encoding="utf-8") == template
 
 
 def test_compose_uses_gh_editor_over_the_others(tmp_path: Path) -> None:
@@ -117,8 +122,10 @@ def test_reply_in_the_editor(hero: Hero, tmp_path: Path) -> None:
         "Have you tried a new password?\n",
     ]
     template = (tmp_path / "editor.py.seen").read_text(encoding="utf-8")
-    assert template.startswith("\n# Reply to #1: Login broken\n")
-    assert "# I cannot log in\n# since Monday\n" in template
+    assert template.startswith(f"\n\n{SCISSORS}\n")
+    below = template.split(SCISSORS)[1]
+    assert "# Reply to #1: Login broken\n" in below
+    assert "# I cannot log in\n# since Monday\n" in below
     assert all(line.startswith("#") for line in template.splitlines() if line)
 
 
@@ -131,7 +138,7 @@ def test_reply_editor_order_through_the_cli(hero: Hero, tmp_path: Path) -> None:
 
 
 def test_reply_left_empty_in_the_editor_sends_nothing(hero: Hero, tmp_path: Path) -> None:
-    hero.env["EDITOR"] = write_editor(tmp_path, "\n\n# still just a comment\n")
+    hero.env["EDITOR"] = write_editor(tmp_path, "\n\n   \n")
     result = hero.run("reply", "1", "--yes")
     assert result.code == ExitCode.CANCELLED
     assert "nothing was sent" in result.err

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from herocli.errors import UsageError
+from herocli.services.drafts import cut_at_scissors
 
 EDITOR_VARIABLES = ("GH_EDITOR", "VISUAL", "EDITOR")
 
@@ -23,14 +24,8 @@ def editor_command(env: Mapping[str, str]) -> list[str]:
     return ["notepad"] if os.name == "nt" else ["vi"]
 
 
-def strip_comments(text: str) -> str:
-    """Drop the '#' lines we wrote as guidance, and surrounding blank lines."""
-    kept = [line for line in text.splitlines() if not line.startswith("#")]
-    return "\n".join(kept).strip("\n").rstrip() + ("\n" if kept else "")
-
-
 def compose(template: str, env: Mapping[str, str]) -> str:
-    """Open the editor on ``template``; return what was written, comments stripped."""
+    """Open the editor on ``template``; return what was written above the scissors line."""
     command = editor_command(env)
     with tempfile.TemporaryDirectory(prefix="hero-") as tmp:
         path = Path(tmp) / "REPLY.md"
@@ -44,4 +39,4 @@ def compose(template: str, env: Mapping[str, str]) -> str:
             ) from None
         if status != 0:
             raise UsageError(f"the editor {command[0]!r} exited with status {status}; nothing sent")
-        return strip_comments(path.read_text(encoding="utf-8", errors="replace"))
+        return cut_at_scissors(path.read_text(encoding="utf-8", errors="replace"))

@@ -124,6 +124,8 @@ def run_cli(args: list[str] | None = None, context: Context | None = None) -> in
     try:
         app = build_app(argv)
         result = app(args=argv, prog_name="hero", standalone_mode=False, obj=hero)
+        if result == ExitCode.INTERRUPTED:  # typer turns Ctrl-C in a command into Exit(130)
+            raise KeyboardInterrupt
         return int(result) if isinstance(result, int) else ExitCode.OK
     except HeroError as exc:
         _report(hero, exc.message, exc.hint, debug=hero.debug)
@@ -172,7 +174,11 @@ def interrupted_line(command: str | None) -> str:
     """What Ctrl-C leaves behind: every write is one transaction, so nothing is half-done."""
     if command == "sync":
         return "interrupted: what was fetched so far is saved; `hero sync` goes on from there"
-    if command in ("reply", "outbox", "assign", "close", "reopen", "label", "handoff"):
+    if command == "reply":
+        return (
+            "interrupted: nothing was sent; what you wrote is kept as a draft (`hero reply` again)"
+        )
+    if command in ("outbox", "assign", "close", "reopen", "label", "handoff"):
         return "interrupted: writes not yet sent are kept in the outbox (`hero outbox` lists them)"
     return "interrupted: nothing was changed half-way"
 

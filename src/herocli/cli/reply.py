@@ -9,17 +9,39 @@ from typing import Annotated
 import typer
 from rich.panel import Panel
 
-from herocli.cli.common import ItemArg, context_of, item_number
+from herocli.cli.ask import choose
+from herocli.cli.common import ItemArg, context_of, item_number, text_arg
 from herocli.cli.editor import compose
+from herocli.cli.help import examples
+from herocli.context import Context
 from herocli.errors import CancelledError, ExitCode, UsageError
+from herocli.models import ItemState
 from herocli.render.outbox import describe_delivery, reply_target, reply_template
 from herocli.render.text import safe
-from herocli.services import triage
-from herocli.services.inbox import item_detail
+from herocli.render.times import age
+from herocli.services import drafts, triage
+from herocli.services.inbox import ItemDetail, item_detail
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(reply)
+    app.command(
+        epilog=examples(
+            "hero reply 12",
+            'hero reply 12 -m "Fixed in 2.4.1, thanks!" --close --yes',
+            "git log -1 --format=%B | hero reply 12 -F - --yes",
+        )
+    )(reply)
+
+
+# What the hero can do with a reply before it goes; nothing is sent without "yes".
+_FIRST = {
+    "yes": "send",
+    "no": "not now",
+    "edit": "edit",
+    "postpone": "keep for later",
+    "discard": "throw away",
+}
+_AFTER_NO = {"edit": "edit", "postpone": "keep for later", "discard": "throw away", "yes": "send"}
 
 
 def reply(
@@ -40,14 +62,27 @@ def reply(
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Send without asking.")] = False,
 ) -> None:
-    """Answer an item on its own channel (composes in $EDITOR unless -m or --body-file)."""
+    """Answer an item on its own channel (composes in $EDITOR unless -m or --body-file).
+
+    What you write in the editor is kept as a draft of the item until it is sent
+    or discarded: `hero reply ID` again picks it up.
+    """
     hero = context_of(ctx)
     number = item_number(item)
     detail = item_detail(hero.store, hero.clock, number)
     if message is not None and body_file is not None:
         raise UsageError("give -m or --body-file, not both")
+    if broadcast and detail.item.channel != "slack":
+        raise UsageError(
+            f"--broadcast applies to Slack threads only; #{number} is on {detail.item.channel}"
+        )
+    if detail.item.state is ItemState.CLOSED:
+        hero.err.print(
+            f"#{number} is closed; the reply does not reopen it (`hero reopen {number}` does).",
+            style="yellow",
+        )
     if message is not None:
-        body = message
+        body = text_arg("--message", message, 1_000_000) or ""
     elif body_file is not None:
         body = _read_body(body_file)
     else:
@@ -55,19 +90,18 @@ def reply(
             raise UsageError(
                 "no terminal to open an editor in", hint="use -m TEXT or --body-file FILE"
             )
-        body = compose(reply_template(detail, hero.clock.now()), hero.env)
-    if not body.strip():
-        raise CancelledError("empty reply; nothing was sent")
+        draft = drafts.load(hero.store, number)
+        if draft is not None:
+            ago = age(hero.clock.now() - draft.saved_at)
+            hero.err.print(f"Picking up your draft of #{number} (saved {ago} ago).", style="dim")
+        body = _edit(hero, detail, draft.body if draft else "")
     if not yes:
-        hero.err.print(safe(reply_target(detail), "bold"))
-        hero.err.print(Panel(safe(body.rstrip()), border_style="dim"))
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "confirmation needs a terminal", hint="add --yes to send without asking"
-            )
-        if not typer.confirm("Send this reply?", default=True, err=True):
-            raise CancelledError("not sent")
+        body = _confirm(hero, detail, body)
+    if not body.strip():
+        drafts.discard(hero.store, number)
+        raise CancelledError("empty reply; nothing was sent")
     delivery = triage.reply(hero.store, hero.actor, number, body, broadcast=broadcast)
+    drafts.discard(hero.store, number)  # sent, or kept in the outbox to send
     hero.err.print(describe_delivery(delivery))
     if not delivery.ok:
         raise typer.Exit(ExitCode.ERROR)
@@ -77,6 +111,43 @@ def reply(
             hero.err.print(describe_delivery(closed))
             if not closed.ok:
                 raise typer.Exit(ExitCode.ERROR)
+
+
+def _edit(hero: Context, detail: ItemDetail, body: str) -> str:
+    """The editor on ``body``; what comes back is kept as the draft at once."""
+    text = compose(reply_template(detail, hero.clock.now(), body), hero.env)
+    drafts.save(hero.store, hero.clock, detail.item.id, text)
+    return text
+
+
+def _confirm(hero: Context, detail: ItemDetail, body: str) -> str:
+    """Show the reply and ask until the hero says send; stop (exit 6) on postpone or discard."""
+    number = detail.item.id
+    while True:
+        if not body.strip():
+            return body
+        hero.err.print(safe(reply_target(detail), "bold"))
+        hero.err.print(Panel(safe(body.rstrip()), border_style="dim"))
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "confirmation needs a terminal", hint="add --yes to send without asking"
+            )
+        answer = choose(hero.err, "Send this reply?", _FIRST)
+        if answer == "no":
+            hero.err.print("Not sent. What now?")
+            answer = choose(hero.err, "The reply", _AFTER_NO)
+        if answer == "yes":
+            return body
+        if answer == "edit":
+            body = _edit(hero, detail, body)
+            continue
+        if answer == "discard":
+            drafts.discard(hero.store, number)
+            hero.err.print(f"Not sent; the draft of #{number} is thrown away.")
+        else:  # postpone, or the end of input: nothing is lost
+            drafts.save(hero.store, hero.clock, number, body)
+            hero.err.print(f"Not sent; the draft is kept. `hero reply {number}` picks it up again.")
+        raise typer.Exit(ExitCode.CANCELLED)
 
 
 def _read_body(source: str) -> str:

@@ -11,6 +11,7 @@ from rich.text import Text
 from herocli.models import iso
 from herocli.render.text import clean, safe
 from herocli.render.times import age
+from herocli.services.drafts import with_scissors
 from herocli.services.inbox import ItemDetail
 from herocli.services.outbox import Delivery
 from herocli.store.outbox import OutboxEntry
@@ -44,23 +45,22 @@ def _where(detail: ItemDetail) -> str:
     return f"on {clean(detail.item.external_id, single_line=True)}"
 
 
-def reply_template(detail: ItemDetail, now: datetime) -> str:
-    """The editor's starting text: room to write, then the conversation as '#' lines."""
-    lines = [
-        "",
+def reply_template(detail: ItemDetail, now: datetime, body: str = "") -> str:
+    """The editor's starting text: ``body`` (a kept draft) to write in, then the scissors
+    line and, under it, the conversation, which is never sent."""
+    below = [
         f"# Reply to #{detail.item.id}: {clean(detail.item.title, single_line=True)}",
         f"# Sent as {_HOW.get(detail.item.channel, detail.item.channel)} on {detail.item.external_id}.",
-        "# Lines starting with '#' are removed. An empty reply sends nothing.",
         "#",
     ]
     for stored in detail.messages[-5:]:
         msg = stored.message
-        lines.append(
+        below.append(
             f"# --- {clean(msg.author_name, single_line=True)}, {age(now - msg.sent_at)} ago"
         )
-        body = str(msg.meta.get("trimmed") or msg.body)
-        lines.extend(f"# {clean(line)}".rstrip() for line in body.splitlines())
-    return "\n".join(lines) + "\n"
+        text = str(msg.meta.get("trimmed") or msg.body)
+        below.extend(f"# {clean(line)}".rstrip() for line in text.splitlines())
+    return with_scissors(body, below)
 
 
 def describe_delivery(delivery: Delivery) -> Text:

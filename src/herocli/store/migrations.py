@@ -180,10 +180,25 @@ def m005_thread_links(db: sqlite3.Connection) -> None:
     )
 
 
+def m006_reply_drafts(db: sqlite3.Connection) -> None:
+    """Keep a reply being composed, per item, until it is sent or discarded."""
+    _run(
+        db,
+        """
+        CREATE TABLE drafts (
+            item_id INTEGER PRIMARY KEY REFERENCES items (id),
+            body TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_queue", m001_queue),
     ("002_waiting", m002_waiting),
     ("003_report_indexes", m003_report_indexes),
     ("004_queue_order_indexes", m004_queue_order_indexes),
     ("005_thread_links", m005_thread_links),
+    ("006_reply_drafts", m006_reply_drafts),
 ]

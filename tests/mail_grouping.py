@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from herocli.channels.mail.conversations import Incoming, build_conversations
 from herocli.channels.mail.cursor import MailCursor
 from herocli.channels.mail.imap import Fetched
-from herocli.channels.mail.parse import ParsedMail
+from herocli.channels.mail.parse import ParsedMail, parse_message
 from herocli.models import Message
 from herocli.store import Store, ingest, queue
 from herocli.store.queue import ItemFilter
@@ -35,8 +35,15 @@ class MailQueue:
         self.uid = 0
 
     def deliver(self, batch: Iterable[ParsedMail], folder: str = "INBOX") -> None:
+        self.deliver_from([(folder, mail) for mail in batch])
+
+    def deliver_raw(self, batch: Iterable[tuple[str, bytes]]) -> None:
+        """One sync that finds these raw messages, each in its folder."""
+        self.deliver_from([(folder, parse_message(raw)) for folder, raw in batch])
+
+    def deliver_from(self, batch: list[tuple[str, ParsedMail]]) -> None:
         incoming = []
-        for mail in batch:
+        for folder, mail in batch:
             self.uid += 1
             incoming.append(Incoming(folder, Fetched(self.uid, b"", ()), mail))
         now = self.clock.now()

@@ -170,10 +170,11 @@ class ImapServer:
         return out
 
 
-def start_dovecot() -> ImapServer:
+def start_dovecot(root: str | None = None) -> ImapServer:
+    """Dovecot on a free port, its mail under ``root`` (a tmpfs such as /dev/shm for speed)."""
     # Dovecot's auth process runs as the dovecot user: the directory must be reachable by it,
     # which pytest's 0700 tmp dirs are not.
-    directory = Path(tempfile.mkdtemp(prefix="hero-dovecot-"))
+    directory = Path(tempfile.mkdtemp(prefix="hero-dovecot-", dir=root))
     directory.chmod(0o755)
     port = free_port()
     for sub in ("run", "state", "mail"):

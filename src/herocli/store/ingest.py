@@ -63,7 +63,7 @@ def ingest(
         before = _looks(db, item_id)
         _update_item(db, item_id, conv, now)
 
-    threads.record_links(db, item_id, conv, joined=len(found) > 0)
+    threads.record_links(db, item_id, conv)
     new, new_outside, edited = _upsert_messages(db, item_id, conv.channel, conv.messages, is_team)
     if conv.labels is not None:
         set_labels(db, item_id, conv.labels)

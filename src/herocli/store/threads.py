@@ -126,51 +126,47 @@ def _waiting_seekers(
     return out
 
 
-def record_links(db: sqlite3.Connection, item_id: int, conv: Conversation, joined: bool) -> None:
-    """Remember what ``conv`` refers to and offers; its seeks only if nothing answered them."""
+def record_links(db: sqlite3.Connection, item_id: int, conv: Conversation) -> None:
+    """Remember what ``conv`` refers to, offers and seeks; a seek its item answers is dropped."""
     db.executemany(
         "INSERT OR IGNORE INTO thread_links (item_id, channel, kind, link) VALUES (?, ?, 'ref', ?)",
         [(item_id, conv.channel, ref) for ref in dict.fromkeys(conv.refers_to)],
     )
     for key, (first, last) in _offers(conv.loose).items():
-        _offer(db, item_id, conv.channel, key, to_db(first), to_db(last))
-    # A seek is settled once its item holds an older thread with that subject.
+        _span(db, item_id, conv.channel, "offer", key, to_db(first), to_db(last))
+    for link in conv.loose:
+        if link.seeks:
+            at = to_db(link.at)
+            _span(db, item_id, conv.channel, "seek", link.key, at, at)
+    # A seek is settled once its item holds a thread with that subject from before it.
     db.execute(
         "DELETE FROM thread_links WHERE item_id = ? AND kind = 'seek' AND EXISTS ("
         "SELECT 1 FROM thread_links o WHERE o.item_id = thread_links.item_id "
         "AND o.kind = 'offer' AND o.link = thread_links.link AND o.at < thread_links.at)",
         (item_id,),
     )
-    if joined:
-        return
-    for link in conv.loose:
-        if link.seeks:
-            db.execute(
-                "INSERT OR IGNORE INTO thread_links (item_id, channel, kind, link, at) "
-                "VALUES (?, ?, 'seek', ?, ?)",
-                (item_id, conv.channel, link.key, to_db(link.at)),
-            )
 
 
-def _offer(
-    db: sqlite3.Connection, item_id: int, channel: str, key: str, first: str, last: str
+def _span(
+    db: sqlite3.Connection, item_id: int, channel: str, kind: str, key: str, first: str, last: str
 ) -> None:
+    """Record that ``item_id`` offers (or seeks) ``key`` from ``first`` to ``last``, widening."""
     row = db.execute(
         "SELECT at, last_at FROM thread_links WHERE item_id = ? AND channel = ? "
-        "AND kind = 'offer' AND link = ?",
-        (item_id, channel, key),
+        "AND kind = ? AND link = ?",
+        (item_id, channel, kind, key),
     ).fetchone()
     if row is None:
         db.execute(
             "INSERT INTO thread_links (item_id, channel, kind, link, at, last_at) "
-            "VALUES (?, ?, 'offer', ?, ?, ?)",
-            (item_id, channel, key, first, last),
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (item_id, channel, kind, key, first, last),
         )
     else:
         db.execute(
             "UPDATE thread_links SET at = ?, last_at = ? WHERE item_id = ? AND channel = ? "
-            "AND kind = 'offer' AND link = ?",
-            (min(row[0], first), max(row[1], last), item_id, channel, key),
+            "AND kind = ? AND link = ?",
+            (min(row[0], first), max(row[1] or last, last), item_id, channel, kind, key),
         )
 
 
@@ -193,8 +189,8 @@ def merge_items(db: sqlite3.Connection, keep: int, other: int, now: datetime) ->
     ).fetchall()
     db.execute("DELETE FROM thread_links WHERE item_id = ?", (other,))
     for channel, kind, link, at, last_at in links:
-        if kind == "offer":
-            _offer(db, keep, channel, link, at, last_at)
+        if kind in ("offer", "seek"):
+            _span(db, keep, channel, kind, link, at, last_at or at)
         else:
             db.execute(
                 "INSERT OR IGNORE INTO thread_links (item_id, channel, kind, link, at) "

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 
 @pytest.fixture(autouse=True)
@@ -33,3 +34,9 @@ def tui_world(tmp_path: Path) -> Iterator[Any]:
         yield w
     finally:
         w.stop()
+
+
+# Property tests bound their own max_examples (the suite must run in minutes on two shared
+# cores); no deadline, as the machine is shared, and every failure prints the blob to replay.
+settings.register_profile("ci", deadline=None, print_blob=True)
+settings.load_profile("ci")

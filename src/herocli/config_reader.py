@@ -75,6 +75,10 @@ class Problems:
         self.items: list[ConfigProblem] = []
 
     def add(self, key: str, message: str) -> None:
+        # The first problem of a key says what to fix; a second (a bad list, then
+        # "list at least one") only repeats it.
+        if any(p.key == key for p in self.items):
+            return
         self.items.append(ConfigProblem(self.file, key, message, self.key_lines.find(key)))
 
 

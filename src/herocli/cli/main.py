@@ -145,7 +145,7 @@ def run_cli(args: list[str] | None = None, context: Context | None = None) -> in
             return ExitCode.OK
         show = getattr(exc, "show", None)
         if callable(show):
-            show(file=sys.stderr)
+            show(file=hero.err.file)
         else:
             _report(hero, str(exc), None, debug=False)
         return ExitCode.USAGE

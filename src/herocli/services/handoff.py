@@ -96,13 +96,18 @@ def parse_post_target(text: str) -> PostTarget:
     target = target.strip()
     if channel not in POST_CHANNELS or not target:
         raise UsageError(
-            f"cannot post to {text!r}",
+            f"--post {text[:60]!r}: cannot post there",
             hint="use --post slack:#channel or --post github:owner/repo#N",
         )
     if channel == "github":
         repo, _, number = target.partition("#")
-        if repo.count("/") != 1 or not all(repo.split("/")) or not number.isdigit():
-            raise UsageError(f"{target!r} is not an issue like owner/repo#12")
+        if (
+            repo.count("/") != 1
+            or not all(repo.split("/"))
+            or not (number.isascii() and number.isdigit())
+            or len(number) > 18
+        ):
+            raise UsageError(f"--post {target[:60]!r} is not an issue like owner/repo#12")
     return PostTarget(channel, target)
 
 

@@ -41,8 +41,8 @@ def fault_error(path: Path | None, exc: sqlite3.Error | OSError) -> StoreError:
     text = str(exc)
     if code == _FULL or "disk is full" in text:
         return StoreError(
-            f"the disk holding the queue at {where} is full; nothing of this command was saved",
-            hint="free some space and run it again",
+            f"the disk holding the queue at {where} is full; the write under way was undone",
+            hint="free some space and run it again (a sync goes on from where it stopped)",
         )
     if code in (_READONLY, _PERM, _CANTOPEN) or "readonly" in text:
         return StoreError(

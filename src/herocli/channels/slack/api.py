@@ -159,7 +159,10 @@ class SlackApi:
             try:
                 response = self._send(method, params)
             except httpx.TransportError as exc:
-                if retry and failures < TRANSIENT_RETRIES:
+                # A timeout is not retried: a server silent for read_timeout stays
+                # silent, and four waits would hold the sync for minutes.
+                timed_out = isinstance(exc, httpx.TimeoutException)
+                if retry and failures < TRANSIENT_RETRIES and not timed_out:
                     failures = self._back_off(failures, f"{method}: {type(exc).__name__}", progress)
                     continue
                 raise UnreachableError(

@@ -73,7 +73,7 @@ BAD_COMMANDS: list[tuple[tuple[str, ...], ExitCode, str]] = [
     (("label", "1", "+a\x1b]52;c;aGk=\x07", "--local"), ExitCode.USAGE, "CHANGE"),
     (("label", "1", "x", "--local"), ExitCode.USAGE, "CHANGE"),
     (("label", "1", "+" + "y" * 300, "--local"), ExitCode.USAGE, "CHANGE"),
-    (("sync", "nosuch"), ExitCode.USAGE, "nosuch"),
+    (("sync", "nosuch"), ExitCode.NOT_FOUND, "nosuch"),
 ]
 
 

@@ -60,6 +60,7 @@ def test_a_bug_in_one_channel_is_one_line_and_the_others_finish(tmp_path: Path) 
 def test_an_unexpected_exception_in_a_command_is_one_line(tmp_path: Path) -> None:
     hero = Hero(tmp_path)
     hero.customer_opens("github", "acme/widget#1", "Help", "hi")
+    hero.customer_opens("github", "acme/widget#2", "More help", "hi")
     assert hero.run("sync").code == 0
 
     def broken(_ctx: Any) -> Any:
@@ -71,7 +72,7 @@ def test_an_unexpected_exception_in_a_command_is_one_line(tmp_path: Path) -> Non
         "error: internal error in hero close: ZeroDivisionError",
         "hint: run with --debug and report it",
     ]
-    debug = hero.run("--debug", "close", "1", factories={"github": broken, "slack": broken})
+    debug = hero.run("--debug", "close", "2", factories={"github": broken, "slack": broken})
     assert "Traceback" in debug.err
     assert "ZeroDivisionError" in debug.err
 

@@ -57,7 +57,7 @@ def parse_until(text: str, now: datetime, zone: tzinfo | None = None) -> datetim
     except (OverflowError, ValueError):
         when = None
     if when is None or when - now > MAX_AHEAD:
-        raise UsageError(f"WHEN {text[:40]!r} is more than ten years ahead")
+        raise UsageError(f"{text.strip()[:40]!r} is more than ten years ahead")
     return when
 
 
@@ -65,18 +65,16 @@ def _parse_until(text: str, now: datetime, zone: tzinfo | None) -> datetime:
     zone = zone or UTC
     value = " ".join(text.strip().lower().split())
     if not value:
-        raise UsageError("WHEN is empty: say how long or until when", hint=f"forms: {FORMS}")
+        raise UsageError("say how long or until when", hint=f"forms: {FORMS}")
     if value.startswith("-"):
         raise UsageError(
-            f"WHEN {text.strip()[:40]!r} is in the past: a snooze must end in the future",
+            f"{text.strip()!r} is in the past: a snooze must end in the future",
             hint=f"forms: {FORMS}",
         )
     local_now = now.astimezone(zone)
     moment = _duration(value, now) or _day_and_time(value, local_now, zone) or _iso(text, zone)
     if moment is None:
-        raise UsageError(
-            f"WHEN {text.strip()[:40]!r} cannot be read as a time", hint=f"forms: {FORMS}"
-        )
+        raise UsageError(f"cannot read {text.strip()!r} as a time", hint=f"forms: {FORMS}")
     return moment
 
 

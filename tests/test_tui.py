@@ -230,10 +230,22 @@ def test_errors_are_one_line_and_the_screen_stays(world: TuiWorld) -> None:
 
 
 def test_open_link_help_and_handoff(world: TuiWorld) -> None:
+    world.issue("Proxy docs?", "Is https://docs.example.test/proxy. still right?")
+    world.sync()
+
     async def scenario(pilot: Pilot[None]) -> None:
         app = _app(pilot)
         await pilot.press("o")
         assert world.opened == ["https://github.com/acme/widget/issues/1"]
+        await pilot.press("j", "j", "j", "u")  # the issue that links to the docs
+        picker = app.screen
+        assert type(picker).__name__ == "Pick"
+        assert picker.choices == [  # type: ignore[attr-defined]
+            "https://github.com/acme/widget/issues/4",
+            "https://docs.example.test/proxy",
+        ]
+        await pilot.press("j", "enter")
+        assert world.opened[-1] == "https://docs.example.test/proxy"
         await pilot.press("question_mark")
         assert type(app.screen).__name__ == "Sheet"
         await pilot.press("escape", "H")
@@ -279,5 +291,24 @@ def test_a_reload_keeps_the_reader_where_they_were(world: TuiWorld) -> None:
         assert conversation.scroll_offset.y == 5
         await pilot.press("escape", "k")  # another item starts at its top
         assert conversation.scroll_offset.y == 0
+
+    drive(world.app(), scenario)
+
+
+def test_untrusted_text_shows_literally(world: TuiWorld) -> None:
+    world.issue("[bold red]pwned\x1b[2J\u202etxt.exe", "[link=file:///etc]x[/link] \x07")
+    world.sync()
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = _app(pilot)
+        await pilot.press("G")
+        row = app.screen_view.queue.render_line(4).text
+        assert "[bold red]pwned\\x1b[2J\\u202etxt" in row
+        shown = "".join(s.text for s in app.screen_view.conversation.render_line(0))
+        assert "[bold red]pwned\\x1b[2J\\u202etxt.exe" in shown
+        body = "".join(
+            "".join(s.text for s in app.screen_view.conversation.render_line(y)) for y in range(8)
+        )
+        assert "[link=file:///etc]x[/link] \\x07" in body
 
     drive(world.app(), scenario)

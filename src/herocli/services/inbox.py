@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
@@ -99,6 +100,23 @@ def read_detail(store: Store, clock: Clock, item_id: int) -> ItemDetail:
         queue.messages(store.conn, item_id),
         log.notes(store.conn, [item_id]).get(item_id, []),
     )
+
+
+# A link in a message body, up to what usually ends one in prose.
+_LINK = re.compile(r"https?://[^\s<>\"'`]+")
+
+
+def thread_links(detail: ItemDetail) -> list[str]:
+    """Every link in the conversation, each once: the item's own, each message's, then
+    those written in the messages, in order."""
+    links = [detail.item.url or ""]
+    links += [m.message.url or "" for m in detail.messages]
+    for stored in detail.messages:
+        links += [link.rstrip(".,;:!?)]}*_") for link in _LINK.findall(stored.message.body)]
+    links += [
+        link.rstrip(".,;:!?)]}*_") for note in detail.notes for link in _LINK.findall(note.body)
+    ]
+    return [link for link in dict.fromkeys(links) if link]
 
 
 # The screens' views of the queue, as `hero inbox` flags would ask for them.

@@ -24,6 +24,7 @@ from herocli.context import Context
 from herocli.errors import HeroError
 from herocli.models import SilentProgress
 from herocli.render.progress import sync_summary
+from herocli.render.text import safe
 from herocli.services.inbox import (
     VIEWS,
     ItemDetail,
@@ -222,7 +223,9 @@ class HeroApp(App[None]):
             line = Text("synced: ")
             for n, result in enumerate(results):
                 line.append("; " if n else "")
-                line.append(f"{result.channel} {sync_summary(result)}", "" if result.ok else "red")
+                line.append_text(
+                    safe(f"{result.channel} {sync_summary(result)}", "" if result.ok else "red")
+                )
             self.screen_view.status.say(line)
             if new:
                 self.notify(f"{new} new on us", timeout=8)

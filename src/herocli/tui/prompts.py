@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from herocli.render.text import safe
+
 _BOX = """
 {name} { align: center middle; }
 {name} > Vertical {
@@ -33,7 +35,7 @@ class Ask(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.question, style="bold"))
+            yield Static(safe(self.question, "bold"))
             yield Input(value=self.value, id="answer")
             if self.hint:
                 yield Static(Text(self.hint), classes="hint")
@@ -63,8 +65,8 @@ class Pick(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.question, style="bold"))
-            yield OptionList(*(Option(Text(c), id=c) for c in self.choices), id="choices")
+            yield Static(safe(self.question, "bold"))
+            yield OptionList(*(Option(safe(c), id=c) for c in self.choices), id="choices")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -105,7 +107,7 @@ class Confirm(ModalScreen[bool]):
         with Vertical():
             with VerticalScroll():
                 yield Static(self.body)
-            yield Static(Text(self.question + "  [y/n]", style="bold"))
+            yield Static(safe(self.question + "  [y/n]", "bold"))
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -21,7 +21,7 @@ from herocli.models import iso
 from herocli.render.outbox import describe_delivery, outbox_table, reply_target, reply_template
 from herocli.render.text import safe
 from herocli.services import triage
-from herocli.services.inbox import VIEWS
+from herocli.services.inbox import VIEWS, thread_links
 from herocli.services.outbox import Delivery
 from herocli.services.when import FORMS, parse_until
 from herocli.store import Store
@@ -55,7 +55,8 @@ class QueueScreen(Screen[None]):
         Binding("C", "reopen", "Reopen", tooltip="reopen a closed or snoozed item"),
         Binding("l", "label", "Label", tooltip="+name adds a label, -name removes one"),
         Binding("n", "note", "Note", tooltip="a private note, kept here, never sent"),
-        Binding("o", "open_link", "Open link", tooltip="open the item in the browser"),
+        Binding("o", "open_link", "Open", tooltip="open the item in the browser"),
+        Binding("u", "links", "Links", tooltip="pick a link in the conversation to open"),
         Binding("slash", "search", "Search", tooltip="search; mine, @member, channel:, label:"),
         Binding("m", "mine", "Mine", tooltip="only items assigned to me, or all again"),
         Binding("1", "view('on us')", "On us", show=False, tooltip="view: waiting on us"),
@@ -299,6 +300,24 @@ class QueueScreen(Screen[None]):
             return
         self.hero_app.open_link(item.url)
         self.status.say(Text.assemble("opened ", safe(item.url, "underline")))
+
+    def action_links(self) -> None:
+        detail = self.conversation.detail
+        if detail is None:
+            self.status.error("no item here")
+            return
+        links = thread_links(detail)
+        if not links:
+            self.status.error(f"#{detail.item.id} has no links")
+            return
+
+        def picked(link: str) -> None:
+            self.hero_app.open_link(link)
+            self.status.say(Text.assemble("opened ", safe(link, "underline")))
+
+        self.hero_app.push_screen(
+            Pick("Open which link?", links, links[0]), lambda link: picked(link) if link else None
+        )
 
     # --- views ----------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ def status_text(status: QueueStatus, now: datetime, view: str) -> Text:
     line = Text.assemble((view, "bold"))
     for name, at in status.synced.items():
         line.append(" · ")
-        line.append(name)
+        line.append_text(safe(name))
         line.append(f" {since(at, now)} ago" if at else " never synced", style="dim")
     if status.outbox:
         counts = ", ".join(f"{n} {state}" for state, n in status.outbox.items())
@@ -45,8 +45,8 @@ class StatusLine(Static):
         self.facts = Text("")
 
     def say(self, text: Text | str, style: str = "") -> None:
-        """Show one line of result; untrusted parts must already be made safe."""
-        line = text.copy() if isinstance(text, Text) else Text(text, style=style)
+        """Show one line of result: a string is sanitised here; a ``Text`` must be already."""
+        line = text.copy() if isinstance(text, Text) else safe(text, style, single_line=True)
         line.no_wrap = True
         line.overflow = "ellipsis"
         self.result = line

@@ -8,6 +8,7 @@ import pytest
 from textual.pilot import Pilot
 
 from herocli.models import ItemState
+from herocli.services import drafts
 from herocli.tui.app import HeroApp
 from tests.cli_harness import hero_process
 from tests.github_fixtures import REPO
@@ -65,15 +66,20 @@ def test_reply_goes_through_the_editor_and_a_confirmation(world: TuiWorld) -> No
         assert item_id is not None
         number = _issue_number(app, item_id)
         await pilot.press("r")
-        assert type(app.screen).__name__ == "Confirm"  # nothing is sent before yes
+        await jobs_done(pilot, 1)  # the draft is kept before anything is asked
+        assert type(app.screen).__name__ == "Choose"  # nothing is sent before yes
         assert world.github.sim.comments_of(REPO, number) == []
+        draft = drafts.load(app.hero.store, item_id)
+        assert draft is not None
+        assert draft.body == REPLY + "\n"
         await pilot.press("y")
-        await jobs_done(pilot, 1)
+        await jobs_done(pilot, 2)
         [comment] = world.github.sim.comments_of(REPO, number)
-        assert comment["body"].startswith(REPLY + "\n")  # the template's '#' lines are gone
-        assert "#" not in comment["body"].split("<!--")[0]
+        # Only what was written above the scissors line goes out.
+        assert comment["body"].split("<!--")[0].strip() == REPLY
         assert "reply" in status_line(app)
         assert "done on github" in status_line(app)
+        assert drafts.load(app.hero.store, item_id) is None  # sent: no draft left
         # The item now waits on them: it left the "on us" view, and the cursor moved on.
         assert "Printer is on fire" not in _titles(app)
         await pilot.press("2")
@@ -82,12 +88,27 @@ def test_reply_goes_through_the_editor_and_a_confirmation(world: TuiWorld) -> No
     drive(world.app(), scenario)
 
 
-def test_a_declined_reply_sends_nothing(world: TuiWorld) -> None:
+def test_a_reply_not_sent_now_is_kept_as_a_draft(world: TuiWorld) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         app = _app(pilot)
-        number = _issue_number(app, app.screen_view.queue.ids[0])
-        await pilot.press("r", "n")
-        assert status_line(app) == "not sent"
+        item_id = app.screen_view.queue.ids[0]
+        number = _issue_number(app, item_id)
+        await pilot.press("r")
+        await jobs_done(pilot, 1)
+        await pilot.press("n")
+        assert status_line(app) == f"not sent; kept as the draft of #{item_id} (r picks it up)"
+        draft = drafts.load(app.hero.store, item_id)
+        assert draft is not None
+        assert draft.body == REPLY + "\n"
+        # r again starts from the draft (the stub editor writes the same line above it).
+        await pilot.press("r")
+        await jobs_done(pilot, 2)
+        draft = drafts.load(app.hero.store, item_id)
+        assert draft is not None
+        assert draft.body == f"{REPLY}\n{REPLY}\n"
+        await pilot.press("d")
+        await jobs_done(pilot, 3)
+        assert drafts.load(app.hero.store, item_id) is None
         assert world.github.sim.comments_of(REPO, number) == []
 
     drive(world.app(), scenario)

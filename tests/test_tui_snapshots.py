@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
-from tests.tui_world import TuiWorld
+from tests.tui_world import TuiWorld, jobs_done
 
 Compare = Callable[..., bool]
 SIZES = [(80, 24), (160, 50)]
@@ -31,7 +32,11 @@ def test_key_map(tui_world: TuiWorld, snap_compare: Compare, size: Any) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "160x50"])
 def test_reply_confirmation(tui_world: TuiWorld, snap_compare: Compare, size: Any) -> None:
-    assert snap_compare(tui_world.app(), terminal_size=size, press=["r"])
+    async def reply(pilot: Pilot[None]) -> None:
+        await pilot.press("r")
+        await jobs_done(pilot, 1)  # the draft is kept, then the question shows
+
+    assert snap_compare(tui_world.app(), terminal_size=size, run_before=reply)
 
 
 def test_no_color(

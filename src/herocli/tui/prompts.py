@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -87,30 +88,33 @@ class Pick(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class Confirm(ModalScreen[bool]):
-    """Show what is about to happen; y or enter goes ahead, n or escape does not."""
+class Choose(ModalScreen[str]):
+    """Show what is about to happen and the keys that answer; ``escape`` is the last choice."""
 
     DEFAULT_CSS = (
-        _BOX.replace("{name}", "Confirm")
-        + "Confirm VerticalScroll { height: auto; max-height: 16; }"
+        _BOX.replace("{name}", "Choose") + "Choose VerticalScroll { height: auto; max-height: 16; }"
     )
-    BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
-    ]
 
-    def __init__(self, question: str, body: RenderableType) -> None:
+    def __init__(
+        self, question: str, body: RenderableType, keys: dict[str, tuple[str, str]]
+    ) -> None:
+        """``keys`` maps a key to (the answer it gives, what it says in the prompt)."""
         super().__init__()
-        self.question, self.body = question, body
+        self.question, self.body, self.keys = question, body, keys
 
     def compose(self) -> ComposeResult:
+        choices = "  ".join(f"{key} {label}" for key, (_answer, label) in self.keys.items())
         with Vertical():
             with VerticalScroll():
                 yield Static(self.body)
-            yield Static(safe(self.question + "  [y/n]", "bold"))
+            yield Static(safe(f"{self.question}  {choices}", "bold"))
 
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        if event.key in self.keys:
+            self.dismiss(self.keys[event.key][0])
+        elif event.key == "escape":
+            self.dismiss(list(self.keys.values())[-1][0])
 
 
 class Sheet(ModalScreen[None]):

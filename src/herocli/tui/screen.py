@@ -6,8 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
-from rich.panel import Panel
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,7 +17,7 @@ from textual.widgets import Footer
 
 from herocli.errors import HeroError
 from herocli.models import iso
-from herocli.render.outbox import describe_delivery, outbox_table, reply_target, reply_template
+from herocli.render.outbox import describe_delivery, outbox_table
 from herocli.render.text import safe
 from herocli.services import triage
 from herocli.services.inbox import VIEWS, thread_links
@@ -26,8 +25,9 @@ from herocli.services.outbox import Delivery
 from herocli.services.when import FORMS, parse_until
 from herocli.store import Store
 from herocli.store import outbox as rows
+from herocli.tui import reply
 from herocli.tui.conversation import ConversationView
-from herocli.tui.prompts import Ask, Confirm, Pick, Sheet
+from herocli.tui.prompts import Ask, Pick, Sheet
 from herocli.tui.queue import Fetch, QueueList
 from herocli.tui.status import StatusLine
 
@@ -137,32 +137,7 @@ class QueueScreen(Screen[None]):
         self.hero_app.run_job(what, work, done)
 
     def action_reply(self) -> None:
-        app = self.hero_app
-        item_id = self._current()
-        detail = app.detail(item_id)
-        if detail is None:
-            return
-        body = app.edit(reply_template(detail, self._now()))
-        if body is None:
-            return
-        if not body.strip():
-            self.status.say("empty reply; nothing was sent", "yellow")
-            return
-        preview = Group(
-            safe(reply_target(detail), "bold"), Panel(safe(body.rstrip()), border_style="dim")
-        )
-
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                self.status.say("not sent", "yellow")
-                return
-            self.hero_app.run_job(
-                "sending",
-                lambda store: triage.reply(store, app.actor, detail.item.id, body),
-                lambda delivery: self.status.say(describe_delivery(delivery)),
-            )
-
-        app.push_screen(Confirm("Send this reply?", preview), answered)
+        reply.start(self)
 
     def _pick_member(self, question: str, then: Callable[[str], None], *, nobody: bool) -> None:
         team = self.hero_app.hero.config.team

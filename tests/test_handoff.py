@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from rich.console import Console
 
 from herocli.channels.slack import SlackChannel
 from herocli.config import Config, HeroSettings, SlackSettings
+from herocli.errors import NotFoundError, UsageError
 from herocli.models import EventKind
 from herocli.render import markdown
 from herocli.render.stats import handoff_view, stats_view
@@ -23,10 +23,10 @@ from herocli.simulators.slack import SlackSimulator
 from herocli.store import log
 from herocli.store import outbox as outbox_rows
 from tests.cli_harness import Hero
+from tests.goldens import assert_golden
 from tests.slack_fixtures import SUPPORT, workspace_seed
 from tests.test_stats import BERLIN, ROTA, TEAM, World, build_week
 
-GOLDEN = Path(__file__).parent / "golden"
 CONFIG = Config(hero=HeroSettings(me="Hana", timezone="Europe/Berlin"), team=TEAM, rota=ROTA)
 NASTY = (
     "Broken | table <!channel> `code` @everyone #12 <b>x</b> [link](javascript:x) *a* &amp;\nnext"
@@ -43,14 +43,6 @@ def week(tmp_path: Path) -> Iterator[World]:
 def report(w: World, **kw: object) -> handoff.HandoffReport:
     window = stats.resolve_window(ROTA, BERLIN, w.clock.now())
     return handoff.build_report(w.store, CONFIG, w.team, window, w.clock.now(), **kw)  # type: ignore[arg-type]
-
-
-def golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") or not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
 
 
 def rich_text(renderable: object) -> str:
@@ -92,16 +84,16 @@ def test_carry_over_groups_and_reassignments(week: World) -> None:
 
 def test_to_overrides_the_rota_and_must_be_a_member(week: World) -> None:
     assert report(week, to="hana").to_hero == "Hana"
-    with pytest.raises(Exception, match="not a team member"):
+    with pytest.raises(NotFoundError, match="not a team member"):
         report(week, to="Zed")
 
 
 def test_golden_markdown_and_rich(week: World) -> None:
     r = report(week)
-    golden("handoff.github.md", markdown.render(r, markdown.GITHUB))
-    golden("handoff.slack.txt", markdown.render(r, markdown.SLACK))
-    golden("handoff.rich.txt", rich_text(handoff_view(r)))
-    golden("stats.rich.txt", rich_text(stats_view(r.stats)))
+    assert_golden("handoff.github.md", markdown.render(r, markdown.GITHUB))
+    assert_golden("handoff.slack.txt", markdown.render(r, markdown.SLACK))
+    assert_golden("handoff.rich.txt", rich_text(handoff_view(r)))
+    assert_golden("stats.rich.txt", rich_text(stats_view(r.stats)))
 
 
 def _cells(row: str) -> list[str]:
@@ -206,7 +198,7 @@ def test_post_targets() -> None:
     assert str(handoff.parse_post_target("slack:#support")) == "slack:#support"
     assert handoff.parse_post_target("github:acme/widget#12").target == "acme/widget#12"
     for bad in ("email:x", "slack:", "github:acme#12", "github:acme/widget", "#support"):
-        with pytest.raises(Exception, match=r"cannot post|not an issue"):
+        with pytest.raises(UsageError, match=r"cannot post|not an issue"):
             handoff.parse_post_target(bad)
 
 

@@ -45,10 +45,13 @@ class GithubWorld:
         self.sim.add_repo(REPO)
         self.settings = GithubSettings(api_url=self.sim.url, repos=(REPO,))
         self.env = {"GH_TOKEN": TOKEN}
+        self.made: list[GithubChannel] = []  # shut down with the world: no socket left open
 
     def channel(self, **changes: Any) -> GithubChannel:
         settings = replace(self.settings, **changes)
-        return GithubChannel(settings, EnvSecrets(self.env), self.clock, TEAM)
+        made = GithubChannel(settings, EnvSecrets(self.env), self.clock, TEAM)
+        self.made.append(made)
+        return made
 
     def issue(self, title: str = "Help", body: str = "It broke.", **fields: Any) -> JSON:
         self.clock.advance(minutes=1)
@@ -61,6 +64,8 @@ class GithubWorld:
         return self.sim.add_comment(REPO, number, body=body, user=user, **fields)
 
     def stop(self) -> None:
+        for channel in self.made:
+            channel.shutdown()
         self.sim.stop()
 
 

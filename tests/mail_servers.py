@@ -195,10 +195,10 @@ def start_dovecot(root: str | None = None) -> ImapServer:
 def start_pymap(directory: Path) -> ImapServer:
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    log = (directory / "pymap.log").open("wb")
-    proc = subprocess.Popen(
-        pymap_command(port, USER, PASSWORD), stdout=log, stderr=subprocess.STDOUT
-    )
+    with (directory / "pymap.log").open("wb") as log:  # the child keeps its own copy
+        proc = subprocess.Popen(
+            pymap_command(port, USER, PASSWORD), stdout=log, stderr=subprocess.STDOUT
+        )
     wait_for_port(port, proc, "pymap", timeout=15.0)
     server = ImapServer("pymap", port, proc, directory)
     server.reset()

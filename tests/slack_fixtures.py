@@ -63,6 +63,7 @@ class SlackBackend:
         self.clock = clock
         self.env = {"SLACK_TOKEN": sim.token}
         self.reachable = True
+        self.made: list[SlackChannel] = []
 
     def settings(self, **overrides: Any) -> SlackSettings:
         values: dict[str, Any] = {"api_url": self.sim.url, "channels": (SUPPORT,)}
@@ -72,7 +73,14 @@ class SlackBackend:
         return SlackSettings(**values)
 
     def make_channel(self, **overrides: Any) -> SlackChannel:
-        return SlackChannel(self.settings(**overrides), EnvSecrets(self.env), self.clock, TEAM)
+        made = SlackChannel(self.settings(**overrides), EnvSecrets(self.env), self.clock, TEAM)
+        self.made.append(made)
+        return made
+
+    def shutdown(self) -> None:
+        """Close every channel made here: no socket is left for the garbage collector."""
+        for channel in self.made:
+            channel.shutdown()
 
     def say(
         self, user: str, text: str, *, thread_ts: str | None = None, channel: str = SUPPORT
@@ -135,5 +143,7 @@ def sim_fixture(clock: FakeClock) -> Iterator[SlackSimulator]:
 
 
 @pytest.fixture(name="backend")
-def backend_fixture(sim: SlackSimulator, clock: FakeClock) -> SlackBackend:
-    return SlackBackend(sim, clock)
+def backend_fixture(sim: SlackSimulator, clock: FakeClock) -> Iterator[SlackBackend]:
+    backend = SlackBackend(sim, clock)
+    yield backend
+    backend.shutdown()

@@ -71,6 +71,9 @@ def test_demo_serve_stops_every_server_on_sigterm(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def test_seed_times_move_so_the_newest_is_recent() -> None:

@@ -76,7 +76,12 @@ class EmailChannel(Channel):
     def _imap(self) -> ImapSession:
         if self._session is None or self._session.client is None:
             credential, oauth2 = self._credential()
-            self._session = ImapSession(self.settings, credential, oauth2=oauth2).connect()
+            session = ImapSession(self.settings, credential, oauth2=oauth2)
+            try:
+                self._session = session.connect()
+            except HeroError:
+                session.logout()  # a refused login leaves no socket open behind it
+                raise
         return self._session
 
     def shutdown(self) -> None:

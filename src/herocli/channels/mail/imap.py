@@ -134,6 +134,8 @@ class ImapSession:
             return
         with suppress(Exception):  # a dead connection needs no goodbye
             client.logout()
+        with suppress(Exception):  # and its socket is closed even when LOGOUT was not said
+            client.shutdown()
 
     def __enter__(self) -> ImapSession:
         return self

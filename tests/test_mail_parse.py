@@ -521,6 +521,7 @@ def test_non_bytes_garbage_still_gives_a_mail() -> None:
     assert mail.subject == "hi"
 
 
+@pytest.mark.no_cover  # timed: coverage's tracing would triple the time
 def test_ten_thousand_messages_parse_in_seconds() -> None:
     samples = [read(name) for name in (*THREAD_FILES, *OTHER_FILES, "bad-charset.eml")]
     batch = [f"X-N: {n}\n".encode() + samples[n % len(samples)] for n in range(10_000)]
@@ -599,6 +600,7 @@ END:VCALENDAR
     assert [a.name for a in mail.attachments] == ["part-1.txt", "part-2.txt", "part-3.ics"]
 
 
+@pytest.mark.no_cover  # timed: coverage's tracing would triple the time
 @pytest.mark.parametrize(
     "raw",
     [
@@ -631,6 +633,7 @@ def test_hostile_input_stays_fast(raw: bytes) -> None:
     assert time.perf_counter() - started < 1.5
 
 
+@pytest.mark.no_cover  # timed: coverage's tracing would triple the time
 def test_hostile_subjects_normalise_fast() -> None:
     started = time.perf_counter()
     assert normalise_subject("Re: " * 20_000 + "x") == "x"

@@ -180,6 +180,7 @@ def _synthetic_mailbox(threads: int, per_thread: int, seed: int) -> list[ParsedM
     return out
 
 
+@pytest.mark.no_cover  # timed: coverage's tracing would triple the time
 @pytest.mark.parametrize("seed", [1, 2])
 def test_ten_thousand_messages_in_2500_threads(seed: int) -> None:
     mails = _synthetic_mailbox(2500, 4, seed)
@@ -193,6 +194,7 @@ def test_ten_thousand_messages_in_2500_threads(seed: int) -> None:
     assert elapsed < 2, f"threading 10,000 messages took {elapsed:.2f}s"
 
 
+@pytest.mark.no_cover  # timed: coverage's tracing would triple the time
 def test_one_very_long_thread_is_fast() -> None:
     n = 2000
     ids = [f"<{i}@long>" for i in range(n)]

@@ -333,3 +333,20 @@ def test_untrusted_text_shows_literally(world: TuiWorld) -> None:
         assert "[link=file:///etc]x[/link] \\x07" in body
 
     drive(world.app(), scenario)
+
+
+def test_a_reply_to_a_closed_item_says_it_stays_closed(world: TuiWorld) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = _app(pilot)
+        await pilot.press("c")
+        await jobs_done(pilot, 1)
+        await pilot.press("4", "r")
+        await jobs_done(pilot, 2)
+        choose = app.screen
+        assert type(choose).__name__ == "Choose"
+        lines = [r.plain for r in choose.body.renderables if hasattr(r, "plain")]  # type: ignore[attr-defined]
+        assert lines[1] == "#1 is closed; the reply does not reopen it (C does)."
+        await pilot.press("escape")  # kept for later
+        assert "kept as the draft" in status_line(app)
+
+    drive(world.app(), scenario)

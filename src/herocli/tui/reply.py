@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 
+from herocli.models import ItemState
 from herocli.render.outbox import describe_delivery, reply_target, reply_template
 from herocli.render.text import safe
 from herocli.services import drafts, triage
@@ -60,9 +61,12 @@ def _edit(screen: QueueScreen, detail: ItemDetail, body: str) -> None:
 
     def ask(_draft: object) -> None:
         screen.status.say("")
-        preview = Group(
-            safe(reply_target(detail), "bold"), Panel(safe(text.rstrip()), border_style="dim")
-        )
+        parts: list[RenderableType] = [safe(reply_target(detail), "bold")]
+        if detail.item.state is ItemState.CLOSED:
+            parts.append(
+                safe(f"#{item_id} is closed; the reply does not reopen it (C does).", "yellow")
+            )
+        preview = Group(*parts, Panel(safe(text.rstrip()), border_style="dim"))
         app.push_screen(Choose("Send this reply?", preview, CHOICES), answered)
 
     def answered(answer: str | None) -> None:

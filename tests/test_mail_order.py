@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (the server fixtures are imported from test_mail_channel)
+# ruff: noqa: F811, RUF001  (fixtures from test_mail_channel; mail in several scripts)
 """Mail in any order, through real IMAP servers into a real queue (issue cases 2, 3, 5, 8).
 
 Replies before their parents, Sent read with the inbox, subject evidence, a reused
@@ -153,5 +153,32 @@ def test_a_missing_folder_is_named_and_the_others_still_sync(
     # Whose turn it is comes out right: our answer in Sent was read.
     [(last_from_team,)] = store.conn.execute("SELECT last_from_team FROM items").fetchall()
     assert last_from_team == 1
+    store.close()
+    channel.shutdown()
+
+
+def test_undeclared_charsets_and_8bit_names_read_right_through_the_server(
+    imap: ImapServer, tmp_path: Path
+) -> None:
+    """Case 6: Big5 with no charset, and a Windows-1251 attachment name in raw 8-bit."""
+    text = "這是一個測試，我們的帳戶無法登入，請協助處理。"
+    raw = (
+        b"From: kunde@customer.example\r\nTo: hey@acme.dev\r\nSubject: test\r\n"
+        b"Message-ID: <big5@customer.example>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b"Content-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + text.encode("big5")
+        + b"\r\n--b\r\nContent-Type: application/zip\r\n"
+        b'Content-Disposition: attachment; filename="'
+        + "ФНС_РФ558.zip".encode("cp1251")
+        + b'"\r\n\r\nUEs=\r\n--b--\r\n'
+    )
+    imap.append("INBOX", raw)
+    store = Store.open(tmp_path / "queue.db")
+    channel = make_channel(imap, sent_folder="none")
+    sync_into(store, channel)
+    [(body, attachments)] = store.conn.execute("SELECT body, attachments FROM messages")
+    assert body == text
+    assert '"name": "\\u0424\\u041d\\u0421_\\u0420\\u0424558.zip"' in attachments
     store.close()
     channel.shutdown()

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (mail in several scripts: full-width commas and Cyrillic are the point)
 """Parsing real-shaped and malformed mail: headers, bodies, charsets, attachments, quote trimming."""
 
 from __future__ import annotations
@@ -640,3 +641,58 @@ def test_hostile_subjects_normalise_fast() -> None:
     assert normalise_subject("[a] " * 20_000 + "x") == "x"
     assert not is_reply_subject("[" * 20_000 + "x")
     assert time.perf_counter() - started < 1.5
+
+
+# --------------------------------------------------------------------------- undeclared charsets
+
+
+@pytest.mark.parametrize(
+    ("label", "text", "codec"),
+    [
+        (None, "這是一個測試，我們的帳戶無法登入，請協助處理。", "big5"),
+        ("utf-8", "這是一個測試，我們的帳戶無法登入，請協助處理。", "big5"),
+        (None, "Здравствуйте, не могу войти в личный кабинет", "cp1251"),
+        ("us-ascii", "Здравствуйте, не могу войти в личный кабинет", "koi8-r"),
+        (None, "你好，我的账户无法登录，请帮忙", "gb18030"),
+        (None, "Bonjour, le résumé est illisible à cause du jeu de caractères.", "cp1252"),
+    ],
+)
+def test_undeclared_or_wrong_charset_is_detected(label: str | None, text: str, codec: str) -> None:
+    ctype = f"text/plain; charset={label}" if label else "text/plain"
+    raw = f"Message-ID: <d@x>\nContent-Type: {ctype}\n\n".encode() + text.encode(codec)
+    mail = parse_message(raw)
+    assert mail.text == text
+    assert mail.defects  # what was wrong is noted
+
+
+def test_declared_charset_that_decodes_is_trusted() -> None:
+    text = "Привет, мир"
+    raw = b"Message-ID: <d@x>\nContent-Type: text/plain; charset=koi8-r\n\n" + text.encode("koi8-r")
+    assert parse_message(raw).text == text
+    assert parse_message(raw).defects == ()
+
+
+def _with_attachment(disposition: bytes) -> bytes:
+    return (
+        b'Message-ID: <a@x>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"'
+        b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n"
+        b"Content-Type: application/zip\r\nContent-Disposition: " + disposition + b"\r\n\r\n"
+        b"UEs=\r\n--b--\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        b'attachment; filename="' + "ФНС_РФ558.zip".encode("cp1251") + b'"',
+        b'attachment; filename="' + "ФНС_РФ558.zip".encode() + b'"',
+        b"attachment; filename*=windows-1251''%D4%CD%D1_%D0%D4558.zip",
+        b"attachment; filename*=''%D4%CD%D1_%D0%D4558.zip",
+        b"attachment; filename*=utf-8''%D0%A4%D0%9D%D0%A1_%D0%A0%D0%A4558.zip",
+        b'attachment; filename="=?windows-1251?B?1M3RX9DUNTU4LnppcA==?="',
+    ],
+    ids=["8bit-cp1251", "8bit-utf8", "rfc2231", "rfc2231-no-charset", "rfc2231-utf8", "rfc2047"],
+)
+def test_attachment_names_decode_like_text(disposition: bytes) -> None:
+    [attachment] = parse_message(_with_attachment(disposition)).attachments
+    assert attachment.name == "ФНС_РФ558.zip"

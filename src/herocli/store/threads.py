@@ -57,8 +57,10 @@ def items_for(db: sqlite3.Connection, conv: Conversation) -> list[int]:
         found.update(
             int(r[0])
             for r in db.execute(
-                f"SELECT DISTINCT m.item_id FROM messages m JOIN items i ON i.id = m.item_id "
-                f"WHERE i.channel = ? AND m.external_id IN ({marks})",
+                # CROSS JOIN keeps messages the outer loop (by its external_id index):
+                # walking the channel's items first costs a scan of the queue per lookup.
+                f"SELECT DISTINCT m.item_id FROM messages m CROSS JOIN items i "
+                f"WHERE i.id = m.item_id AND i.channel = ? AND m.external_id IN ({marks})",
                 (conv.channel, *chunk),
             )
         )

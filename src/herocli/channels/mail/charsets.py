@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 
-__all__ = ["decode_bytes"]
+__all__ = ["decode_bytes", "detect"]
 
 # Labels mail clients use that Python does not know, or where the superset decodes more.
 _CHARSET_ALIASES = {
@@ -69,37 +69,83 @@ def _stray_bytes_as_cp1252(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("herocli-cp1252", _stray_bytes_as_cp1252)
 
 
+#: Encodings detection may choose, most common in mail first: when several read the bytes
+#: equally cleanly (short text often does), the earlier one wins.
+_DETECT_ORDER = (
+    "cp1252",
+    "cp1251",
+    "koi8_r",
+    "cp1250",
+    "gb18030",
+    "big5",
+    "cp932",
+    "euc_jp",
+    "cp949",
+    "iso8859_2",
+    "cp1253",
+    "cp1254",
+    "cp1255",
+    "cp1256",
+    "cp1257",
+    "cp874",
+)
+
+
+def detect(data: bytes) -> tuple[str, str] | None:
+    """(text, codec) for bytes of unknown charset, or None when nothing reads them cleanly."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data, cp_isolation=list(_DETECT_ORDER)))
+    if not matches:
+        return None
+    least = min(m.chaos for m in matches)
+    clean = {m.encoding: m for m in matches if m.chaos <= least + 0.1}
+    for codec in _DETECT_ORDER:
+        if codec in clean:
+            return str(clean[codec]), codec
+    return None
+
+
+_LATIN = frozenset({"cp1252", "cp1250", "iso8859_2", "cp1254", "cp1257"})
+
+
+def _has_utf8(data: bytes) -> bool:
+    """True when some of the bytes are valid UTF-8 beyond ASCII."""
+    text = data.decode("utf-8", errors="replace")
+    return any(ord(c) > 127 and c != "\ufffd" for c in text)
+
+
 def decode_bytes(data: bytes, label: str | None, defects: list[str], what: str) -> str:
     """Decode ``data`` declared as ``label``; fall back sensibly and note what was wrong.
 
-    Mail that is not what its label says is common: UTF-8 labelled Latin-1, Windows-1252
-    labelled UTF-8, 8-bit text labelled US-ASCII, made-up labels. Text that is valid UTF-8
-    is read as UTF-8; stray bytes that are not are read as Windows-1252, byte by byte, so
-    one bad byte never garbles the rest.
+    A declared charset that decodes the bytes is trusted. Bytes that it does not decode,
+    or that come with no label or a made-up one, are read as UTF-8 when they are; UTF-8
+    with a few stray bytes keeps its UTF-8 and reads the strays as Windows-1252, byte by
+    byte; anything else is detected (charset-normalizer), Windows-1252 as the last resort.
     """
     codec = _codec(label)
     shown = (label or "").strip()[:40]
     if label and codec is None:
         defects.append(f"{what}: unknown charset {shown!r}, read as UTF-8")
-    if codec is None or codec == "utf-8":
+    if codec is not None and codec != "utf-8":
         try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
             pass
-        if label and codec is not None:
-            defects.append(f"{what}: not valid {shown}, stray bytes read as Windows-1252")
-        return data.decode("utf-8", errors="herocli-cp1252")
-    try:
-        return data.decode(codec)
-    except (UnicodeDecodeError, LookupError):
-        pass
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        defects.append(f"{what}: not valid {shown}, undecodable bytes replaced")
-        try:
-            return data.decode(codec, errors="replace")
-        except Exception:  # some codecs fail even with errors="replace"
-            return data.decode("utf-8", errors="herocli-cp1252")
-    defects.append(f"{what}: labelled {shown} but is UTF-8")
-    return text
+        pass
+    else:
+        if codec is not None and codec != "utf-8":
+            defects.append(f"{what}: labelled {shown} but is UTF-8")
+        return text
+    wrong = f"not valid {shown}" if label and codec is not None else "8-bit text with no charset"
+    # A byte or three beyond ASCII is too little to detect from: Windows-1252 reads most.
+    found = detect(data) if sum(b > 127 for b in data) > 3 else None
+    # A Western reading of text that is partly valid UTF-8 is UTF-8 with stray bytes.
+    if found is not None and not (found[1] in _LATIN and _has_utf8(data)):
+        defects.append(f"{what}: {wrong}, read as {found[1]} (detected)")
+        return found[0]
+    defects.append(f"{what}: {wrong}, stray bytes read as Windows-1252")
+    return data.decode("utf-8", errors="herocli-cp1252")

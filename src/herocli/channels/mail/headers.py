@@ -41,14 +41,7 @@ def raw_to_str(value: str, defects: list[str] | None = None) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raw = value.encode("utf-8", errors="surrogateescape")
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            if defects is not None:
-                defects.append(
-                    "header with raw 8-bit bytes that are not UTF-8, read as Windows-1252"
-                )
-            return raw.decode("cp1252", errors="replace")
+        return decode_bytes(raw, None, defects if defects is not None else [], "header")
     return value
 
 

@@ -12,6 +12,7 @@ cannot serve ``n:*`` ranges.
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -236,6 +237,9 @@ class ImapSession:
             typ, data = imap._untagged_response(typ, data, "FETCH")
             if data == [None]:
                 return {}
+            fast = _plain_fetch_answers(data)
+            if fast is not None:
+                return fast
             parsed: dict[int, dict[bytes, Any]] = parse_fetch_response(data, False, True)
             return parsed
 
@@ -333,6 +337,50 @@ class ImapSession:
     def append(self, folder: str, raw: bytes, flags: tuple[str, ...] = ()) -> None:
         with self._errors(f"file the message in {folder!r}"):
             self.client.append(folder, raw, flags=flags)
+
+
+_UID_RE = re.compile(rb"[( ]UID (\d+)")
+_FLAGS_RE = re.compile(rb"[( ]FLAGS \(([^()]*)\)")
+_THRID_RE = re.compile(rb"[( ]X-GM-THRID (\d+)")
+
+
+def _plain_fetch_answers(data: list[Any]) -> dict[int, dict[bytes, Any]] | None:
+    """Read the FETCH answers the channel asks for (UID, FLAGS, one BODY[] literal,
+    X-GM-THRID) without the general parser, which costs seconds on a first sync.
+
+    None when an answer has any other shape: the general parser then reads them all.
+    """
+    out: dict[int, dict[bytes, Any]] = {}
+    i = 0
+    while i < len(data):
+        element = data[i]
+        body: bytes | None = None
+        if isinstance(element, tuple) and len(element) == 2:
+            head, body = element
+            if not (isinstance(head, bytes) and head.endswith(b"BODY[] {%d}" % len(body))):
+                return None
+            tail = data[i + 1] if i + 1 < len(data) else b")"
+            if not isinstance(tail, bytes):
+                return None
+            text, i = head + b" " + tail, i + 2
+        elif isinstance(element, bytes):
+            text, i = element, i + 1
+        else:
+            return None
+        uid = _UID_RE.search(text)
+        if uid is None:
+            return None
+        entry: dict[bytes, Any] = {}
+        flags = _FLAGS_RE.search(text)
+        if flags is not None:
+            entry[b"FLAGS"] = tuple(flags.group(1).split())
+        thrid = _THRID_RE.search(text)
+        if thrid is not None:
+            entry[b"X-GM-THRID"] = int(thrid.group(1))
+        if body is not None:
+            entry[b"BODY[]"] = body
+        out[int(uid.group(1))] = entry
+    return out
 
 
 def _uidset(uids: list[int]) -> str:

@@ -6,6 +6,7 @@ what counting their size needs.
 
 from __future__ import annotations
 
+import email.utils
 from email.message import Message as EmailMessage
 from email.policy import compat32
 
@@ -74,15 +75,43 @@ def _payload_size(part: EmailMessage) -> int:
     return len(raw.encode("utf-8", errors="surrogateescape"))
 
 
-def _filename(part: EmailMessage, defects: list[str]) -> str | None:
-    try:
-        name = part.get_filename()
-    except Exception:  # RFC 2231 parameters with bad charsets raise
-        name = None
-        defects.append("attachment name could not be decoded")
-    if not name:
+def _param(part: EmailMessage, header: str, name: str, defects: list[str]) -> object:
+    """A header parameter, with raw 8-bit bytes in the header decoded like body text first.
+
+    (The parser itself turns such bytes into U+FFFD before a parameter can be read.)
+    """
+    raw = next((str(v) for k, v in part.raw_items() if k.lower() == header), None)
+    if raw is None:
         return None
-    return fold_ws(decode_header_value(name, defects)).replace("/", "_").replace("\\", "_")
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        data = raw.encode("utf-8", errors="surrogateescape")
+        holder = EmailMessage()
+        holder[header] = decode_bytes(data, None, defects, "attachment name")
+        return holder.get_param(name, header=header)
+    return part.get_param(name, header=header)
+
+
+def _filename(part: EmailMessage, defects: list[str]) -> str | None:
+    """The attachment's name, decoded like body text: RFC 2231, RFC 2047 and raw 8-bit alike."""
+    value: object = None
+    try:
+        value = _param(part, "content-disposition", "filename", defects) or _param(
+            part, "content-type", "name", defects
+        )
+    except Exception:  # hostile parameters
+        defects.append("attachment name could not be decoded")
+    if not value:
+        return None
+    if isinstance(value, tuple):  # RFC 2231: (charset, language, %-decoded bytes as latin-1)
+        charset, _language, text = value
+        data = str(text).encode("latin-1", errors="surrogateescape")
+        name = decode_bytes(data, str(charset) if charset else None, defects, "attachment name")
+    else:
+        name = decode_header_value(email.utils.unquote(str(value)), defects)
+    name = fold_ws(name)
+    return name.replace("/", "_").replace("\\", "_") or None
 
 
 def _charset(part: EmailMessage) -> str | None:

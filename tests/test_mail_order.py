@@ -7,6 +7,7 @@ Message-ID, and a folder that does not exist.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -180,5 +181,28 @@ def test_undeclared_charsets_and_8bit_names_read_right_through_the_server(
     [(body, attachments)] = store.conn.execute("SELECT body, attachments FROM messages")
     assert body == text
     assert '"name": "\\u0424\\u041d\\u0421_\\u0420\\u0424558.zip"' in attachments
+    store.close()
+    channel.shutdown()
+
+
+def test_show_hides_quotes_and_phone_signatures_the_queue_keeps(
+    imap: ImapServer, tmp_path: Path
+) -> None:
+    """Case 7: no blank line before "On … wrote:", a Russian attribution, "Sent from my iPhone"."""
+    root = mail("Export", "Export fails.", date=START)
+    body = (
+        "Спасибо, работает.\n\nОтправлено с iPhone\n"
+        "пн, 3 нояб. 2025 г. в 10:15, Acme <hey@acme.dev>:\n> Export fails."
+    )
+    reply = mail("Re: Export", body, in_reply_to=mid_of(root), date=START + timedelta(hours=1))
+    imap.append_many("INBOX", [root, reply])
+    store = Store.open(tmp_path / "queue.db")
+    channel = make_channel(imap, sent_folder="none")
+    sync_into(store, channel)
+    [(stored, meta)] = store.conn.execute(
+        "SELECT body, meta FROM messages WHERE body LIKE 'Спасибо%'"
+    ).fetchall()
+    assert stored == body  # everything kept
+    assert json.loads(meta)["trimmed"] == "Спасибо, работает."  # what `hero show` displays
     store.close()
     channel.shutdown()

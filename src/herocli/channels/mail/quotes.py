@@ -1,9 +1,11 @@
 """Trim quoted history and signatures from a mail's text, for display only.
 
 Recognises the shapes real clients write: "On … wrote:" attributions (Gmail, Apple Mail,
-Thunderbird; also German, French, Spanish, Dutch and other common forms), "> " quoted blocks,
+Thunderbird; also German, French, Spanish, Portuguese, Russian, Dutch and other common
+forms, wrapped or not, with or without a blank line before), "> " quoted blocks,
 Outlook's "From: … Sent: … To: … Subject:" header blocks (with or without the underscore rule),
-"-----Original Message-----" separators, and "-- " signatures. Inline answers between quoted
+"-----Original Message-----" separators, "-- " signatures and the line a phone adds
+("Sent from my iPhone", "Von meinem iPhone gesendet", ...). Inline answers between quoted
 blocks are kept. The full text is always stored elsewhere; this only shortens what is shown.
 """
 
@@ -11,24 +13,30 @@ from __future__ import annotations
 
 import re
 
-_ATTRIBUTION_RE = re.compile(
+# Attributions that start like one: "On …", "Am …", "Le …", a date. Only these may be
+# wrapped over several lines (a reply's own sentence never starts a wrapped attribution).
+_ANCHORED_RE = re.compile(
     r"""^\s*(?:
-        on\s.{4,300}?\swrote\s*:
-      | on\s.{4,300}?\swrites\s*:
-      | .{1,200}\swrote\s*:
+        on\s.{4,300}?\s(?:wrote|writes)\s*:
       | am\s.{4,300}?\sschrieb\s.{0,200}:
-      | .{1,200}\sschrieb\s*:
       | le\s.{4,300}?\sa\s[ée]crit\s*:
       | el\s.{4,300}?\sescribi[óo]\s*:
       | op\s.{4,300}?\sschreef\s.{0,200}:
       | il\s.{4,300}?\sha\sscritto\s*:
       | em\s.{4,300}?\sescreveu\s*:
       | den\s.{4,300}?\sskrev\s.{0,200}:
-      | .{1,200}\skirjoitti\s*:
-      | .{1,200}\snapisał\(a\)\s*:
-      | .{1,200}\s написал\(\u0430\)\s*:
       | 在\s?.{4,200}写道\s*[:\uff1a]
     )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Gmail in Russian and others: a date, a name and <address>, then the colon alone (one line).
+_DATED_RE = re.compile(r"^\s*[^<>]{0,60}\d[^<>]{2,120}<[^<>\s@]+@[^<>\s]+>\s*[:\uff1a]\s*$")
+# "Name wrote:" and its translations: one line only.
+_GENERIC_RE = re.compile(
+    r"""^\s*.{1,200}\s(?:
+        wrote | writes | schrieb | a\s[ée]crit | escribi[óo] | escreveu | ha\sscritto
+      | schreef | skrev | kirjoitti | napisał(?:\(a\)|a)? | написал(?:\(\u0430\)|\u0430)? | пишет
+    )\s*:\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _ORIGINAL_RE = re.compile(
@@ -39,19 +47,33 @@ _ORIGINAL_RE = re.compile(
 )
 _RULE_RE = re.compile(r"^\s*_{10,}\s*$")
 _FROM_RE = re.compile(
-    r"^\s*\*?(?:from|von|de|van|da|från|fra|od|från|lähettäjä)\s*\*?\s*:\s*\S", re.I
+    r"^\s*\*?(?:from|von|de|van|da|från|fra|od|lähettäjä|от)\s*\*?\s*:\s*\S", re.I
 )
 _SENT_RE = re.compile(
-    r"^\s*\*?(?:sent|date|gesendet|datum|envoy[ée]|enviado|fecha|verzonden|inviato|"
-    r"data|skickat|sendt|wysłano|lähetetty)\s*\*?\s*:",
+    r"^\s*\*?(?:sent|date|gesendet|datum|envoy[ée]|enviado(?:\sel)?|fecha|verzonden|inviato|"
+    r"data|skickat|sendt|wysłano|lähetetty|отправлено|дата)\s*\*?\s*:",
     re.I,
 )
 _TO_SUBJECT_RE = re.compile(
     r"^\s*\*?(?:to|an|à|a|para|aan|till|til|do|subject|betreff|objet|asunto|onderwerp|oggetto|"
-    r"assunto|ämne|emne|temat|aihe|cc)\s*\*?\s*:",
+    r"assunto|ämne|emne|temat|aihe|cc|кому|тема|копия)\s*\*?\s*:",
     re.I,
 )
 _SIGNATURE_RE = re.compile(r"^-- ?$")
+# What phones and mail apps add below a reply, in the languages of the fixtures.
+_MOBILE_RE = re.compile(
+    r"""^\s*(?:
+        sent\s(?:from|with|via)\s(?:my\s)?\S.{0,60}
+      | get\s(?:outlook|the\s\S+\sapp)\s(?:for|on)\s\S.{0,40}
+      | von\smeinem\s\S.{0,50}\sgesendet
+      | gesendet\svon\s(?:meinem\s)?\S.{0,50}
+      | envoy[ée]\sde(?:puis)?\s(?:mon\s)?\S.{0,50}
+      | enviado\s(?:desde|de|do|da)\s(?:mi|meu|minha|o|a)?\s?\S.{0,50}
+      | отправлено\s(?:\u0441|из)\s\S.{0,50}
+      | inviato\sda\s\S.{0,50}
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
 _SEPARATOR_RE = re.compile(r"^\s*[-_=*~]*\s*$")
 _FORWARD_RE = re.compile(
     r"^\s*(?:-{2,}\s*(?:forwarded message|weitergeleitete nachricht|message transf[ée]r[ée]|"
@@ -75,9 +97,10 @@ def _outlook_header_at(lines: list[str], i: int) -> bool:
 def _attribution_at(lines: list[str], i: int) -> int:
     """Number of lines (1-3) of an "On … wrote:" attribution starting at ``i``; 0 if none.
 
-    Clients wrap long attributions, so up to three lines are joined before matching; an
-    attribution must be followed (after blank lines) by a quoted line or the end of text,
-    so that a sentence ending in "wrote:" in the reply itself is kept.
+    Clients wrap long attributions, so up to three lines are joined before matching (only
+    for attributions that start like one); an attribution must be followed (after blank
+    lines) by a quoted line or the end of text, so that a sentence ending in "wrote:" in
+    the reply itself is kept. It may follow the reply's text without a blank line.
     """
     for span in (1, 2, 3):
         if i + span > len(lines):
@@ -90,7 +113,16 @@ def _attribution_at(lines: list[str], i: int) -> int:
         joined = " ".join(line.strip() for line in chunk)
         if len(joined) > 400:
             break
-        if _ATTRIBUTION_RE.match(joined):
+        if span == 1:
+            found = bool(
+                _ANCHORED_RE.match(joined) or _GENERIC_RE.match(joined) or _DATED_RE.match(joined)
+            )
+        else:
+            # A wrapped attribution starts like one, and its first line ends no sentence.
+            found = bool(_ANCHORED_RE.match(joined)) and not chunk[0].rstrip().endswith(
+                (".", "?", "!", ";", ":")
+            )
+        if found:
             j = i + span
             while j < len(lines) and not lines[j].strip():
                 j += 1
@@ -100,12 +132,30 @@ def _attribution_at(lines: list[str], i: int) -> int:
     return 0
 
 
+def _drop_signature(kept: list[str]) -> list[str]:
+    """``kept`` without a "-- " block or a phone's "Sent from my …" line near its end."""
+    for n, line in enumerate(kept):
+        if n and _SIGNATURE_RE.match(line) and (line == "-- " or len(kept) - n <= 12):
+            kept = kept[:n]
+            break
+    tail = [n for n, line in enumerate(kept) if line.strip()][-3:]
+    for n in tail:
+        if n and _MOBILE_RE.match(kept[n]):
+            return kept[:n]
+    return kept
+
+
 def trim_quoted(text: str) -> str:
     """Return ``text`` without quoted history and signature; the whole text if nothing is left."""
     # split("\n"), not splitlines(): form feeds and other separators are text here.
     lines = text.split("\n")
     kept: list[str] = []
     forwarded: list[str] = []
+    ends = [line.rstrip().endswith((":", "\uff1a")) for line in lines]
+
+    def colon_near(i: int) -> bool:  # an attribution ends with a colon within three lines
+        return any(ends[i : i + 3])
+
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -126,16 +176,13 @@ def trim_quoted(text: str) -> str:
         if _QUOTE_RE.match(line):
             i += 1
             continue
-        span = _attribution_at(lines, i) if line.strip() else 0
+        span = _attribution_at(lines, i) if line.strip() and colon_near(i) else 0
         if span:
             i += span
             continue
         kept.append(line)
         i += 1
-    for n, line in enumerate(kept):
-        if n and _SIGNATURE_RE.match(line) and (line == "-- " or len(kept) - n <= 12):
-            kept = kept[:n]
-            break
+    kept = _drop_signature(kept)
     kept.extend(forwarded)
     result = "\n".join(line.rstrip() for line in kept)
     result = re.sub(r"\n{3,}", "\n\n", result).strip()

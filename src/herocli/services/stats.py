@@ -255,8 +255,13 @@ def compute(
     )
     replies: Counter[str] = Counter()
     for r in reports.team_replies(db, window.start, window.end, channels):
-        member = team.member_for(r.channel, r.author_id)
-        replies[member.name if member else r.author_name or r.author_id] += r.count
+        # Sent through hero: the member who sent it, not the bot or shared box that carried it.
+        member = (
+            (team.find(r.sent_by) if r.sent_by else None)
+            or team.member_for(r.channel, r.author_id)
+            or team.member_named(r.author_name)
+        )
+        replies[member.name if member else r.sent_by or r.author_name or r.author_id] += r.count
 
     return Stats(
         window=window,

@@ -93,7 +93,9 @@ def _store_pages(
         now = clock.now()
         with store.transaction() as db:
             for conv in page.conversations:
-                outcome = ingest.ingest(db, conv, is_team, now)
+                outcome = ingest.ingest(
+                    db, conv, is_team, now, lambda m: directory.is_internal(channel.name, m)
+                )
                 if outcome.item_id is None:
                     continue
                 changed = outcome.changed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from herocli.config import TeamSettings
 from herocli.models import Message, TeamMember
 
@@ -47,4 +49,29 @@ class TeamDirectory:
         return frozenset(self.emails)
 
     def find(self, name: str) -> TeamMember | None:
+        """The member called ``name`` (or with that GitHub login)."""
         return self.team.member(name)
+
+    def member_named(self, display: str) -> TeamMember | None:
+        """The member a display name stands for: "Ravi (Acme Support)", "Ravi Patel", "ravi"."""
+        bare = re.sub(r"\s*[(<\[].*$", "", display).strip()
+        if not bare:
+            return None
+        found = self.find(bare)
+        if found is not None:
+            return found
+        first = bare.split()[0]
+        matches = [m for m in self.team.members if m.name.split()[0].casefold() == first.casefold()]
+        return matches[0] if len(matches) == 1 else None
+
+    def is_internal(self, channel: str, message: Message) -> bool:
+        """A team message addressed to a teammate (it starts by @mentioning one): no answer."""
+        body = message.body.lstrip()
+        if channel == "slack":
+            head = re.match(r"<@([A-Z0-9]+)(?:\|[^>]*)?>", body)
+            return head is not None and head.group(1) in self.slack
+        head = re.match(r"@([\w.-]+)", body)
+        if head is None:
+            return False
+        name = head.group(1).rstrip(".-").casefold()
+        return name in self.github or any(m.name.casefold() == name for m in self.team.members)

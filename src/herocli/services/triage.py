@@ -48,6 +48,10 @@ def _reaches_source(actor: Actor, item: Item, can: Callable[[Capabilities], bool
 def _upstream(
     store: Store, actor: Actor, item: Item, op: Op, payload: dict[str, object]
 ) -> Delivery:
+    if "body" in payload and actor.name:
+        # Who wrote it: the sync that sees it come back credits them, not the bot
+        # or shared identity that carried it.
+        payload = {**payload, "by": actor.name}
     entry_id = enqueue(
         store, actor.clock, channel=item.channel, op=op, item_id=item.id, payload=payload
     )

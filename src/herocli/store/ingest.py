@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from herocli.models import Conversation, EventKind, ItemState, Message, RemoteState
-from herocli.store import log, threads
+from herocli.store import log, outbox, threads
+from herocli.store.outbox import Op
 from herocli.store.queue import refresh_summary, set_labels, set_state
 from herocli.store.timefmt import to_db
 
@@ -28,9 +29,17 @@ class IngestResult:
 
 
 def ingest(
-    db: sqlite3.Connection, conv: Conversation, is_team: Classifier, now: datetime
+    db: sqlite3.Connection,
+    conv: Conversation,
+    is_team: Classifier,
+    now: datetime,
+    is_internal: Classifier | None = None,
 ) -> IngestResult:
-    """Merge a fetched conversation into the queue. Fetching the same data twice changes nothing."""
+    """Merge a fetched conversation into the queue. Fetching the same data twice changes nothing.
+
+    ``is_internal`` tells a team message that is no answer (one addressed to a
+    teammate); a ping hero sent is known as one from the outbox.
+    """
     found = threads.items_for(db, conv)
     created = False
     item_id: int | None = found[0] if found else None
@@ -64,7 +73,9 @@ def ingest(
         _update_item(db, item_id, conv, now)
 
     threads.record_links(db, item_id, conv)
-    new, new_outside, edited = _upsert_messages(db, item_id, conv.channel, conv.messages, is_team)
+    new, new_outside, edited = _upsert_messages(
+        db, item_id, conv.channel, conv.messages, is_team, is_internal
+    )
     if conv.labels is not None:
         set_labels(db, item_id, conv.labels)
     reopened, closed = _follow_state(db, item_id, conv, new_outside, now)
@@ -112,6 +123,7 @@ def _upsert_messages(
     channel: str,
     messages: Iterable[Message],
     is_team: Classifier,
+    is_internal: Classifier | None = None,
 ) -> tuple[list[Message], list[Message], bool]:
     """Insert new messages, update changed ones.
 
@@ -131,9 +143,17 @@ def _upsert_messages(
     edited = False
     # A message once known to be the team's stays so (a reply we sent whose author
     # the config does not list, for instance).
-    for incoming in messages:
-        m = _distinct(incoming, existing)
+    messages = [_distinct(m, existing) for m in messages]
+    sent = outbox.origins(db, channel, [m.external_id for m in messages])
+    for m in messages:
         team = is_team(m)
+        origin = sent.get(m.external_id)
+        # The outbox knows who sent a message through hero, and that a ping is no answer.
+        sent_by = origin[1].get("by") if origin else None
+        internal = team and (
+            (origin is not None and origin[0] is Op.ASSIGN)
+            or (origin is None and is_internal is not None and is_internal(m))
+        )
         values = (
             m.author_id,
             m.author_name,
@@ -145,29 +165,35 @@ def _upsert_messages(
             to_db(m.edited_at) if m.edited_at else None,
             json.dumps([a.__dict__ for a in m.attachments]),
             json.dumps(dict(m.meta)),
+            int(internal),
+            sent_by,
         )
         if m.external_id in existing:
             edited = edited or content[m.external_id] != (m.body, values[7], int(m.deleted))
             db.execute(
                 "UPDATE messages SET author_id = ?, author_name = ?, from_team = MAX(from_team, ?), sent_at = ?, "
                 "body = ?, url = COALESCE(?, url), deleted = ?, edited_at = ?, attachments = ?, "
-                "meta = ? WHERE item_id = ? AND external_id = ?",
+                "meta = ?, internal = MAX(internal, ?), sent_by = COALESCE(sent_by, ?) "
+                "WHERE item_id = ? AND external_id = ?",
                 (*values, item_id, m.external_id),
             )
             continue
         db.execute(
             "INSERT INTO messages (author_id, author_name, from_team, sent_at, body, url, deleted, "
-            "edited_at, attachments, meta, item_id, external_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "edited_at, attachments, meta, internal, sent_by, item_id, external_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*values, item_id, m.external_id),
         )
-        existing[m.external_id] = values[-1]
+        existing[m.external_id] = values[9]
         content[m.external_id] = (m.body, values[7], int(m.deleted))
         if m.deleted:
             continue
         new.append(m)
+        if internal:
+            continue  # a word between teammates: neither received nor answered
         kind = EventKind.REPLIED if team else EventKind.RECEIVED
-        log.record(db, item_id, kind, m.sent_at, m.author_name or m.author_id, {"channel": channel})
+        who = sent_by or m.author_name or m.author_id
+        log.record(db, item_id, kind, m.sent_at, who, {"channel": channel})
         if not team:
             new_outside.append(m)
     return new, new_outside, edited

@@ -194,6 +194,23 @@ def m006_reply_drafts(db: sqlite3.Connection) -> None:
     )
 
 
+def m007_message_roles(db: sqlite3.Connection) -> None:
+    """Say which team messages are not answers, and who really sent a reply.
+
+    ``internal``: a teammate ping or a message addressed to a teammate; it does
+    not change whose turn it is and is not a first response. ``sent_by``: the
+    member who sent it through hero (the outbox knows), whatever bot or shared
+    identity carried it.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE messages ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN sent_by TEXT;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_queue", m001_queue),
     ("002_waiting", m002_waiting),
@@ -201,4 +218,5 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("004_queue_order_indexes", m004_queue_order_indexes),
     ("005_thread_links", m005_thread_links),
     ("006_reply_drafts", m006_reply_drafts),
+    ("007_message_roles", m007_message_roles),
 ]

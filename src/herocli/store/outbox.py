@@ -91,6 +91,23 @@ def recent(db: sqlite3.Connection, limit: int) -> list[OutboxEntry]:
     return [_entry(row) for row in rows]
 
 
+def origins(
+    db: sqlite3.Connection, channel: str, sent_ids: list[str]
+) -> dict[str, tuple[Op, dict[str, Any]]]:
+    """For messages hero sent: the op and payload of the outbox entry, by the sent message's id."""
+    out: dict[str, tuple[Op, dict[str, Any]]] = {}
+    for start in range(0, len(sent_ids), 500):
+        chunk = sent_ids[start : start + 500]
+        rows = db.execute(
+            f"SELECT sent_id, op, payload FROM outbox WHERE channel = ? AND state = 'sent' "
+            f"AND sent_id IN ({','.join('?' * len(chunk))})",
+            [channel, *chunk],
+        )
+        for sent_id, op, payload in rows:
+            out[sent_id] = (Op(op), json.loads(payload))
+    return out
+
+
 def mark_attempt(db: sqlite3.Connection, entry_id: int, at: datetime) -> None:
     """Recorded before the channel is called: after a crash, attempts > 0 says 'look first'."""
     db.execute(

@@ -71,12 +71,17 @@ def wake(db: sqlite3.Connection, item_id: int, at: datetime) -> None:
 
 
 def refresh_summary(db: sqlite3.Connection, item_id: int) -> None:
-    """Derive whose turn it is, and since when, from the item's messages."""
-    rows = db.execute(
-        "SELECT sent_at, from_team, author_name, author_id FROM messages "
-        "WHERE item_id = ? AND deleted = 0 ORDER BY sent_at, id",
+    """Derive whose turn it is, and since when, from the item's messages.
+
+    A message between teammates (a ping, ``internal``) is counted but does not
+    change whose turn it is: the customer still waits on us.
+    """
+    everything = db.execute(
+        "SELECT sent_at, from_team, COALESCE(sent_by, author_name) AS author_name, author_id, "
+        "internal FROM messages WHERE item_id = ? AND deleted = 0 ORDER BY sent_at, id",
         (item_id,),
     ).fetchall()
+    rows = [row for row in everything if not row["internal"]] or everything
     if not rows:
         db.execute(
             "UPDATE items SET message_count = 0, first_message_at = NULL, last_message_at = NULL, "
@@ -95,7 +100,7 @@ def refresh_summary(db: sqlite3.Connection, item_id: int) -> None:
         "UPDATE items SET message_count = ?, first_message_at = ?, last_message_at = ?, "
         "last_author = ?, last_from_team = ?, waiting_since = ? WHERE id = ?",
         (
-            len(rows),
+            len(everything),
             rows[0]["sent_at"],
             last["sent_at"],
             last["author_name"] or last["author_id"],

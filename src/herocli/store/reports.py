@@ -58,6 +58,7 @@ class ReplyCount:
     author_id: str
     author_name: str
     count: int
+    sent_by: str | None = None  # the member who sent them through hero
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ def new_items(
         "(SELECT f.from_team FROM messages f WHERE f.item_id = i.id AND f.deleted = 0 "
         " ORDER BY f.sent_at, f.id LIMIT 1) AS opened_by_team, "
         "(SELECT MIN(r.sent_at) FROM messages r WHERE r.item_id = i.id AND r.deleted = 0 "
-        " AND r.from_team = 1 AND r.sent_at >= i.first_message_at) AS first_reply_at "
+        " AND r.from_team = 1 AND r.internal = 0 AND r.sent_at >= i.first_message_at) "
+        "AS first_reply_at "
         "FROM items i WHERE i.first_message_at >= ? AND i.first_message_at < ?"
         f"{where} ORDER BY i.first_message_at, i.id",
         [to_db(start), to_db(end), *params],
@@ -174,13 +176,15 @@ def team_replies(
     """How many messages each team author wrote in the window, per channel."""
     where, params = _channels("i.channel", channels)
     rows = db.execute(
-        "SELECT i.channel, m.author_id, MIN(m.author_name), COUNT(*) "
+        "SELECT i.channel, m.author_id, MIN(m.author_name), COUNT(*), m.sent_by "
         "FROM messages m JOIN items i ON i.id = m.item_id "
-        "WHERE m.from_team = 1 AND m.deleted = 0 AND m.sent_at >= ? AND m.sent_at < ?"
-        f"{where} GROUP BY i.channel, m.author_id ORDER BY i.channel, m.author_id",
+        "WHERE m.from_team = 1 AND m.internal = 0 AND m.deleted = 0 "
+        "AND m.sent_at >= ? AND m.sent_at < ?"
+        f"{where} GROUP BY i.channel, m.author_id, m.sent_by "
+        "ORDER BY i.channel, m.author_id, m.sent_by",
         [to_db(start), to_db(end), *params],
     ).fetchall()
-    return [ReplyCount(row[0], row[1], row[2], row[3]) for row in rows]
+    return [ReplyCount(row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
 
 def top_labels(

@@ -91,7 +91,7 @@ def test_token_env_takes_a_string_or_a_list() -> None:
 
 
 def test_the_example_config_is_valid_and_documents_every_key() -> None:
-    example = Path(__file__).parent.parent / "config.example.toml"
+    example = Path(__file__).parent.parent / "src" / "herocli" / "config.example.toml"
     config = load_config(example)
     assert config.enabled_channels() == ["github", "email", "slack"]
     # Every settings field appears in the example, so none goes undocumented.

@@ -206,11 +206,24 @@ def load_config(path: Path, *, required: bool = True) -> Config:
 
 
 def parse_config(text: str, file: str, path: Path | None = None) -> Config:
+    """Validate a config file's ``text``; raise ``ConfigError`` listing every problem by line."""
+    if text.startswith("\ufeff"):
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    file,
+                    "",
+                    "a BOM (byte-order mark) at the start of the file; "
+                    "save it as UTF-8 without a BOM",
+                    1,
+                )
+            ]
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
-            [ConfigProblem(file, "", f"not valid TOML: {exc}", _toml_error_line(exc, text))]
+            [ConfigProblem(file, "", toml_error_words(exc), _toml_error_line(exc, text))]
         ) from None
     problems = Problems(file, KeyLines(text))
     root = Section(data, "", problems)
@@ -230,8 +243,34 @@ def parse_config(text: str, file: str, path: Path | None = None) -> Config:
     root.check_unknown()
     _cross_check(config, root)
     if problems.items:
-        raise ConfigError(problems.items, hint="`hero config check` lists every problem")
+        ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))
+        raise ConfigError(ordered, hint="`hero config check` lists every problem")
     return config
+
+
+# tomllib's messages, in words a person editing the file knows what to do with.
+_TOML_WORDS = (
+    ("Invalid statement", "this line is neither `key = value` nor a [table] header"),
+    ("Expected '=' after a key", "a key needs ` = value` after it"),
+    ("Invalid value", 'the value cannot be read (text needs quotes: name = "Hana")'),
+    ("Cannot overwrite a value", "this key is set twice"),
+    ("Cannot declare", "this table is declared twice"),
+    ("Unterminated string", "a string is not closed (a missing quote)"),
+    ("Unclosed array", "a list is not closed (a missing ])"),
+    ("Unclosed inline table", "an inline table is not closed (a missing })"),
+    ("Illegal character", "a character that TOML does not allow here"),
+    ("Invalid initial character for a key part", "a key cannot start with this character"),
+)
+
+
+def toml_error_words(exc: tomllib.TOMLDecodeError) -> str:
+    """A TOML syntax error in our words, as "not valid TOML: <what is wrong>"."""
+    message = str(exc)
+    for start, words in _TOML_WORDS:
+        if message.startswith(start):
+            return f"not valid TOML: {words}"
+    where = re.compile(r" \(at (line \d+, column \d+|end of document)\)$")
+    return f"not valid TOML: {where.sub('', message)}"
 
 
 def _toml_error_line(exc: tomllib.TOMLDecodeError, text: str) -> int | None:

@@ -7,14 +7,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
+from herocli.cli.ask import ask as ask_line
 from herocli.cli.common import context_of
+from herocli.cli.help import HeroTyper, examples
 from herocli.config import load_config, parse_config
 from herocli.errors import UsageError
 from herocli.render.text import safe
 from herocli.services.starter import StarterAnswers, starter_document
 
-config_app = typer.Typer(help="Write, check and locate the config file.", no_args_is_help=True)
+config_app = HeroTyper(help="Write, check and locate the config file.", no_args_is_help=True)
 
 DomainOpt = Annotated[
     list[str] | None, typer.Option(metavar="DOMAIN", help="A team email domain (repeatable).")
@@ -31,7 +34,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(config_app, name="config")
 
 
-@config_app.command()
+@config_app.command(epilog=examples("hero config path", "hero --config ./team.toml config path"))
 def path(ctx: typer.Context) -> None:
     """Print the config file in use and the queue database."""
     hero = context_of(ctx)
@@ -40,7 +43,16 @@ def path(ctx: typer.Context) -> None:
         hero.out.print(safe(f"queue:  {hero.queue_path}"))
 
 
-@config_app.command()
+@config_app.command(epilog=examples("hero config example", "hero config example > config.toml"))
+def example(ctx: typer.Context) -> None:
+    """Print an example config that documents every key (to start from, or to read)."""
+    from importlib.resources import files
+
+    hero = context_of(ctx)
+    hero.out.file.write(files("herocli").joinpath("config.example.toml").read_text("utf-8"))
+
+
+@config_app.command(epilog=examples("hero config check", "hero --config ./team.toml config check"))
 def check(ctx: typer.Context) -> None:
     """Validate the config file, listing every problem with file, key and line."""
     hero = context_of(ctx)
@@ -66,7 +78,13 @@ def check(ctx: typer.Context) -> None:
             hero.err.print(f"warning: email password not set (${variable})", style="yellow")
 
 
-@config_app.command()
+@config_app.command(
+    epilog=examples(
+        "hero config init",
+        "hero config init --no-input --me Hana --github-login hana --repo acme/widget",
+        "hero --config ./team.toml config init --imap-host imap.acme.dev",
+    )
+)
 def init(
     ctx: typer.Context,
     me: Annotated[str, typer.Option(metavar="NAME", help="Your name, as the team knows you.")] = "",
@@ -96,7 +114,10 @@ def init(
     hero = context_of(ctx)
     target: Path = hero.config_file
     if target.exists() and not force:
-        raise UsageError(f"{target} exists", hint="pass --force to overwrite it, or --config PATH")
+        raise UsageError(
+            f"{target} exists",
+            hint="pass --force to overwrite it, or write another: hero --config PATH config init",
+        )
     a = StarterAnswers(
         me=me,
         github_login=github_login,
@@ -112,7 +133,7 @@ def init(
         slack_channels=list(slack_channel or []),
     )
     if not no_input and sys.stdin.isatty():
-        _ask(a)
+        _ask(hero.err, a)
     import tomli_w
 
     text = tomli_w.dumps(starter_document(a))
@@ -120,14 +141,12 @@ def init(
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     hero.err.print(safe(f"wrote {target}"), style="green")
-    hero.err.print("next: set the tokens (see config.example.toml), then `hero sync`")
+    hero.err.print("next: set the tokens (`hero config example` shows every key), then `hero sync`")
 
 
-def _ask(a: StarterAnswers) -> None:
+def _ask(err: Console, a: StarterAnswers) -> None:
     def ask(question: str, current: str) -> str:
-        return str(
-            typer.prompt(question, default=current, show_default=bool(current), err=True)
-        ).strip()
+        return ask_line(err, question, current) or ""
 
     def ask_list(question: str, current: list[str]) -> list[str]:
         answer = ask(question + " (comma-separated, blank for none)", ", ".join(current))
@@ -143,6 +162,6 @@ def _ask(a: StarterAnswers) -> None:
     a.imap_host = a.imap_host or ask("IMAP host of the support mailbox", "")
     if a.imap_host:
         a.email_username = a.email_username or ask("Mailbox login", "")
-        a.smtp_host = a.smtp_host or ask("SMTP host", a.imap_host)
+        a.smtp_host = a.smtp_host or a.imap_host  # most mailboxes send where they receive
         a.from_address = a.from_address or ask("Replies come from", a.email_username)
     a.slack_channels = a.slack_channels or ask_list("Slack channels (#name or id)", [])

@@ -111,3 +111,84 @@ def test_pymap_takes_a_password_that_starts_with_a_dash() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _demo_dirs(tmp: Path) -> list[str]:
+    return sorted(p.name for p in tmp.iterdir() if p.name.startswith("hero-demo-"))
+
+
+def test_demo_removes_its_temp_dir_when_it_ends(tmp_path: Path) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**_env(tmp_path), "TMPDIR": str(tmp)}
+    done = subprocess.run(
+        [sys.executable, "-m", "herocli", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _demo_dirs(tmp) == []
+
+
+def test_demo_serve_removes_its_temp_dir_on_ctrl_c(tmp_path: Path) -> None:
+    from tests.pty_driver import PtyHero
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    term = PtyHero("demo", "--serve", env={**_env(tmp_path), "TMPDIR": str(tmp)})
+    term.expect("Press Ctrl-C to stop the servers", timeout=60)
+    assert len(_demo_dirs(tmp)) == 1
+    term.interrupt()
+    assert term.wait() == 130
+    assert "interrupted: the demo servers are stopped" in term.screen
+    assert _demo_dirs(tmp) == []
+
+
+def _serve_once(root: Path, tmp_path: Path) -> str:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "herocli", "demo", "--serve", "--dir", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    assert first.startswith("# The demo servers are running"), first
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    return err
+
+
+def test_demo_dir_used_before_is_reset(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    assert "reset" not in _serve_once(root, tmp_path)
+    (root / "data").mkdir(exist_ok=True)
+    stale = root / "data" / "queue.db"
+    stale.write_bytes(b"an earlier demo's queue")
+    err = _serve_once(root, tmp_path)
+    assert f"{root}: the earlier demo's config and queue are reset" in err
+    assert not stale.exists()  # the new servers start with a new queue
+
+
+def test_demo_refuses_a_dir_holding_other_files(tmp_path: Path) -> None:
+    root = tmp_path / "mine"
+    root.mkdir()
+    (root / "notes.txt").write_text("keep me", encoding="utf-8")
+    (root / "config.toml").write_text("[hero]\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "herocli", "demo", "--serve", "--dir", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=_env(tmp_path),
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[0].startswith(f"error: --dir: {root} holds other files")
+    assert (root / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert (root / "config.toml").read_text(encoding="utf-8") == "[hero]\n"

@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.rule import Rule
 
 from herocli.cli.common import context_of
+from herocli.cli.help import examples
 from herocli.context import Context
-from herocli.errors import ExitCode
+from herocli.errors import ExitCode, UsageError
 from herocli.render.text import safe
 from herocli.services.inbox import list_inbox
 from herocli.store import Store
 from herocli.store.queue import ItemFilter
 
+if TYPE_CHECKING:
+    from herocli.simulators.demo import DemoWorld
+
 DEMO_REPLY = "Thanks for the report! I can reproduce it and a fix is on its way; I'll post here when it ships."
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(demo)
+    app.command(
+        epilog=examples("hero demo", "hero demo --serve", "hero demo --serve --dir ./demo")
+    )(demo)
 
 
 def demo(
@@ -45,11 +53,35 @@ def demo(
     from herocli.simulators.demo import start_demo
 
     hero = context_of(ctx)
-    # A plain `kill` must stop the servers too (the mail server is a child process):
-    # SystemExit runs the cleanup below, a bare SIGTERM would not.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    root = directory or Path(tempfile.mkdtemp(prefix="hero-demo-"))
-    world = start_demo(root)
+    # A plain `kill` (or a closed terminal) must stop the servers too (the mail server
+    # is a child process) and remove the temp dir: SystemExit runs the cleanup below.
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, lambda *_: sys.exit(0))
+    with ExitStack() as cleanup:
+        if directory is None:
+            root = Path(tempfile.mkdtemp(prefix="hero-demo-"))
+            cleanup.callback(shutil.rmtree, root, ignore_errors=True)
+        else:
+            root = directory
+            _reset(hero, root)
+        world = start_demo(root)
+        cleanup.callback(world.stop)
+        _run(hero, world, serve=serve)
+
+
+def _reset(hero: Context, root: Path) -> None:
+    from herocli.simulators.demo import reset_demo_dir
+
+    try:
+        if reset_demo_dir(root):
+            hero.err.print(safe(f"{root}: the earlier demo's config and queue are reset"))
+    except ValueError as exc:
+        raise UsageError(
+            f"--dir: {exc}; nothing was changed", hint="give a new or empty directory"
+        ) from None
+
+
+def _run(hero: Context, world: DemoWorld, *, serve: bool) -> None:
     env = {k: v for k, v in hero.env.items() if k not in ("HERO_CONFIG", "HERO_DATA_DIR")}
     env.update(world.env)
 
@@ -62,38 +94,35 @@ def demo(
 
         return run_cli(list(args), child)
 
-    try:
-        hero.err.print(
-            safe(f"Local servers for: {', '.join(world.channels)}. Config: {world.config_path}")
-        )
-        for missing in world.missing:
-            hero.err.print(safe(f"left out: {missing}"), style="yellow")
-        if serve:
-            _serve(hero, world.config_path, world.env)
-            return
-        if step("Fetch every open conversation into the local queue.", "sync") != ExitCode.OK:
-            raise typer.Exit(ExitCode.ERROR)
-        step("What is waiting on us, longest wait first.", "inbox")
-        first = _longest_waiting(world.data_dir / "queue.db")
-        if first is None:
-            return
-        step("The whole conversation.", "show", str(first))
-        step(
-            "Answer it on its own channel (through the outbox).",
-            "reply",
-            str(first),
-            "-m",
-            DEMO_REPLY,
-            "--yes",
-        )
-        step("Now it waits on them.", "inbox", "--waiting", "them")
-        hero.err.print(
-            "\nThat was the real sync, inbox, show and reply code against local servers.\n"
-            "`hero demo --serve` keeps them running so you can try every command.",
-            style="green",
-        )
-    finally:
-        world.stop()
+    hero.err.print(
+        safe(f"Local servers for: {', '.join(world.channels)}. Config: {world.config_path}")
+    )
+    for missing in world.missing:
+        hero.err.print(safe(f"left out: {missing}"), style="yellow")
+    if serve:
+        _serve(hero, world.config_path, world.env)
+        return
+    if step("Fetch every open conversation into the local queue.", "sync") != ExitCode.OK:
+        raise typer.Exit(ExitCode.ERROR)
+    step("What is waiting on us, longest wait first.", "inbox")
+    first = _longest_waiting(world.data_dir / "queue.db")
+    if first is None:
+        return
+    step("The whole conversation.", "show", str(first))
+    step(
+        "Answer it on its own channel (through the outbox).",
+        "reply",
+        str(first),
+        "-m",
+        DEMO_REPLY,
+        "--yes",
+    )
+    step("Now it waits on them.", "inbox", "--waiting", "them")
+    hero.err.print(
+        "\nThat was the real sync, inbox, show and reply code against local servers.\n"
+        "`hero demo --serve` keeps them running so you can try every command.",
+        style="green",
+    )
 
 
 def _longest_waiting(queue_path: Path) -> int | None:
@@ -114,10 +143,9 @@ def _serve(hero: Context, config: Path, env: dict[str, str]) -> None:
         hero.out.print(safe(f"export {name}={value}"))
     hero.out.print("hero sync && hero inbox")
     hero.err.print("Press Ctrl-C to stop the servers.", style="dim")
-    try:
-        # Short naps, not one long sleep: a signal the kernel hands to one of the
-        # server threads only flags Python's handler, which runs when this thread wakes.
-        while True:
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        hero.err.print("stopped", style="dim")
+    # Short naps, not one long sleep: a signal the kernel hands to one of the server
+    # threads only flags Python's handler, which runs when this thread wakes. Ctrl-C
+    # ends the naps as an interrupt (exit 130), after the servers stop and the temp
+    # dir goes.
+    while True:
+        time.sleep(0.2)

@@ -174,6 +174,8 @@ def interrupted_line(command: str | None) -> str:
     """What Ctrl-C leaves behind: every write is one transaction, so nothing is half-done."""
     if command == "sync":
         return "interrupted: what was fetched so far is saved; `hero sync` goes on from there"
+    if command == "demo":
+        return "interrupted: the demo servers are stopped"
     if command == "reply":
         return (
             "interrupted: nothing was sent; what you wrote is kept as a draft (`hero reply` again)"

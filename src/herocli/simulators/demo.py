@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -87,10 +88,40 @@ class DemoWorld:
             self._stops.pop()()
 
 
+#: What a demo leaves in its directory; a directory holding only these is a demo's own.
+DEMO_FILES = frozenset({"config.toml", "data", ".hero-demo"})
+
+
+def reset_demo_dir(root: Path) -> bool:
+    """Make ``root`` ready for a new demo: empty it if an earlier demo used it.
+
+    Returns whether something was removed. A directory holding anything a demo
+    does not write is left alone: ``ValueError`` names what is in the way.
+    """
+    if not root.exists():
+        return False
+    if not root.is_dir():
+        raise ValueError(f"{root} is not a directory")
+    entries = {entry.name for entry in root.iterdir()}
+    foreign = sorted(entries - DEMO_FILES)
+    if foreign:
+        raise ValueError(f"{root} holds other files ({', '.join(foreign[:3])})")
+    if entries and ".hero-demo" not in entries and "config.toml" in entries:
+        raise ValueError(f"{root} holds a config.toml that is not a demo's")
+    for name in entries:
+        path = root / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    return bool(entries)
+
+
 def start_demo(root: Path, now: datetime | None = None) -> DemoWorld:
     """Start every simulator that can run here and write a config for them under ``root``."""
     now = now or datetime.now(UTC)
     root.mkdir(parents=True, exist_ok=True)
+    (root / ".hero-demo").write_text("a hero demo directory; hero demo --dir resets it\n", "utf-8")
     world = DemoWorld(
         root=root,
         config_path=root / "config.toml",

@@ -300,6 +300,8 @@ class StoredMessage:
     item_id: int
     message: Message
     from_team: bool
+    internal: bool = False  # between teammates (a ping): not an answer
+    sent_by: str | None = None  # the member who sent it through hero
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ in SQLite or datetime.
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Annotated
 
 import typer
@@ -18,6 +19,13 @@ from herocli.errors import UsageError
 MAX_INT = 2**63 - 1
 # Longer command-line text than this (a search, a note, a member name) is a mistake.
 MAX_TEXT = 10_000
+
+
+def zone_of(hero: Context) -> tzinfo | None:
+    """The hero's time zone (``[hero] timezone``); ``None`` means the system's."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(hero.config.hero.timezone) if hero.config.hero.timezone else None
 
 
 def context_of(ctx: typer.Context) -> Context:

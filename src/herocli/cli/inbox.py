@@ -15,6 +15,7 @@ from herocli.cli.common import (
     in_range,
     item_number,
     text_arg,
+    zone_of,
 )
 from herocli.errors import UsageError
 from herocli.models import ItemState, Waiting, iso
@@ -163,6 +164,23 @@ def show(
         ]
         hero.print_json(data)
         return
+    from herocli.services.display import names_for
+
+    names = names_for(hero.store, hero.config.team, detail.messages)
+    zone = zone_of(hero)
+    if not hero.out.is_terminal:  # piped: plain text, nothing boxed or cut
+        from herocli.render.thread import thread_text
+
+        hero.out.file.write(
+            thread_text(
+                detail.item, detail.messages, detail.notes, now, zone=zone, names=names, full=full
+            )
+        )
+        return
+    from herocli.cli.pager import print_paged
     from herocli.render.items import thread_view
 
-    hero.out.print(thread_view(detail.item, detail.messages, detail.notes, now, full=full))
+    view = thread_view(
+        detail.item, detail.messages, detail.notes, now, full=full, zone=zone, names=names
+    )
+    print_paged(hero.out, view, hero.env)

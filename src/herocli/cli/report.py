@@ -102,7 +102,15 @@ def stats(
         return
     from herocli.render.stats import stats_view
 
-    hero.out.print(stats_view(result))
+    if hero.out.is_terminal:
+        hero.out.print(stats_view(result))
+        return
+    # Piped: no box lines, and wide enough that no title or URL is cut at 80 columns.
+    from rich.console import Console
+
+    Console(file=hero.out.file, width=400, color_system=None, highlight=False).print(
+        stats_view(result, boxed=False)
+    )
 
 
 def handoff(

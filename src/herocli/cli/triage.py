@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
 from typing import Annotated
 
 import typer
@@ -14,6 +13,7 @@ from herocli.cli.common import (
     is_item_number,
     item_number,
     text_arg,
+    zone_of,
 )
 from herocli.cli.common import item_numbers as parse_ids
 from herocli.cli.help import examples
@@ -119,7 +119,7 @@ def snooze(
 ) -> None:
     """Hide items until a time; each wakes earlier if they write again."""
     hero = context_of(ctx)
-    zone = _zone(hero)
+    zone = zone_of(hero)
     # "friday 3pm" arrives as two words: the ids are the leading numbers, the rest is WHEN.
     words = [*items, until]
     count = next((i for i, w in enumerate(words) if not is_item_number(w)), len(words) - 1)
@@ -129,12 +129,6 @@ def snooze(
         snoozed = triage.snooze(hero.store, hero.actor, item.id, when)
         local = snoozed.snoozed_until.astimezone(zone) if snoozed.snoozed_until else when
         hero.err.print(f"#{snoozed.id} snoozed until {local:%a %d %b %H:%M} ({iso(when)})")
-
-
-def _zone(hero: Context) -> tzinfo | None:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(hero.config.hero.timezone) if hero.config.hero.timezone else None
 
 
 def close(

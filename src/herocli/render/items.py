@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -10,10 +10,12 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from herocli.models import Item, ItemState, Note, StoredMessage, Waiting, iso
+from herocli.models import Item, ItemState, Note, StoredMessage, Waiting
 from herocli.render.rows import closed_why, wait_start
-from herocli.render.text import clean, safe
-from herocli.render.times import age, since
+from herocli.render.text import safe
+from herocli.render.thread import author, item_facts, local_time, message_notes, shown_body
+from herocli.render.times import since
+from herocli.services.display import Names
 
 CHANNEL_STYLE = {"github": "magenta", "email": "cyan", "slack": "green"}
 
@@ -89,14 +91,6 @@ def waiting_text(item: Item) -> Text:
     return Text("")
 
 
-def _how_long(item: Item, now: datetime) -> str:
-    """How long it has waited; a closed item counts from its close, not its last message."""
-    if item.state is ItemState.CLOSED:
-        return f" {since(item.closed_at, now)} ago" if item.closed_at else ""
-    start = wait_start(item)
-    return f" for {since(start, now)}" if start else ""
-
-
 def urgency(item: Item, start: datetime | None, now: datetime, target_minutes: int = 60) -> str:
     """The wait's colour: red past the response target, yellow past half of it."""
     if item.waiting is not Waiting.US or start is None or item.state is not ItemState.OPEN:
@@ -114,61 +108,58 @@ def thread_view(
     now: datetime,
     *,
     full: bool = False,
+    zone: tzinfo | None = UTC,
+    names: Names | None = None,
 ) -> RenderableType:
-    """The whole conversation, oldest first, with who is waiting and links back."""
-    head = Text.assemble(
-        (f"#{item.id} ", "bold"),
-        safe(item.title, "bold", single_line=True),
-    )
-    facts = Text.assemble(
-        (item.channel, CHANNEL_STYLE.get(item.channel, "")),
+    """The whole conversation, oldest first, with who is waiting and links back.
+
+    Times are local to ``zone`` (``None``: the system's); ``names`` writes ids (Slack
+    users and channels) as names.
+    """
+    names = names or Names()
+    head = Text.assemble((f"#{item.id} ", "bold"), safe(item.title, "bold", single_line=True))
+    facts = item_facts(item, now, names, zone)
+    line = Text.assemble(
+        (facts[0], CHANNEL_STYLE.get(item.channel, "")),
         "  ",
-        waiting_text(item),
-        (_how_long(item, now), ""),
-        (
-            f"  assigned to {clean(item.assignee, single_line=True)}"
-            if item.assignee
-            else "  unassigned",
-            "dim",
-        ),
+        (facts[1], "bold yellow" if item.waiting is Waiting.US else "dim"),
     )
-    if item.labels:
-        facts.append("  labels: ", style="dim")
-        facts.append_text(safe(", ".join(item.labels), "dim", single_line=True))
-    if item.snoozed_until and item.state is ItemState.SNOOZED:
-        facts.append(f"  snoozed until {iso(item.snoozed_until)}", style="blue")
-    parts: list[RenderableType] = [head, facts]
+    for fact in facts[2:]:
+        line.append("  " + fact, style="dim")
+    parts: list[RenderableType] = [head, line]
     if item.url:
         parts.append(safe(item.url, "underline dim"))
     for stored in messages:
-        parts.append(_message_panel(stored, now, full=full))
+        parts.append(_message_panel(stored, now, zone, names, full=full))
     for note in notes:
         parts.append(Rule(style="dim"))
         parts.append(
             Text.assemble(
                 ("note ", "bold blue"),
                 safe(note.author or "", "blue"),
-                (f"  {age(now - note.at)} ago\n", "dim"),
+                (f"  {local_time(note.at, now, zone)}\n", "dim"),
                 safe(note.body),
             )
         )
     return Group(*parts)
 
 
-def _message_panel(stored: StoredMessage, now: datetime, *, full: bool) -> Panel:
+def _message_panel(
+    stored: StoredMessage, now: datetime, zone: tzinfo | None, names: Names, *, full: bool
+) -> Panel:
     msg = stored.message
-    body = msg.body if full else str(msg.meta.get("trimmed") or msg.body)
-    text = safe(body.rstrip() or "(no text)", "strike dim" if msg.deleted else "")
+    body, hidden = shown_body(stored, names, full=full)
+    text = safe(body or "(no text)", "strike dim" if msg.deleted else "")
     for attachment in msg.attachments:
         text.append("\n📎 ", style="dim")
         text.append_text(safe(f"{attachment.name} ({attachment.size:,} bytes)", "dim"))
-    if body != msg.body:
+    if hidden:
         text.append("\n(quoted text hidden; --full shows it)", style="dim italic")
+    extra = [n for n in message_notes(stored) if n != "deleted"]
     title = Text.assemble(
-        safe(msg.author_name or msg.author_id, "bold cyan" if stored.from_team else "bold"),
-        (" (team)" if stored.from_team else "", "dim"),
-        (f"  {iso(msg.sent_at)}  {age(now - msg.sent_at)} ago", "dim"),
-        (" (edited)" if msg.edited_at else "", "dim"),
+        (author(stored), "bold cyan" if stored.from_team else "bold"),
+        (f" ({', '.join(extra)})" if extra else "", "dim"),
+        (f"  {local_time(msg.sent_at, now, zone)}", "dim"),
         (" (deleted)" if msg.deleted else "", "red"),
     )
     subtitle = safe(msg.url, "dim") if msg.url else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import tzinfo
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -52,8 +53,12 @@ def volume_chart(s: Stats) -> RenderableType:
     return Group(table, legend)
 
 
-def channel_table(s: Stats) -> Table:
-    table = Table(title="Response and close times", title_justify="left")
+def channel_table(s: Stats, *, boxed: bool = True) -> Table:
+    table = Table(
+        title="Response and close times",
+        title_justify="left",
+        box=box.HEAVY_HEAD if boxed else None,
+    )
     for name in ("Channel", "New", "Answered", "First resp. median", "p90", "mean"):
         table.add_column(name, justify="left" if name == "Channel" else "right")
     table.add_column(f"Within {s.target_minutes}m", justify="right")
@@ -80,14 +85,18 @@ def _counts(title: str, pairs: list[tuple[str, int]]) -> Text:
     return text
 
 
-def stats_view(s: Stats) -> RenderableType:
-    """Everything `hero stats` shows."""
+def stats_view(s: Stats, *, boxed: bool = True) -> RenderableType:
+    """Everything `hero stats` shows; ``boxed=False`` draws the tables without lines (pipes)."""
     w = s.window
     head = Text(
         f"Stats {w.label}: {w.first_day:%a %d %b} to {w.last_day:%a %d %b %Y} ({w.zone})",
         style="bold",
     )
-    waiting = Table(title=f"Waiting on us: {len(s.waiting)}", title_justify="left")
+    waiting = Table(
+        title=f"Waiting on us: {len(s.waiting)}",
+        title_justify="left",
+        box=box.HEAVY_HEAD if boxed else None,
+    )
     waiting.add_column(
         "#", justify="right", no_wrap=True, min_width=_id_width(i.id for i in s.waiting)
     )
@@ -104,7 +113,14 @@ def stats_view(s: Stats) -> RenderableType:
             safe(item.assignee or "-", single_line=True),
         )
     more = len(s.waiting) - 15
-    parts: list[RenderableType] = [head, Text(), volume_chart(s), Text(), channel_table(s), Text()]
+    parts: list[RenderableType] = [
+        head,
+        Text(),
+        volume_chart(s),
+        Text(),
+        channel_table(s, boxed=boxed),
+        Text(),
+    ]
     parts.append(_counts("Waiting by age", s.waiting_ages))
     parts += [waiting] if s.waiting else []
     if more > 0:

@@ -318,6 +318,8 @@ def messages(db: sqlite3.Connection, item_id: int) -> list[StoredMessage]:
             id=row["id"],
             item_id=item_id,
             from_team=bool(row["from_team"]),
+            internal=bool(row["internal"]),
+            sent_by=row["sent_by"],
             message=Message(
                 external_id=row["external_id"],
                 author_id=row["author_id"],

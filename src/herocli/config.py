@@ -198,7 +198,7 @@ def load_config(path: Path, *, required: bool = True) -> Config:
             return Config(path=None)
         raise ConfigError(
             [ConfigProblem(str(path), "", "no config file here")],
-            hint="run `hero config init` to write one, or pass --config PATH",
+            hint="run `hero config init` to write one, or name one: hero --config PATH COMMAND",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigProblem(str(path), "", f"cannot read: {exc}")]) from None

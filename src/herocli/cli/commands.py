@@ -13,6 +13,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("sync", "Fetch new and changed conversations from every channel."),
     "inbox": ("inbox", "The queue: open items waiting on us, longest wait first."),
     "show": ("inbox", "The whole conversation, oldest first, with links to the source."),
+    "open": ("browse", "Open an item at its source in your browser."),
     "reply": ("reply", "Answer an item on its own channel."),
     "assign": ("triage", "Rope a teammate in: assign items to them."),
     "snooze": ("triage", "Hide items until a time; each wakes early if they write."),
@@ -27,4 +28,5 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "outbox": ("outbox", "Replies and other writes waiting to be sent."),
     "config": ("config_cmd", "Write, check and locate the config file."),
     "tui": ("tui", "The queue, the conversation and the status on one live screen."),
+    "completion": ("completion", "Print a shell completion script (bash, zsh, fish)."),
 }

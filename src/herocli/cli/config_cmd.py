@@ -17,7 +17,11 @@ from herocli.errors import UsageError
 from herocli.render.text import safe
 from herocli.services.starter import StarterAnswers, starter_document
 
-config_app = HeroTyper(help="Write, check and locate the config file.", no_args_is_help=True)
+config_app = HeroTyper(
+    help="Write, check and locate the config file.",
+    no_args_is_help=True,
+    epilog=examples("hero config init", "hero config check", "hero config example"),
+)
 
 DomainOpt = Annotated[
     list[str] | None, typer.Option(metavar="DOMAIN", help="A team email domain (repeatable).")

@@ -17,6 +17,7 @@ from herocli.cli.common import (
     text_arg,
     zone_of,
 )
+from herocli.cli.help import examples
 from herocli.errors import UsageError
 from herocli.models import ItemState, Waiting, iso
 from herocli.render.rows import inbox_lines, item_json, message_json
@@ -33,8 +34,14 @@ class WaitingChoice(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(inbox)
-    app.command()(show)
+    app.command(
+        epilog=examples(
+            "hero inbox",
+            "hero inbox --waiting them --channel email",
+            "hero inbox --all --search proxy --json",
+        )
+    )(inbox)
+    app.command(epilog=examples("hero show 12", "hero show 12 --full", "hero show 12 --web"))(show)
 
 
 def inbox(
@@ -59,7 +66,7 @@ def inbox(
     ] = False,
     waiting: Annotated[
         WaitingChoice | None,
-        typer.Option("--waiting", help="Whose turn: us (default), them, or any."),
+        typer.Option("--waiting", metavar="WHO", help="Whose turn: us (default), them, or any."),
     ] = None,
     snoozed: Annotated[bool, typer.Option("--snoozed", help="Snoozed items.")] = False,
     closed: Annotated[bool, typer.Option("--closed", help="Closed items.")] = False,
@@ -150,10 +157,18 @@ def show(
     full: Annotated[
         bool, typer.Option("--full", help="Show quoted history and signatures too.")
     ] = False,
+    web: Annotated[
+        bool, typer.Option("--web", "-w", help="Open it at its source in the browser instead.")
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
     """The whole conversation, oldest first, with links back to the source."""
     hero = context_of(ctx)
+    if web:
+        from herocli.cli.browse import open_in_browser
+
+        open_in_browser(hero, item_number(item))
+        return
     detail = item_detail(hero.store, hero.clock, item_number(item))
     now = hero.clock.now()
     if json_:

@@ -121,6 +121,13 @@ def run_cli(args: list[str] | None = None, context: Context | None = None) -> in
     if command_word(argv) is None and not {"--version", "-h", "--help"} & set(argv):
         argv.append("--help")  # no command: the help, on stdout, and exit 0
     argv = _times_are_not_options(argv)
+    if argv[:2] == ["__complete", "--"]:  # the completion scripts ask what comes next
+        from herocli.cli.completion import run_complete
+
+        try:
+            return run_complete(hero, argv[2:])
+        finally:
+            hero.close()
     try:
         app = build_app(argv)
         result = app(args=argv, prog_name="hero", standalone_mode=False, obj=hero)

@@ -7,12 +7,17 @@ from typing import Annotated
 import typer
 
 from herocli.cli.common import JsonOpt, context_of
+from herocli.cli.help import HeroTyper, examples
 from herocli.errors import ExitCode
 from herocli.render.outbox import describe_delivery, outbox_json, outbox_table
 from herocli.services.outbox import deliver_pending
 from herocli.store import outbox as rows
 
-outbox_app = typer.Typer(help="Replies and other writes waiting to be sent.", no_args_is_help=False)
+outbox_app = HeroTyper(
+    help="Replies and other writes waiting to be sent.",
+    no_args_is_help=False,
+    epilog=examples("hero outbox", "hero outbox --all --json", "hero outbox retry"),
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -39,7 +44,7 @@ def outbox(
     hero.out.print(outbox_table(entries, hero.clock.now()))
 
 
-@outbox_app.command()
+@outbox_app.command(epilog=examples("hero outbox retry", "hero sync && hero outbox retry"))
 def retry(ctx: typer.Context) -> None:
     """Send every pending or failed write again (each is checked upstream first: never twice)."""
     hero = context_of(ctx)

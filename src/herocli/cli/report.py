@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from herocli.cli.common import JsonOpt, context_of, in_range, text_arg
+from herocli.cli.help import examples
 from herocli.context import Context
 from herocli.errors import ExitCode, UsageError
 from herocli.services import handoff as handoff_service
@@ -32,8 +33,17 @@ ChannelOpt = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    for command in (rota, stats, handoff):
-        app.command()(command)
+    app.command(epilog=examples("hero rota", "hero rota --weeks 8", "hero rota --json"))(rota)
+    app.command(
+        epilog=examples(
+            "hero stats", "hero stats --last-week --channel github", "hero stats --json"
+        )
+    )(stats)
+    app.command(
+        epilog=examples(
+            "hero handoff --dry-run", "hero handoff --to Ravi", "hero handoff -o week-48.md"
+        )
+    )(handoff)
 
 
 def _since(value: str | None) -> date | None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from herocli.cli.common import JsonOpt, context_of
+from herocli.cli.help import examples
 from herocli.context import Context
 from herocli.errors import ExitCode, NotFoundError
 from herocli.redact import debug_traceback
@@ -17,7 +18,9 @@ from herocli.services.sync import SyncResult, sync_all
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(sync)
+    app.command(epilog=examples("hero sync", "hero sync github slack", "hero sync email --json"))(
+        sync
+    )
 
 
 def sync(

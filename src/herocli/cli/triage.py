@@ -45,7 +45,9 @@ def register(app: typer.Typer) -> None:
         epilog=examples("hero close 12", "hero close 12 13 14", "hero close 15 --not-planned")
     )(close)
     app.command(epilog=examples("hero reopen 12", "hero reopen 12 13"))(reopen)
-    app.command(epilog=examples('hero note 12 "waiting for their logs"'))(note)
+    app.command(
+        epilog=examples('hero note 12 "waiting for their logs"', 'hero note 12 "call on Monday"')
+    )(note)
     # "-name" must reach the command as a change, not be read as an unknown option.
     app.command(
         context_settings={"ignore_unknown_options": True},

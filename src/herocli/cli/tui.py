@@ -7,11 +7,12 @@ import sys
 import typer
 
 from herocli.cli.common import context_of
+from herocli.cli.help import examples
 from herocli.errors import UsageError
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(tui)
+    app.command(epilog=examples("hero tui", "hero --config ./team.toml tui"))(tui)
 
 
 def tui(ctx: typer.Context) -> None:

@@ -193,3 +193,18 @@ def _one_of(name: str, known: list[str], what: str) -> str:
     raise NotFoundError(
         f"no {what} {name!r}", hint=f"{what}s: {', '.join(known) if known else 'none yet'}"
     )
+
+
+def completion_names(
+    store: Store, clock: Clock, *, channels: Iterable[str], members: Iterable[TeamMember]
+) -> dict[str, list[str]]:
+    """What a shell can complete: open and snoozed item numbers (longest wait first),
+    team members, labels and channels."""
+    held = queue.known_names(store.conn)
+    live = ItemFilter(states=(ItemState.OPEN, ItemState.SNOOZED), waiting=None, limit=200)
+    return {
+        "item": [str(i) for i in queue.item_ids(store.conn, live, clock.now())],
+        "member": [m.name for m in members],
+        "label": held["label"],
+        "channel": sorted({*channels, *held["channel"]}),
+    }

@@ -1,0 +1,118 @@
+"""Shell completion: the bash script run by a real bash, completing from the real queue."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli_harness import Hero, hero_process, seed_three
+
+
+@pytest.fixture
+def hero(tmp_path: Path) -> Hero:
+    h = seed_three(Hero(tmp_path))
+    assert h.run("label", "1", "+bug", "+docs").code == 0
+    assert h.run("close", "3").code == 0
+    return h
+
+
+def env_of(hero: Hero) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(hero.root / "home"),
+        "HERO_CONFIG": str(hero.config),
+        "HERO_DATA_DIR": str(hero.data),
+    }
+
+
+def bash_complete(hero: Hero, line: str) -> list[str]:
+    """What bash offers after typing ``line`` (a trailing space starts a new word)."""
+    script = hero_process("completion", "bash", env=env_of(hero)).stdout
+    words = shlex.split(line) + ([""] if line.endswith(" ") else [])
+    program = f"""
+hero() {{ {shlex.quote(sys.executable)} -m herocli "$@"; }}
+{script}
+COMP_WORDS=({" ".join(shlex.quote(w) for w in words)})
+COMP_CWORD={len(words) - 1}
+_hero_complete
+printf '%s\\n' "${{COMPREPLY[@]}}"
+"""
+    done = subprocess.run(
+        ["bash", "--norc", "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env_of(hero),
+    )
+    assert done.returncode == 0, done.stderr
+    return [line for line in done.stdout.splitlines() if line]
+
+
+needs_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+
+
+@needs_bash
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("hero clo", ["close"]),
+        ("hero close ", ["1", "2"]),  # open items; #3 is closed
+        ("hero assign 1 ", ["Hana", "Ravi", "none", "1", "2"]),
+        ("hero assign 1 R", ["Ravi"]),
+        ("hero inbox --lab", ["--label"]),
+        ("hero inbox --label ", ["bug", "docs"]),
+        ("hero inbox --channel ", ["github", "slack"]),
+        ("hero inbox --waiting ", ["us", "them", "any"]),
+        ("hero label 1 +", ["+bug", "+docs"]),
+        ("hero label 1 -d", ["-docs"]),
+        ("hero sync ", ["github", "slack"]),
+        ("hero completion ", ["bash", "zsh", "fish"]),
+        ("hero config ", ["path", "example", "check", "init"]),
+        ("hero --config x.toml sho", ["show"]),
+    ],
+)
+def test_bash_completes_commands_options_items_members_labels_channels(
+    hero: Hero, line: str, expected: list[str]
+) -> None:
+    assert bash_complete(hero, line) == expected
+
+
+@needs_bash
+def test_every_command_is_offered(hero: Hero) -> None:
+    offered = bash_complete(hero, "hero ")
+    for command in ("sync", "inbox", "show", "open", "reply", "snooze", "completion", "tui"):
+        assert command in offered
+    assert "__complete" not in offered
+
+
+def test_completion_without_a_config_offers_what_the_commands_know(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    done = hero_process("__complete", "--", "inbox", "--wa", env=env)
+    assert done.returncode == 0
+    assert done.stdout == "--waiting\n"
+    assert done.stderr == ""
+    assert hero_process("__complete", "--", "close", "", env=env).stdout == ""
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_each_script_asks_hero(tmp_path: Path, shell: str) -> None:
+    done = hero_process("completion", shell, env={"PATH": os.environ.get("PATH", "")})
+    assert done.returncode == 0
+    assert "hero __complete --" in done.stdout
+    if shutil.which(shell):
+        check = subprocess.run(
+            [shell, "-n"], input=done.stdout, capture_output=True, text=True, check=False
+        )
+        assert check.returncode == 0, check.stderr
+
+
+def test_an_unknown_shell_is_refused(tmp_path: Path) -> None:
+    done = hero_process("completion", "tcsh", env={"PATH": os.environ.get("PATH", "")})
+    assert done.returncode == 2

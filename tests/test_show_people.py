@@ -3,7 +3,9 @@ piped, the pager when the conversation is taller than the terminal; `hero stats`
 
 from __future__ import annotations
 
+import io
 import os
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,11 @@ from tests.cli_harness import Hero, hero_process, seed_three
 from tests.github_fixtures import REPO, GithubWorld
 from tests.pty_driver import PtyHero
 from tests.sample_config import sample_config
+
+class Keyboard(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
 
 LONG_URL = "https://docs.acme.dev/" + "/".join(f"section-{n}" for n in range(12)) + "/index.html"
 
@@ -36,7 +43,7 @@ def test_piped_show_is_plain_text_in_local_time(tmp_path: Path) -> None:
     assert result.out.splitlines()[1].startswith("github acme/widget#1 · waiting on us for")
 
 
-def test_slack_ids_are_shown_as_names(tmp_path: Path) -> None:
+def test_slack_ids_are_shown_as_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     hero = Hero(tmp_path)
     hero.customer_opens("slack", "C0SUPPORT:1796105335.000100", "Export slow", "It hangs", "U0ANN")
     hero.backends["slack"].add(
@@ -52,6 +59,10 @@ def test_slack_ids_are_shown_as_names(tmp_path: Path) -> None:
     assert "<@U0" not in out
     assert out.splitlines()[1].startswith("slack #support · ")
     assert "(team, to the team, not an answer)" in out
+    monkeypatch.setattr(sys, "stdin", Keyboard("y\n"))
+    replied = hero.run("reply", "1", "-m", "On it")
+    assert replied.code == 0, replied
+    assert "#1 Export slow — as a reply in the Slack thread on #support" in replied.err
 
 
 def test_an_email_sender_shows_the_address() -> None:

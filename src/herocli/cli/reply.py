@@ -20,6 +20,7 @@ from herocli.render.outbox import describe_delivery, reply_target, reply_templat
 from herocli.render.text import safe
 from herocli.render.times import age
 from herocli.services import drafts, triage
+from herocli.services.display import names_for
 from herocli.services.inbox import ItemDetail, item_detail
 
 
@@ -115,7 +116,8 @@ def reply(
 
 def _edit(hero: Context, detail: ItemDetail, body: str) -> str:
     """The editor on ``body``; what comes back is kept as the draft at once."""
-    text = compose(reply_template(detail, hero.clock.now(), body), hero.env)
+    names = names_for(hero.store, hero.config.team, detail.messages)
+    text = compose(reply_template(detail, hero.clock.now(), body, names), hero.env)
     drafts.save(hero.store, hero.clock, detail.item.id, text)
     return text
 
@@ -126,7 +128,8 @@ def _confirm(hero: Context, detail: ItemDetail, body: str) -> str:
     while True:
         if not body.strip():
             return body
-        hero.err.print(safe(reply_target(detail), "bold"))
+        names = names_for(hero.store, hero.config.team, detail.messages)
+        hero.err.print(safe(reply_target(detail, names), "bold"))
         hero.err.print(Panel(safe(body.rstrip()), border_style="dim"))
         if not sys.stdin.isatty():
             raise UsageError(

@@ -11,6 +11,7 @@ from rich.text import Text
 from herocli.models import iso
 from herocli.render.text import clean, safe
 from herocli.render.times import age
+from herocli.services.display import Names
 from herocli.services.drafts import with_scissors
 from herocli.services.inbox import ItemDetail
 from herocli.services.outbox import Delivery
@@ -23,17 +24,17 @@ _HOW = {
 }
 
 
-def reply_target(detail: ItemDetail) -> str:
+def reply_target(detail: ItemDetail, names: Names | None = None) -> str:
     """Where a reply goes, in words: the item, then the channel and its address there."""
     item = detail.item
     title = clean(item.title, single_line=True)
     if len(title) > 50:
         title = title[:49] + "…"
     how = _HOW.get(item.channel, f"a {item.channel} reply")
-    return f"#{item.id} {title} — as {how} {_where(detail)}"
+    return f"#{item.id} {title} — as {how} {_where(detail, names or Names())}"
 
 
-def _where(detail: ItemDetail) -> str:
+def _where(detail: ItemDetail, names: Names) -> str:
     if detail.item.channel == "email":
         outside = [m.message for m in detail.messages if not m.from_team]
         if outside:
@@ -42,15 +43,18 @@ def _where(detail: ItemDetail) -> str:
                 str(meta.get("from") or outside[-1].author_id)
             ]
             return "to " + clean(", ".join(to), single_line=True)
-    return f"on {clean(detail.item.external_id, single_line=True)}"
+    return f"on {clean(names.place(detail.item), single_line=True)}"
 
 
-def reply_template(detail: ItemDetail, now: datetime, body: str = "") -> str:
+def reply_template(
+    detail: ItemDetail, now: datetime, body: str = "", names: Names | None = None
+) -> str:
     """The editor's starting text: ``body`` (a kept draft) to write in, then the scissors
     line and, under it, the conversation, which is never sent."""
     below = [
         f"# Reply to #{detail.item.id}: {clean(detail.item.title, single_line=True)}",
-        f"# Sent as {_HOW.get(detail.item.channel, detail.item.channel)} on {detail.item.external_id}.",
+        f"# Sent as {_HOW.get(detail.item.channel, detail.item.channel)} "
+        f"on {clean((names or Names()).place(detail.item), single_line=True)}.",
         "#",
     ]
     for stored in detail.messages[-5:]:

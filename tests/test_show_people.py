@@ -21,6 +21,7 @@ from tests.github_fixtures import REPO, GithubWorld
 from tests.pty_driver import PtyHero
 from tests.sample_config import sample_config
 
+
 class Keyboard(io.StringIO):
     def isatty(self) -> bool:
         return True

@@ -170,3 +170,15 @@ def test_json_list_is_valid_with_separators_in_titles(tmp_path: Path) -> None:
     out = h.run("inbox", "--json").out
     assert [r["title"] for r in json.loads(out)] == [title]
     assert not any(c in out for c in "\u2028\u2029\x85\u202e")
+
+
+def test_markup_in_a_handoff_target_is_shown_literally(hero: Hero, tmp_path: Path) -> None:
+    output = tmp_path / "[bold]week[/bold].md"
+    result = hero.run(
+        "handoff", "--dry-run", "--to", "Ravi", "--output", str(output), "--post", "slack:#[red]x"
+    )
+    assert result.code == 0, result
+    assert "Traceback" not in result.err
+    assert "part 1/1 for slack:#[red]x" in result.out  # the Rule above the text to post
+    assert "[bold]week[/bold].md" in result.err  # the plan
+    assert not output.exists()

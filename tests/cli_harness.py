@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
+from herocli.channels.base import Capabilities
 from herocli.channels.memory import MemoryBackend, MemoryChannel
 from herocli.cli.main import run_cli
 from herocli.context import Context
@@ -92,6 +93,19 @@ class Result:
     err: str
 
 
+def stand_in_capabilities(name: str) -> Capabilities:
+    """What the real channel ``name`` can do, so its memory stand-in is refused the same."""
+    if name == "github":
+        from herocli.channels.github import GithubChannel
+
+        return GithubChannel.capabilities
+    if name == "slack":
+        from herocli.channels.slack import SlackChannel
+
+        return SlackChannel.capabilities
+    return Capabilities()  # email with the default close_action = "none"
+
+
 @dataclass
 class Hero:
     """A hero setup in a temp dir: config, queue, one memory backend per channel."""
@@ -122,7 +136,11 @@ class Hero:
         out, err = io.StringIO(), io.StringIO()
         if factories is None:
             factories = {
-                name: (lambda _ctx, b=backend, n=name: MemoryChannel(b, name=n))
+                name: (
+                    lambda _ctx, b=backend, n=name: MemoryChannel(
+                        b, name=n, capabilities=stand_in_capabilities(n)
+                    )
+                )
                 for name, backend in self.backends.items()
             }
         ctx = Context(

@@ -49,6 +49,10 @@ class Capabilities:
     mentions: bool = False
     #: ``post`` writes outside any item (``#channel``, ``owner/repo#N``).
     post: bool = False
+    #: ``close`` keeps its reason upstream (completed or not planned).
+    close_reasons: bool = False
+    #: a reply can also be broadcast to the whole channel (``OutgoingReply.broadcast``).
+    broadcast: bool = False
 
 
 class Channel(ABC):

@@ -40,7 +40,14 @@ class RemoteThread:
 
 
 #: Every capability: the reference channel can do all a channel may do at its source.
-EVERYTHING = Capabilities(remote_close=True, labels=True, assignees=True, mentions=True)
+EVERYTHING = Capabilities(
+    remote_close=True,
+    labels=True,
+    assignees=True,
+    mentions=True,
+    close_reasons=True,
+    broadcast=True,
+)
 
 
 @dataclass

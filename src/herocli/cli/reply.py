@@ -73,7 +73,7 @@ def reply(
     detail = item_detail(hero.store, hero.clock, number)
     if message is not None and body_file is not None:
         raise UsageError("give -m or --body-file, not both")
-    if broadcast and detail.item.channel != "slack":
+    if broadcast and not triage.channel_can(hero.actor, detail.item.channel, lambda c: c.broadcast):
         raise UsageError(
             f"--broadcast applies to Slack threads only; #{number} is on {detail.item.channel}"
         )

@@ -145,7 +145,13 @@ def close(
     hero = context_of(ctx)
     chosen = _items(hero, items)
     if not_planned:
-        others = sorted({i.channel for i in chosen if i.channel != "github"})
+        others = sorted(
+            {
+                i.channel
+                for i in chosen
+                if not triage.channel_can(hero.actor, i.channel, lambda c: c.close_reasons)
+            }
+        )
         if others:
             raise UsageError(
                 f"--not-planned applies to GitHub issues only, not {', '.join(others)}",
@@ -158,7 +164,8 @@ def close(
         if item.state is ItemState.CLOSED and delivery is None:
             hero.err.print(f"#{item.id} was already closed")
             continue
-        hero.err.print(f"#{item.id} closed" + (" (locally)" if local else ""))
+        # No delivery: --local, or a channel that cannot close at its source.
+        hero.err.print(f"#{item.id} closed" + (" (locally)" if delivery is None else ""))
         deliveries += [delivery] if delivery else []
     _report(hero, deliveries)
 

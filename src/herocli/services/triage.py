@@ -32,17 +32,22 @@ class Actor:
     clock: Clock
 
 
-def _reaches_source(actor: Actor, item: Item, can: Callable[[Capabilities], bool]) -> bool:
-    """Whether the item's channel makes this change at its source, by its capabilities.
+def channel_can(actor: Actor, channel: str, can: Callable[[Capabilities], bool]) -> bool:
+    """Whether ``channel`` has a capability (``can`` picks it from the channel's flags).
 
     A channel that cannot be built (no longer configured, a missing token) is
-    still tried: the outbox then records why the write did not happen.
+    given the benefit of the doubt: the write is tried, and the outbox records
+    why it did not happen.
     """
     try:
-        capabilities = actor.channel_for(item.channel).capabilities
+        capabilities = actor.channel_for(channel).capabilities
     except HeroError:
         return True
     return can(capabilities)
+
+
+def _reaches_source(actor: Actor, item: Item, can: Callable[[Capabilities], bool]) -> bool:
+    return channel_can(actor, item.channel, can)
 
 
 def _upstream(

@@ -39,7 +39,12 @@ class GithubChannel(Channel):
 
     name = "github"
     capabilities = Capabilities(
-        remote_close=True, labels=True, assignees=True, mentions=True, post=True
+        remote_close=True,
+        labels=True,
+        assignees=True,
+        mentions=True,
+        post=True,
+        close_reasons=True,
     )
 
     def __init__(

@@ -60,7 +60,7 @@ class SlackChannel(Channel):
 
     name = "slack"
     # Closing adds a reaction; Slack threads have no labels or assignees.
-    capabilities = Capabilities(remote_close=True, mentions=True, post=True)
+    capabilities = Capabilities(remote_close=True, mentions=True, post=True, broadcast=True)
 
     def __init__(
         self,

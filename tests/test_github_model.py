@@ -92,6 +92,7 @@ def simulator(clock: FakeClock) -> GithubSimulator:
     with sim._lock:
         sim.clock = clock
         sim.repos.clear()
+        sim._next_id = 1000  # the same ids each run, so a failure replays
         sim.requests.clear()
         sim._faults.clear()
         sim._hooks.clear()
@@ -99,7 +100,7 @@ def simulator(clock: FakeClock) -> GithubSimulator:
         sim._window_start = clock.now()
         sim.limits = {"core": 5000, "graphql": 5000}
         sim.window = timedelta(hours=1)
-        sim.page_cap = 2  # a few issues make several pages
+        sim.page_cap = 2  # a few issues make several pages (each example draws its own)
     return sim
 
 
@@ -118,6 +119,8 @@ class GithubSyncModel(RuleBasedStateMachine):
         self.settings = GithubSettings(api_url=self.sim.url, repos=WATCHED, reconcile_hours=0)
         self.closes: dict[tuple[str, int], list[str]] = {}  # close times, by issue
         self.clean = True  # the last sync completed with nothing changing meanwhile
+        self.synced_at = ""  # when the last sync started, as GitHub writes times
+        self.before_last = ""  # and the one before
 
     def teardown(self) -> None:
         self.store.close()
@@ -126,8 +129,23 @@ class GithubSyncModel(RuleBasedStateMachine):
     @initialize(
         strategy=st.sampled_from(["graphql", "rest"]),
         include=st.sampled_from([(), ("support",)]),
+        page=st.sampled_from([1, 2, 3]),
+        seed=st.lists(st.integers(0, 3), min_size=2, max_size=6),
     )
-    def configure(self, strategy: str, include: tuple[str, ...]) -> None:
+    def configure(
+        self, strategy: str, include: tuple[str, ...], page: int, seed: list[int]
+    ) -> None:
+        """The settings, and a repository that already has a few conversations."""
+        self.sim.page_cap = page
+        self.clean = False  # nothing synced yet
+        for n, comments in enumerate(seed):
+            repo = WATCHED[n % 3 // 2]
+            issue = self.sim.add_issue(
+                repo, title=f"s{n}", body="seeded", user=AUTHORS[n % 5], labels=["support"]
+            )
+            for k in range(comments):
+                self._tick(1)
+                self.sim.add_comment(repo, issue["number"], body=f"s{k}", user=AUTHORS[k % 5])
         self.settings = replace(
             self.settings,
             strategy=strategy,
@@ -169,6 +187,29 @@ class GithubSyncModel(RuleBasedStateMachine):
         candidates = self._issues(state="open" if kind in ("close", "transfer") else None)
         if kind == "reopen":
             candidates = self._issues(state="closed")
+        if kind == "again_comment":
+            # A comment changed since the last sync is edited once more: the one
+            # changed longest ago, which a walk of the changed comments reads first.
+            comments = [
+                (c["updated_at"], r, c["id"])
+                for r in WATCHED
+                for c in self.sim.repos[r].comments.values()
+                if c["updated_at"] >= self.before_last
+            ]
+            if not comments:
+                return None
+            _t, where, cid = min(comments)
+            return lambda: sim.edit_comment(where, cid, f"edited {value}") and None
+        if kind == "again":
+            # A busy issue changes once more: the one changed longest ago since the
+            # last sync, which a walk of the changed list reads first.
+            recent = [
+                (self.sim.repos[r].issues[n]["updated_at"], r, n)
+                for r, n in candidates
+                if self.sim.repos[r].issues[n]["updated_at"] >= self.before_last
+            ]
+            candidates = [(r, n) for _t, r, n in sorted(recent)][:1]
+            kind = "edit"
         if not candidates:
             return None
         repo, number = candidates[pick % len(candidates)]
@@ -221,6 +262,23 @@ class GithubSyncModel(RuleBasedStateMachine):
             "transfer",
             "delete",
             "pull_request",
+            "again",
+        ]
+    )
+
+    # What changes during a sync: mostly issues that already changed changing again.
+    meanwhile = st.sampled_from(
+        [
+            "again",
+            "again",
+            "again_comment",
+            "again_comment",
+            "comment",
+            "edit",
+            "close",
+            "new_issue",
+            "label",
+            "delete",
         ]
     )
 
@@ -236,25 +294,33 @@ class GithubSyncModel(RuleBasedStateMachine):
     # ------------------------------------------------------------------ syncs
     @rule(
         during=st.lists(
-            st.tuples(st.integers(1, 8), kinds, issue_pick, st.integers(0, 7)), max_size=4
+            st.tuples(st.integers(1, 10), meanwhile, issue_pick, st.integers(0, 7)), max_size=4
         ),
         fault=st.sampled_from(
             ["none", "none", "server_error", "connection_reset", "secondary", "small_window"]
         ),
         kill=st.none() | st.integers(0, 60),
+        storm=st.booleans(),
     )
     def sync(
         self,
         during: list[tuple[int, str, int, int]],
         fault: str,
         kill: int | None,
+        storm: bool,
     ) -> None:
         self._tick(90)
+        if storm:
+            # A busy repository: after every one of the first requests, the issue
+            # or comment changed longest ago since the last sync changes again.
+            during = during + [
+                (k, "again" if k % 2 else "again_comment", 0, 3) for k in range(1, 13)
+            ]
         for after, kind, pick, value in during:
 
             def later(kind: str = kind, pick: int = pick, value: int = value) -> None:
                 # Time passes between two pages, longer than the overlap sometimes.
-                self.clock.advance(seconds=value * 15)
+                self.clock.advance(seconds=45 + value * 15)
                 thunk = self.change(kind, pick, value)
                 if thunk is not None:
                     thunk()
@@ -284,6 +350,10 @@ class GithubSyncModel(RuleBasedStateMachine):
         assert self.clean, "a sync with no faults failed"
 
     def _run_sync(self, kill: int | None) -> bool:
+        self.before_last, self.synced_at = (
+            self.synced_at,
+            self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
         clock = KillingClock(self.clock, kill)
         channel = GithubChannel(self.settings, EnvSecrets({"GH_TOKEN": TOKEN}), clock, TEAM_LOGINS)
         try:

@@ -11,6 +11,11 @@ items of that second can only leave it by changing, which puts them at the end.
 
 A position is JSON (``url`` of the next request or ``None`` at the end,
 ``at`` and ``ids`` of the key), so a walk resumes from a stored cursor.
+
+A second read by page number can still skip an item: when one read before
+it changes, everything after it moves up a place. Such an item shows up again
+later in the walk, newer; then, at the end of the list, the walk goes again
+from that second (``rescan``; repeats are dropped by the reader).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from herocli.channels.github.client import GithubClient
 from herocli.models import JSON, SyncProgress
+
+REWALKS = 3
 
 
 def start(path: str, params: Mapping[str, str]) -> JSON:
@@ -59,46 +66,75 @@ def walk(
         if resp.status == 304 and known:
             if fresh_etags is not None:
                 fresh_etags[url] = known
-            pos = {**pos, "url": known[1]}
+            pos = {**pos, "url": known[1] or _rescan(pos, url)}
             yield Step([], dict(pos), unchanged=True)
             continue
         page = [x for x in resp.data or [] if isinstance(x, dict)]
-        at: str | None = pos.get("at")
-        ids: list[Any] = list(pos.get("ids") or [])
-        new = []
-        for item in page:
-            updated = str(item.get("updated_at") or item.get("created_at") or "")
-            if at is not None and (updated < at or (updated == at and item["id"] in ids)):
-                continue
-            new.append(item)
-            if at is None or updated > at:
-                at, ids = updated, [item["id"]]
-            else:
-                ids.append(item["id"])
-        following = resp.next_url
-        if following and page:
-            last = str(page[-1].get("updated_at") or "")
-            if last and last != _since(url):
-                following = _with_since(url, last)
-                if len(ids) == len(page) and at == last:
-                    # The whole page is one second: its first page from that
-                    # second is this one, so go on with the second.
-                    following = _with_since(url, last, page=2)
+        new, following = _read(pos, page, url, resp.next_url)
         if fresh_etags is not None and resp.headers.get("etag"):
             fresh_etags[url] = [resp.headers["etag"], following]
-        pos = {"url": following, "at": at, "ids": ids}
+        pos["url"] = following or _rescan(pos, url)
         yield Step(new, dict(pos))
+
+
+def _updated(item: JSON) -> str:
+    return str(item.get("updated_at") or item.get("created_at") or "")
+
+
+def _read(pos: JSON, page: list[JSON], url: str, following: str | None) -> tuple[list[JSON], Any]:
+    """The new items of a page, updating the key in ``pos``; and the next page's URL."""
+    at: str | None = pos.get("at")
+    ids: list[Any] = list(pos.get("ids") or [])
+    groups: dict[str, list[Any]] = pos.setdefault("groups", {})
+    rescan: list[str] = pos.setdefault("rescan", [])
+    new = []
+    for item in page:
+        updated = _updated(item)
+        if at is not None and (updated < at or (updated == at and item["id"] in ids)):
+            continue
+        new.append(item)
+        if at is None or updated > at:
+            at, ids = updated, [item["id"]]
+        else:
+            ids.append(item["id"])
+        for second, members in groups.items():
+            if updated > second and item["id"] in members and second not in rescan:
+                # It left a second read by page number: later ones moved up a place.
+                rescan.append(second)
+    if at is not None and at in groups:
+        groups[at] = list(ids)
+    if following and page:
+        last = _updated(page[-1])
+        if last and last != _since(url):
+            following = _with_since(url, last)
+        elif last:
+            # The whole page is the second asked for: on by page number.
+            groups[last] = list(ids)
+    pos["at"], pos["ids"] = at, ids
+    return new, following
+
+
+def _rescan(pos: JSON, url: str) -> str | None:
+    """At the end of the list: where to walk again from, when a second read by page
+    number lost an item meanwhile (at most a few times: the next sync goes on)."""
+    pending: list[str] = pos.get("rescan") or []
+    groups: dict[str, list[Any]] = pos.get("groups") or {}
+    pos["groups"], pos["rescan"] = {}, []
+    if not pending or pos.get("rewalks", 0) >= REWALKS:
+        return None
+    second = min(pending)
+    pos["rewalks"] = pos.get("rewalks", 0) + 1
+    pos["at"], pos["ids"] = second, list(groups.get(second, []))
+    return _with_since(url, second)
 
 
 def _since(url: str) -> str | None:
     return dict(parse_qsl(urlsplit(url).query)).get("since")
 
 
-def _with_since(url: str, since: str, page: int = 1) -> str:
-    """Page ``page`` of ``url``'s list from ``since`` on."""
+def _with_since(url: str, since: str) -> str:
+    """The first page of ``url``'s list from ``since`` on."""
     parts = urlsplit(url)
     query = {k: v for k, v in parse_qsl(parts.query) if k != "page"}
     query["since"] = since
-    if page > 1:
-        query["page"] = str(page)
     return urlunsplit(("", "", parts.path, urlencode(query), ""))

@@ -102,7 +102,7 @@ def measure(strategy: str) -> dict[str, float]:
         wall = time.perf_counter() - began
         first = len(sim.requests)
         first_counted = sim.counted()
-        catch_up = sum(1 for r in sim.requests if r.query.get("sort") == "updated")
+        catch_up = sum(1 for r in sim.requests if r.query.get("since", "") > iso(start_of(sim)))
         follow_ups = sum(1 for r in sim.requests if r.operation == "HeroIssueComments")
         sim.clear_log()
         drain(channel, cursor)
@@ -154,6 +154,48 @@ def measure(strategy: str) -> dict[str, float]:
         sim.stop()
 
 
+def measure_resume() -> dict[str, float]:
+    """A REST first sync killed half-way (its pages committed so far kept), then resumed."""
+    clock = SystemClock()
+    sim = GithubSimulator(tokens={"bench": "hero-bot"}, clock=clock).start()
+    try:
+        seed(sim)
+        settings = GithubSettings(api_url=sim.url, repos=(REPO,), strategy="rest")
+        env = EnvSecrets({"GH_TOKEN": "bench"})
+        channel = GithubChannel(settings, env, clock)
+        sim.clear_log()
+        drain(channel, {})
+        channel.shutdown()
+        catch_up = sum(1 for r in sim.requests if r.query.get("since", "") > iso(start_of(sim)))
+        pages = len(sim.requests) - catch_up
+        # The same again from nothing, killed once half the pages are committed.
+        sim.repos.clear()
+        sim.clear_log()
+        seed(sim)
+        channel = GithubChannel(settings, env, clock)
+        cursor: JSON = {}
+        fetch = channel.fetch({}, SilentProgress())
+        for _ in range(pages // 2):
+            cursor = next(fetch).cursor
+        fetch.close()  # the kill: nothing after the last committed page is kept
+        channel.shutdown()
+        sim.clear_log()
+        resumed = GithubChannel(settings, env, clock)
+        drain(resumed, cursor)
+        resumed.shutdown()
+        return {"pages": pages, "killed_after": pages // 2, "resumed": len(sim.requests)}
+    finally:
+        sim.stop()
+
+
+def start_of(sim: GithubSimulator) -> datetime:
+    """The newest seeded time: later `since` values belong to the catch-up pass."""
+    return max(
+        datetime.fromisoformat(i["updated_at"].replace("Z", "+00:00"))
+        for i in sim.repos[REPO].issues.values()
+    )
+
+
 def main() -> None:
     target_rest = math.ceil(ISSUES / 100) + math.ceil(COMMENTS / 100) + 1
     print(f"GitHub sync: {ISSUES:,} open issues, {COMMENTS:,} comments on them")
@@ -182,9 +224,16 @@ def main() -> None:
             f"  ... with 1 transferred, 1 deleted: {r['gone_counted']:>2}  counted "
             f"({r['gone_requests']} requests; conversations closed {r['gone_closed']})\n"
         )
+    r = measure_resume()
+    left = r["pages"] - r["killed_after"]
+    print("[rest, killed half-way]")
+    print(
+        f"  resumed first sync requests:    {r['resumed']:>5}  (of {r['pages']} pages, "
+        f"{r['killed_after']} committed before the kill; target {left} left + 2 = {left + 2})\n"
+    )
     print(
         f"targets: REST first sync <= {target_rest}, GraphQL ~50 + follow-ups, idle counted 0, "
-        "one comment <= 3, wall < 20 s"
+        "one comment <= 3, wall < 20 s, resumed REST first sync <= pages left + 2"
     )
 
 

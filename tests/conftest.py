@@ -7,6 +7,7 @@ that would teach everyone to ignore the floor.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,5 +66,7 @@ def tui_world(tmp_path: Path) -> Iterator[Any]:
 
 # Property tests bound their own max_examples (the suite must run in minutes on two shared
 # cores); no deadline, as the machine is shared, and every failure prints the blob to replay.
+# HYPOTHESIS_PROFILE=quick while developing: a fifth of the examples.
 settings.register_profile("ci", deadline=None, print_blob=True)
-settings.load_profile("ci")
+settings.register_profile("quick", max_examples=20, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

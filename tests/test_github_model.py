@@ -15,7 +15,6 @@ The simulator is the model: the projection is computed from its state.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -454,7 +453,8 @@ class GithubSyncModel(RuleBasedStateMachine):
 
 
 GithubSyncModel.TestCase.settings = settings(
-    max_examples=int(os.environ.get("HERO_MODEL_EXAMPLES", "200")),
+    # 200 under the "ci" profile (tests/conftest.py), fewer under "quick".
+    max_examples=min(200, settings.default.max_examples * 2),
     stateful_step_count=12,
     deadline=None,
     print_blob=True,

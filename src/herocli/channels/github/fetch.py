@@ -138,11 +138,12 @@ class Fetcher:
         try:
             for page in self._repo(repo, state, progress, moved_in, checked, due):
                 yield page
-                kept = copy.deepcopy(state["repos"][repo])
+                # The page's cursor is a copy of the state, and nobody changes it.
+                kept = page.cursor["repos"].get(repo, {})
         except (AuthError, RateLimitedError, UnreachableError):
             raise
         except HeroError:
-            state["repos"][repo] = kept
+            state["repos"][repo] = copy.deepcopy(kept)
             raise
 
     def _repo(
@@ -158,13 +159,16 @@ class Fetcher:
         if due is None:
             if "since" not in rc:
                 yield from self._first_sync(repo, rc, state, progress)
-            incremental = Incremental(self, repo, rc, state, progress)
-            try:
-                yield from incremental.run()
-            except GithubNotFound:
-                raise self._not_found(repo) from None
-            if incremental.moved_in:
-                moved_in.add(repo)
+            # A pass left half-done by an earlier sync is finished first; its lists
+            # were partly read before this sync began, so a fresh pass follows.
+            for _ in range(2 if "inc" in rc else 1):
+                incremental = Incremental(self, repo, rc, state, progress)
+                try:
+                    yield from incremental.run()
+                except GithubNotFound:
+                    raise self._not_found(repo) from None
+                if incremental.moved_in:
+                    moved_in.add(repo)
             due = self.reconciler.due(rc, self.client.clock.now())
         if due:
             found = self.reconciler.reconcile(repo, rc, progress)

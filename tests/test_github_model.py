@@ -460,7 +460,8 @@ GithubSyncModel.TestCase.settings = settings(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-TestGithubSync = GithubSyncModel.TestCase
+# 200 examples take about a minute alone, longer on a busy machine.
+TestGithubSync = pytest.mark.timeout(900)(GithubSyncModel.TestCase)
 
 
 @pytest.fixture(scope="module", autouse=True)

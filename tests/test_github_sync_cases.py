@@ -25,7 +25,7 @@ from herocli.models import (
     Thread,
     Waiting,
 )
-from herocli.render.items import thread_view
+from herocli.render.items import inbox_table, thread_view
 from herocli.render.rows import item_json
 from herocli.services.sync import SyncResult, sync_channel
 from herocli.store import Store, queue
@@ -425,6 +425,11 @@ def test_11_closed_why_and_how_long_ago_in_show_and_json(gw: GithubWorld, store:
     assert "closed: not_planned 3m ago" in header
     assert "1000d" not in header
     assert item_json(got, gw.clock.now())["closed_why"] == "not_planned"
+    table = io.StringIO()
+    Console(file=table, width=120, color_system=None).print(
+        inbox_table([got], gw.clock.now(), title="closed")
+    )
+    assert "closed: not_planned" in table.getvalue()
 
 
 def test_11_sync_summary_counts_new_and_updated_items_once(gw: GithubWorld, store: Store) -> None:

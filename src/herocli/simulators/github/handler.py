@@ -35,9 +35,14 @@ class Handler(BaseHTTPRequestHandler):
         # algorithm and delayed ACKs add ~40 ms to every keep-alive request.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    answered_at: str | None = None
+
     def date_time_string(self, timestamp: float | None = None) -> str:
-        # The Date header follows the simulated clock, as GitHub's follows its own.
-        return format_datetime(self.sim.clock.now().astimezone(UTC), usegmt=True)
+        # The Date header follows the simulated clock, as GitHub's follows its own,
+        # and says when the answer was made (a change hooked after it comes later).
+        return self.answered_at or format_datetime(
+            self.sim.clock.now().astimezone(UTC), usegmt=True
+        )
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -121,6 +126,7 @@ class Handler(BaseHTTPRequestHandler):
             headers.update(failure.headers)
         with sim._lock:
             sim.requests.append(Request(method, path, query, status, counted, resource, operation))
+        self.answered_at = format_datetime(sim.clock.now().astimezone(UTC), usegmt=True)
         sim._run_hooks()
         self.send_response(status)
         if status != 304 and data:

@@ -116,3 +116,61 @@ def test_each_script_asks_hero(tmp_path: Path, shell: str) -> None:
 def test_an_unknown_shell_is_refused(tmp_path: Path) -> None:
     done = hero_process("completion", "tcsh", env={"PATH": os.environ.get("PATH", "")})
     assert done.returncode == 2
+
+
+def zsh_complete(hero: Hero, line: str) -> list[str]:
+    """What the zsh script offers: its function run with zsh's words, compadd recording."""
+    script = hero_process("completion", "zsh", env=env_of(hero)).stdout
+    words = shlex.split(line) + ([""] if line.endswith(" ") else [])
+    program = f"""
+hero() {{ {shlex.quote(sys.executable)} -m herocli "$@" }}
+compdef() {{ : }}
+compadd() {{ local name=$2; print -l -- "${{(@P)name}}" }}
+{script}
+words=({" ".join(shlex.quote(w) for w in words)})
+CURRENT={len(words)}
+_hero
+"""
+    done = subprocess.run(
+        ["zsh", "-f", "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env_of(hero),
+    )
+    assert done.returncode == 0, done.stderr
+    return [line for line in done.stdout.splitlines() if line]
+
+
+def fish_complete(hero: Hero, line: str) -> list[str]:
+    """What fish offers for ``line``, asked with `complete -C` after loading the script."""
+    script = hero_process("completion", "fish", env=env_of(hero)).stdout
+    program = (
+        f"function hero; {shlex.quote(sys.executable)} -m herocli $argv; end\n"
+        f"{script}\ncomplete -C {shlex.quote(line)}\n"
+    )
+    done = subprocess.run(
+        ["fish", "--no-config", "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env_of(hero),
+    )
+    assert done.returncode == 0, done.stderr
+    return [line.split("\t")[0] for line in done.stdout.splitlines() if line]
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="needs zsh")
+def test_zsh_completes_from_the_queue(hero: Hero) -> None:
+    assert zsh_complete(hero, "hero clo") == ["close"]
+    assert zsh_complete(hero, "hero close ") == ["1", "2"]
+    assert zsh_complete(hero, "hero inbox --label ") == ["bug", "docs"]
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="needs fish")
+def test_fish_completes_from_the_queue(hero: Hero) -> None:
+    assert fish_complete(hero, "hero clo") == ["close"]
+    assert fish_complete(hero, "hero assign 1 R") == ["Ravi"]
+    assert fish_complete(hero, "hero inbox --channel ") == ["github", "slack"]

@@ -189,3 +189,48 @@ def test_a_channel_not_configured_is_not_found(seeded: Hero) -> None:
     result = seeded.run("sync", "email")
     assert result.code == ExitCode.NOT_FOUND
     assert result.err.startswith("error: the email channel is not configured")
+
+
+def test_ctrl_c_during_a_sync_exits_130_and_says_what_is_kept(tmp_path: Path) -> None:
+    import os
+    import socket
+    import time
+
+    from tests.pty_driver import PtyHero
+    from tests.sample_config import sample_config
+
+    silent = socket.socket()  # accepts connections, never answers: the sync waits on it
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        config = tmp_path / "config.toml"
+        config.write_text(
+            sample_config(github={"api_url": url, "repos": ["acme/widget"]}, slack=None),
+            encoding="utf-8",
+        )
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(tmp_path / "home"),
+            "HERO_CONFIG": str(config),
+            "HERO_DATA_DIR": str(tmp_path / "data"),
+            "GH_TOKEN": "ghp-test-token",
+        }
+        term = PtyHero("sync", env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # wait until hero is connected and waiting
+            silent.settimeout(0.2)
+            try:
+                conn, _ = silent.accept()
+                break
+            except TimeoutError:
+                continue
+        else:
+            raise AssertionError(f"hero never connected:\n{term.screen}")
+        term.interrupt()
+        assert term.wait() == 130
+        assert "interrupted: what was fetched so far is saved" in term.screen
+        assert "Traceback" not in term.screen
+        conn.close()
+    finally:
+        silent.close()

@@ -6,7 +6,7 @@ the ones in view: opening an item never re-lays-out the screen.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rich.console import RenderableType
 from rich.segment import Segment
@@ -51,7 +51,8 @@ class ConversationView(ScrollView, can_focus=True):
         if detail is None:
             self._view = Text("No item here.", style="dim")
         else:
-            self._view = thread_view(detail.item, detail.messages, detail.notes, now)
+            zone = getattr(self.app, "zone", UTC)  # the hero's zone, as `hero show` uses
+            self._view = thread_view(detail.item, detail.messages, detail.notes, now, zone=zone)
         self._draw()
         if not (same and keep_scroll):
             self.scroll_to(y=0, animate=False, immediate=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,5 +205,48 @@ def test_show_hides_quotes_and_phone_signatures_the_queue_keeps(
     ).fetchall()
     assert stored == body  # everything kept
     assert json.loads(meta)["trimmed"] == "Спасибо, работает."  # what `hero show` displays
+    store.close()
+    channel.shutdown()
+
+
+def test_a_large_message_is_read_by_its_structure_without_its_attachment(
+    imap: ImapServer, tmp_path: Path
+) -> None:
+    """Case 9: attachments are listed from BODYSTRUCTURE; their bytes are not fetched."""
+    import base64
+
+    blob = base64.encodebytes(bytes(range(256)) * 8192)  # 2 MiB, 2.7 MB encoded
+    raw = (
+        b"From: Carla <carla@customer.example>\r\nTo: hey@acme.dev\r\nSubject: Logs\r\n"
+        b"Message-ID: <logs@customer.example>\r\nDate: Mon, 02 Nov 2026 08:00:00 +0000\r\n"
+        b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b'Content-Type: multipart/alternative; boundary="a"\r\n\r\n--a\r\n'
+        b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + "Die Logs hängen an.".encode()
+        + b"\r\n--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Die Logs</p>\r\n--a--\r\n"
+        b'--b\r\nContent-Type: application/zip; name="logs.zip"\r\n'
+        b'Content-Disposition: attachment; filename="logs.zip"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + blob + b"--b--\r\n"
+    )
+    imap.append("INBOX", raw)
+    channel = make_channel(imap, sent_folder="none")
+    fetched: list[list[str]] = []
+    session = channel._imap()
+    original = session.fetch_range
+
+    def recording(uidset: str, items: list[str], modifiers: list[str] | None = None) -> Any:
+        fetched.append(items)
+        return original(uidset, items, modifiers)
+
+    session.fetch_range = recording  # type: ignore[method-assign]
+    store = Store.open(tmp_path / "queue.db")
+    sync_into(store, channel)
+    [(body, attachments)] = store.conn.execute("SELECT body, attachments FROM messages")
+    assert body == "Die Logs hängen an."
+    [listed] = json.loads(attachments)
+    assert listed["name"] == "logs.zip"
+    assert listed["content_type"] == "application/zip"
+    assert abs(listed["size"] - 2 * 1024 * 1024) < 4096
+    assert not any("BODY.PEEK[]" in items for items in fetched), fetched
     store.close()
     channel.shutdown()

@@ -15,6 +15,7 @@ the record of what was said); the cursor only takes note of the new counts.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from herocli.channels.base import Capabilities, Channel
@@ -157,14 +158,15 @@ class EmailChannel(Channel):
         changed: dict[int, tuple[str, ...]] = {}
         if status.highestmodseq is not None and modseq:
             # One CONDSTORE fetch answers both questions: what is new, what changed flags.
-            new_uids, changed = session.changes_since(int(modseq), last_uid)
+            sizes, changed = session.changes_since(int(modseq), last_uid)
         elif status.uidnext > last_uid + 1:
-            new_uids = session.uids_after(last_uid)
+            sizes = session.uids_after(last_uid)
         else:
-            new_uids = []
+            sizes = {}
+        new_uids = list(sizes)
         if known is not None:
             self._note_changes(folder, known, status, new_uids, changed, progress)
-        return _FolderPlan(folder, status, new_uids, last_uid, modseq)
+        return _FolderPlan(folder, status, new_uids, last_uid, modseq, sizes)
 
     def _next_batch(
         self, session: ImapSession, plans: list[_FolderPlan], progress: SyncProgress
@@ -178,8 +180,11 @@ class EmailChannel(Channel):
                 continue
             if session.current != plan.folder:
                 session.select(plan.folder)
-            for fetched in session.fetch_messages(uids):
-                batch.append(Incoming(plan.folder, fetched, parse_message(fetched.raw)))
+            for fetched in session.fetch_messages(uids, plan.sizes):
+                mail = parse_message(fetched.raw)
+                if fetched.listed:  # a large message: its attachments stayed on the server
+                    mail = replace(mail, attachments=(*mail.attachments, *fetched.listed))
+                batch.append(Incoming(plan.folder, fetched, mail))
             progress.update(f"reading {plan.folder}", completed=plan.done, total=len(plan.new_uids))
         return batch
 
@@ -342,8 +347,10 @@ class _FolderPlan:
         new_uids: list[int],
         last_uid: int,
         modseq: int | None,
+        sizes: dict[int, int],
     ) -> None:
         self.folder = folder
+        self.sizes = sizes
         self.status = status
         self.new_uids = new_uids
         self.last_uid = last_uid

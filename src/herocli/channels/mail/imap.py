@@ -22,8 +22,11 @@ from typing import Any
 
 from herocli.config import EmailSettings
 from herocli.errors import AuthError, ChannelError, HeroError, UnreachableError
-from herocli.models import Secret
+from herocli.models import Attachment, Secret
 
+#: A message larger than this is read by its structure: headers and text parts, and the
+#: attachments listed (name, type, size) but left on the server.
+LARGE = 1 << 20
 SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "INBOX.Sent", "INBOX/Sent")
 
 
@@ -44,10 +47,14 @@ class FolderStatus:
 
 @dataclass(frozen=True)
 class Fetched:
+    """One message as fetched. ``raw`` is the whole message, or for a large one its
+    headers and text parts only, with ``listed`` naming the attachments left on the server."""
+
     uid: int
     raw: bytes
     flags: tuple[str, ...]
     gm_thrid: int | None = None
+    listed: tuple[Attachment, ...] = ()
 
 
 def _text(value: Any) -> str:
@@ -243,39 +250,84 @@ class ImapSession:
             parsed: dict[int, dict[bytes, Any]] = parse_fetch_response(data, False, True)
             return parsed
 
-    def uids_after(self, last_uid: int) -> list[int]:
-        """UIDs above ``last_uid``; ``n:*`` always returns the highest UID, which may be ≤ last."""
-        answers = self.fetch_range(f"{last_uid + 1}:*", ["UID"])
-        return sorted(uid for uid in answers if uid > last_uid)
+    def uids_after(self, last_uid: int) -> dict[int, int]:
+        """UIDs above ``last_uid`` and their sizes; ``n:*`` always answers the highest UID,
+        which may be ≤ last."""
+        answers = self.fetch_range(f"{last_uid + 1}:*", ["UID", "RFC822.SIZE"])
+        return {uid: _size(data) for uid, data in sorted(answers.items()) if uid > last_uid}
 
-    def fetch_messages(self, uids: list[int]) -> list[Fetched]:
+    def fetch_messages(self, uids: list[int], sizes: dict[int, int] | None = None) -> list[Fetched]:
+        """The messages ``uids``; those ``sizes`` says are large by their structure."""
+        sizes = sizes or {}
+        large = [uid for uid in uids if sizes.get(uid, 0) > LARGE]
+        small = [uid for uid in uids if sizes.get(uid, 0) <= LARGE]
         items = ["UID", "FLAGS", "BODY.PEEK[]"]
         if self.gmail:
             items.append("X-GM-THRID")
-        answers = self.fetch_range(_uidset(uids), items)
-        out = []
-        for uid in uids:
+        answers = self.fetch_range(_uidset(small), items) if small else {}
+        by_uid = {}
+        for uid in small:
             data = answers.get(uid)
             if data is None:
                 continue  # expunged between listing and fetching
-            raw = data.get(b"BODY[]") or b""
-            thrid = data.get(b"X-GM-THRID")
-            out.append(
-                Fetched(
-                    uid=uid,
-                    raw=bytes(raw),
-                    flags=tuple(_text(f) for f in data.get(b"FLAGS", ())),
-                    gm_thrid=int(thrid) if thrid is not None else None,
-                )
+            by_uid[uid] = Fetched(
+                uid=uid,
+                raw=bytes(data.get(b"BODY[]") or b""),
+                flags=tuple(_text(f) for f in data.get(b"FLAGS", ())),
+                gm_thrid=_thrid(data),
             )
-        return out
+        for uid in large:
+            found = self._fetch_by_structure(uid)
+            if found is not None:
+                by_uid[uid] = found
+        return [by_uid[uid] for uid in uids if uid in by_uid]
+
+    def _fetch_by_structure(self, uid: int) -> Fetched | None:
+        """A large message without its attachments' bytes: headers and text parts only."""
+        from herocli.channels.mail.structure import assemble, text_sections
+
+        items = ["UID", "FLAGS", "BODYSTRUCTURE", "BODY.PEEK[HEADER]"]
+        if self.gmail:
+            items.append("X-GM-THRID")
+        data = self.fetch_range(str(uid), items).get(uid)
+        if data is None:
+            return None
+        sections, listed = text_sections(data.get(b"BODYSTRUCTURE"))
+        if sections is None:  # one part, or a shape not worth the trouble: all of it
+            whole = self.fetch_range(str(uid), ["UID", "BODY.PEEK[]"]).get(uid) or {}
+            raw = bytes(whole.get(b"BODY[]") or b"")
+            listed = ()
+        else:
+            wanted = [f"BODY.PEEK[{s}.MIME]" for s in sections]
+            wanted += [f"BODY.PEEK[{s}]" for s in sections]
+            parts = self.fetch_range(str(uid), ["UID", *wanted]).get(uid, {}) if sections else {}
+            raw = assemble(
+                bytes(data.get(b"BODY[HEADER]") or b""),
+                [
+                    (
+                        bytes(parts.get(f"BODY[{s}.MIME]".encode()) or b""),
+                        bytes(parts.get(f"BODY[{s}]".encode()) or b""),
+                    )
+                    for s in sections
+                ],
+            )
+        return Fetched(
+            uid=uid,
+            raw=raw,
+            flags=tuple(_text(f) for f in data.get(b"FLAGS", ())),
+            gm_thrid=_thrid(data),
+            listed=listed,
+        )
 
     def changes_since(
         self, modseq: int, last_uid: int
-    ) -> tuple[list[int], dict[int, tuple[str, ...]]]:
-        """New UIDs above ``last_uid`` and flag changes at or below it, in one CONDSTORE fetch."""
-        answers = self.fetch_range("1:*", ["UID", "FLAGS"], [f"CHANGEDSINCE {modseq}"])
-        new = sorted(uid for uid in answers if uid > last_uid)
+    ) -> tuple[dict[int, int], dict[int, tuple[str, ...]]]:
+        """New UIDs above ``last_uid`` (with sizes) and flag changes at or below it, in one
+        CONDSTORE fetch."""
+        answers = self.fetch_range(
+            "1:*", ["UID", "FLAGS", "RFC822.SIZE"], [f"CHANGEDSINCE {modseq}"]
+        )
+        new = {uid: _size(data) for uid, data in sorted(answers.items()) if uid > last_uid}
         changed = {
             uid: tuple(_text(f) for f in data.get(b"FLAGS", ()))
             for uid, data in answers.items()
@@ -339,6 +391,17 @@ class ImapSession:
             self.client.append(folder, raw, flags=flags)
 
 
+def _size(data: dict[bytes, Any]) -> int:
+    value = data.get(b"RFC822.SIZE")
+    return int(value) if value is not None else 0
+
+
+def _thrid(data: dict[bytes, Any]) -> int | None:
+    value = data.get(b"X-GM-THRID")
+    return int(value) if value is not None else None
+
+
+_SIZE_RE = re.compile(rb"[( ]RFC822\.SIZE (\d+)")
 _UID_RE = re.compile(rb"[( ]UID (\d+)")
 _FLAGS_RE = re.compile(rb"[( ]FLAGS \(([^()]*)\)")
 _THRID_RE = re.compile(rb"[( ]X-GM-THRID (\d+)")
@@ -374,6 +437,9 @@ def _plain_fetch_answers(data: list[Any]) -> dict[int, dict[bytes, Any]] | None:
         flags = _FLAGS_RE.search(text)
         if flags is not None:
             entry[b"FLAGS"] = tuple(flags.group(1).split())
+        size = _SIZE_RE.search(text)
+        if size is not None:
+            entry[b"RFC822.SIZE"] = int(size.group(1))
         thrid = _THRID_RE.search(text)
         if thrid is not None:
             entry[b"X-GM-THRID"] = int(thrid.group(1))

@@ -526,11 +526,12 @@ def test_non_bytes_garbage_still_gives_a_mail() -> None:
 def test_ten_thousand_messages_parse_in_seconds() -> None:
     samples = [read(name) for name in (*THREAD_FILES, *OTHER_FILES, "bad-charset.eml")]
     batch = [f"X-N: {n}\n".encode() + samples[n % len(samples)] for n in range(10_000)]
-    started = time.perf_counter()
+    # CPU time, not wall time: on a shared machine the wall clock measures the neighbours.
+    started = time.process_time()
     for raw in batch:
         parse_message(raw)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 10, f"10,000 messages took {elapsed:.1f}s"
+    elapsed = time.process_time() - started
+    assert elapsed < 10, f"10,000 messages took {elapsed:.1f}s of CPU"
 
 
 def test_crlf_helper() -> None:

@@ -56,6 +56,7 @@ BAD_COMMANDS: list[tuple[tuple[str, ...], ExitCode, str]] = [
     (("handoff", "--since", "0001-01-01"), ExitCode.USAGE, "--since"),
     (("handoff", "--to", LONG), ExitCode.USAGE, "--to"),
     (("handoff", "--post", "[bold]x[/bold]"), ExitCode.USAGE, "--post"),
+    (("handoff", "--dry-run", "--output", "a\x00b"), ExitCode.USAGE, "--output"),
     (("handoff", "--post", "github:acme/widget#²"), ExitCode.USAGE, "--post"),
     (("handoff", "--post", "github:acme/widget#" + HUGE), ExitCode.USAGE, "--post"),
     # The snooze service is shared with the TUI, so its messages quote the time, not WHEN.
@@ -75,6 +76,7 @@ BAD_COMMANDS: list[tuple[tuple[str, ...], ExitCode, str]] = [
     (("label", "1", "x", "--local"), ExitCode.USAGE, "CHANGE"),
     (("label", "1", "+" + "y" * 300, "--local"), ExitCode.USAGE, "CHANGE"),
     (("sync", "nosuch"), ExitCode.NOT_FOUND, "nosuch"),
+    (("--config", "a\x00b", "inbox"), ExitCode.USAGE, "--config"),
 ]
 
 

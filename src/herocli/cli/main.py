@@ -13,7 +13,7 @@ import typer
 from herocli import __version__
 from herocli.cli.commands import COMMANDS
 from herocli.context import Context
-from herocli.errors import ExitCode, HeroError, internal_error
+from herocli.errors import ExitCode, HeroError, UsageError, internal_error
 from herocli.store.faults import DatabaseFault, fault_error
 
 # Global options that take a value, so the value is not read as the command's name.
@@ -29,7 +29,7 @@ def _version(value: bool) -> None:
 def main(
     ctx: typer.Context,
     config: Annotated[
-        Path | None,
+        str | None,  # not a Path: typer would stat it while parsing, failing on a NUL
         typer.Option(
             "--config",
             "-c",
@@ -49,7 +49,9 @@ def main(
     del version
     hero = ctx.obj if isinstance(ctx.obj, Context) else Context()
     if config is not None:
-        hero.config_path = config
+        if "\x00" in config:
+            raise UsageError("--config holds a NUL character")
+        hero.config_path = Path(config)
     hero.debug = hero.debug or debug
     ctx.obj = hero
 

@@ -136,7 +136,9 @@ def handoff(
     last_week: LastWeekOpt = False,
     channel: ChannelOpt = None,
     output: Annotated[
-        Path | None,
+        # A string, not a Path: typer stats a Path while parsing, and a NUL in it
+        # would raise there, before the check below can say what is wrong.
+        str | None,
         typer.Option("--output", "-o", metavar="FILE", help="Also write the Markdown report here."),
     ] = None,
     post: Annotated[
@@ -161,6 +163,7 @@ def handoff(
 
     hero = context_of(ctx)
     to = text_arg("--to", to)
+    output_path = Path(text_arg("--output", output) or "") if output is not None else None
     target = handoff_service.parse_post_target(text_arg("--post", post) or "") if post else None
     window = _window(hero, since, week, last_week)
     report = handoff_service.build_report(
@@ -175,8 +178,8 @@ def handoff(
     plan = handoff_service.plan(
         report,
         reassign_upstream=reassign_upstream,
-        output=output,
-        file_text=markdown.render(report, markdown.GITHUB) if output else None,
+        output=output_path,
+        file_text=markdown.render(report, markdown.GITHUB) if output_path else None,
         post=target,
         parts=tuple(markdown.parts(report, target.channel)) if target else (),
     )

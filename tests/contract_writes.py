@@ -41,8 +41,9 @@ class WriteContract(HarnessFixture):
         entry = outbox_rows.get(hx.store.conn, entry_id)
         assert entry is not None
         # The process sent the reply and died before recording it.
-        with hx.store.transaction() as db:
-            outbox_rows.mark_attempt(db, entry_id, hx.clock.now())
+        with hx.store.transaction() as db:  # its lease has run out
+            now = hx.clock.now()
+            outbox_rows.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
         thread = outbox.thread_for(hx.store, item.id, hx.clock)
         hx.channel.send_reply(thread, outbox._reply(entry))
         hx.reconnect()
@@ -50,6 +51,28 @@ class WriteContract(HarnessFixture):
         assert delivery.ok, delivery.error
         assert delivery.already_sent
         assert hx.remote_count(item.external_id, "It does not.") == 1
+
+    def test_the_same_words_twice_are_two_replies(self, hx: Harness) -> None:
+        """An earlier attempt is found by the entry's key, never by its text."""
+        item = hx.synced_item("Twice", "Say it twice?")
+        first = triage.reply(hx.store, hx.actor, item.id, "Thanks, looking into it.")
+        assert first.ok, first.error
+        entry_id = outbox.enqueue(
+            hx.store,
+            hx.clock,
+            channel=hx.channel.name,
+            op=Op.REPLY,
+            item_id=item.id,
+            payload={"body": "Thanks, looking into it."},
+        )
+        with hx.store.transaction() as db:  # a crashed attempt: the retry looks first
+            now = hx.clock.now()
+            outbox_rows.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
+        hx.reconnect()
+        second = outbox.deliver(hx.store, entry_id, lambda _n: hx.channel, hx.clock)
+        assert second.ok, second.error
+        assert not second.already_sent
+        assert hx.remote_count(item.external_id, "Thanks, looking into it.") == 2
 
     def test_find_sent_knows_its_own_key_and_no_other(self, hx: Harness) -> None:
         item = hx.synced_item("Lookup", "Is my reply there?")

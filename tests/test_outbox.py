@@ -90,8 +90,9 @@ def test_a_reply_sent_but_not_recorded_is_not_sent_again(hero: Hero) -> None:
     entry_id = outbox.enqueue(
         store, hero.clock, channel="github", op=Op.REPLY, item_id=1, payload={"body": "Once."}
     )
-    with store.transaction() as db:
-        rows.mark_attempt(db, entry_id, hero.clock.now())
+    with store.transaction() as db:  # claimed by a sender whose lease has run out
+        now = hero.clock.now()
+        rows.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
     entry = rows.get(store.conn, entry_id)
     assert entry is not None
     channel = MemoryChannel(hero.backends["github"], name="github")
@@ -99,7 +100,7 @@ def test_a_reply_sent_but_not_recorded_is_not_sent_again(hero: Hero) -> None:
     store.close()
 
     [listed] = outbox_json(hero)
-    assert (listed["state"], listed["attempts"]) == ("pending", 1)
+    assert (listed["state"], listed["attempts"]) == ("sending", 1)
     retry = hero.run("outbox", "retry")
     assert retry.code == 0, retry
     assert "already gone out; not sent again" in retry.err

@@ -112,6 +112,16 @@ class PartlyFailedError(ChannelError):
         super().__init__("; ".join(f.message for f in self.failures), hint="; ".join(hints) or None)
 
 
+class UncertainError(ChannelError):
+    """A write may or may not have reached its recipient, and the channel cannot tell.
+
+    Email's SMTP gives no way to ask "did you get it?": when the connection is
+    lost after the message was handed over, or a crash left the Sent copy
+    marked as sending, the outbox parks the entry as *uncertain* and resends
+    only when the hero says so.
+    """
+
+
 class NotSupportedError(ChannelError):
     """The channel has no such operation (for instance labels on email)."""
 

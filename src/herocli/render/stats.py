@@ -253,8 +253,13 @@ def outcome_view(o: HandoffOutcome) -> RenderableType:
         lines.append(safe(f"Wrote {o.written}"))
     posts = [d for d in o.deliveries if d.entry.op.value == "post"]
     if posts:
-        sent = sum(1 for d in posts if d.ok)
-        lines.append(Text(f"Posted {sent} of {len(posts)} parts."))
+        sent = sum(1 for d in posts if d.entry.state.value == "sent")
+        total = int(posts[0].entry.payload.get("parts") or len(posts))
+        lines.append(Text(f"Posted {sent} of {total} parts."))
+        if sent < total:
+            lines.append(
+                Text("The rest stay in the outbox; `hero outbox retry` sends them in order.")
+            )
     for error in o.errors:
         lines.append(safe(f"failed: {error.message}", style="red"))
     return Group(*lines)

@@ -17,7 +17,7 @@ from herocli.errors import HeroError, NotFoundError, UsageError
 from herocli.models import EventKind, Item, ItemState, Note, Waiting, iso
 from herocli.services import rota as rota_service
 from herocli.services import stats as stats_service
-from herocli.services.outbox import Delivery, deliver, enqueue
+from herocli.services.outbox import Delivery, deliver_batch, enqueue_batch
 from herocli.services.team import TeamDirectory
 from herocli.services.triage import Actor, assign
 from herocli.store import Store, log, reports
@@ -275,25 +275,20 @@ def _write_whole(path: Path, text: str) -> None:
 def _post(
     store: Store, actor: Actor, target: PostTarget, parts: tuple[str, ...], out: HandoffOutcome
 ) -> list[Delivery]:
-    """All parts are written to the outbox first; a failed part stops the rest, kept for retry."""
-    entries = [
-        enqueue(
-            store,
-            actor.clock,
-            channel=target.channel,
-            op=Op.POST,
-            item_id=None,
-            payload={"target": target.target, "body": body, "part": n + 1, "parts": len(parts)},
-        )
-        for n, body in enumerate(parts)
-    ]
-    done = []
-    for entry_id in entries:
-        delivery = deliver(store, entry_id, actor.channel_for, actor.clock, me=actor.name)
-        done.append(delivery)
-        if delivery.error is not None:
-            out.errors.append(delivery.error)
-            break
+    """All parts are written to the outbox as one ordered batch first; a failed part stops
+    the rest, which `hero outbox retry` then sends in order."""
+    entries = enqueue_batch(
+        store,
+        actor.clock,
+        channel=target.channel,
+        op=Op.POST,
+        payloads=[
+            {"target": target.target, "body": body, "part": n + 1, "parts": len(parts)}
+            for n, body in enumerate(parts)
+        ],
+    )
+    done = deliver_batch(store, entries, actor.channel_for, actor.clock, me=actor.name)
+    out.errors.extend(d.error for d in done if d.error is not None)
     return done
 
 

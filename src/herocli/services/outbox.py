@@ -1,21 +1,30 @@
-"""Every write to a channel goes through the outbox: written first, then sent, then marked.
+"""Every write to a channel goes through the outbox: written, claimed, sent, marked.
 
-A crash or a fault between the steps leaves the row pending or failed; the
-next delivery first asks the channel whether the write already happened
-(``find_sent``), so nothing is lost and nothing is sent twice.
+An entry is written in the same transaction as the local change it carries
+out. Before anything is sent it is *claimed*: one UPDATE takes a lease (owner
+and expiry), so a second `hero` process never sends it too. An entry claimed
+again after an earlier attempt (a crash, a timeout, a 5xx) first asks the
+channel whether that attempt landed (``find_sent``/``find_posted`` by the
+entry's own key), so nothing is lost and nothing is sent twice. When the
+channel cannot tell (email after a lost SMTP connection), the entry becomes
+*uncertain* and is resent only on ``hero outbox retry --resend ID``.
+
+Entries that set a field of an item (its state, assignee, a label) are
+ordered: a newer one wins, and an older one it overrides is superseded, never
+replayed. A handoff's parts form one batch, sent strictly in order.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from herocli.channels.base import Channel
-from herocli.errors import HeroError, NotFoundError
+from herocli.errors import HeroError, NotFoundError, UncertainError, UsageError
 from herocli.models import (
     Clock,
     CloseReason,
@@ -26,11 +35,16 @@ from herocli.models import (
     TeamMember,
     Thread,
 )
+from herocli.services import leases
 from herocli.store import Store, ingest, queue
 from herocli.store import outbox as rows
 from herocli.store.outbox import Op, OutboxEntry, OutboxState
 
 ChannelFor = Callable[[str], Channel]
+
+#: How long a claim holds. Longer than any one send (HTTP and SMTP time out well
+#: before); a sender that dies on this host is noticed at once, see ``leases``.
+LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,7 @@ class Delivery:
     sent: Sent | None = None
     error: HeroError | None = None
     already_sent: bool = False  # found upstream after an earlier attempt: not sent again
+    waiting: str | None = None  # not sent now, and why (another process has it, ...)
 
     @property
     def ok(self) -> bool:
@@ -49,6 +64,18 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
+def fields_for(op: Op, payload: dict[str, Any]) -> tuple[str, ...]:
+    """The item fields an entry sets: a newer entry on the same field wins."""
+    if op in (Op.CLOSE, Op.REOPEN):
+        return ("state",)
+    if op is Op.ASSIGN:
+        return ("assignee",)
+    if op is Op.LABELS:
+        names = [*payload.get("add", ()), *payload.get("remove", ())]
+        return tuple(f"label:{name}" for name in names)
+    return ()  # a message: every one is its own
+
+
 def enqueue(
     store: Store,
     clock: Clock,
@@ -57,8 +84,13 @@ def enqueue(
     op: Op,
     item_id: int | None,
     payload: dict[str, Any],
+    batch: str | None = None,
 ) -> int:
-    """Write an outbox row and return its id. Nothing is sent yet."""
+    """Write an outbox row and return its id. Nothing is sent yet.
+
+    Called inside an open ``store.transaction()``, it joins it: the local change
+    and its outbox row commit together or not at all.
+    """
     with store.transaction() as db:
         return rows.add(
             db,
@@ -68,7 +100,26 @@ def enqueue(
             op=op,
             payload=payload,
             at=clock.now(),
+            fields=fields_for(op, payload),
+            batch=batch,
         )
+
+
+def enqueue_batch(
+    store: Store, clock: Clock, *, channel: str, op: Op, payloads: Iterable[dict[str, Any]]
+) -> list[int]:
+    """Write entries that go out strictly in order (a handoff's parts), in one transaction."""
+    batch = new_key()
+    with store.transaction():
+        return [
+            enqueue(store, clock, channel=channel, op=op, item_id=None, payload=p, batch=batch)
+            for p in payloads
+        ]
+
+
+def same_text_pending(store: Store, item_id: int, body: str) -> list[OutboxEntry]:
+    """Unfinished entries on the item with exactly this text: sending it again would double it."""
+    return rows.same_text(store.conn, item_id, body)
 
 
 def thread_for(store: Store, item_id: int, clock: Clock) -> Thread:
@@ -86,33 +137,91 @@ def thread_for(store: Store, item_id: int, clock: Clock) -> Thread:
 
 
 def deliver(
-    store: Store, entry_id: int, channel_for: ChannelFor, clock: Clock, *, me: str | None = None
+    store: Store,
+    entry_id: int,
+    channel_for: ChannelFor,
+    clock: Clock,
+    *,
+    me: str | None = None,
+    resend: bool = False,
 ) -> Delivery:
-    """Carry out one outbox entry; failures are recorded on the row, never raised."""
+    """Claim one outbox entry and carry it out; failures are recorded on the row, never raised.
+
+    ``resend`` is the hero's word that an *uncertain* entry is to go out again
+    without looking for the earlier attempt; it changes nothing for other entries.
+    """
     entry = rows.get(store.conn, entry_id)
     if entry is None:
         raise NotFoundError(f"no outbox entry {entry_id}")
-    if entry.state in (OutboxState.SENT, OutboxState.CANCELLED):
+    if entry.state in (OutboxState.SENT, OutboxState.DROPPED, OutboxState.SUPERSEDED):
         return Delivery(entry, already_sent=entry.state is OutboxState.SENT)
+    resend = resend and entry.state is OutboxState.UNCERTAIN
+    if entry.state is OutboxState.UNCERTAIN and not resend:
+        return _uncertain(entry)
+    owner = leases.owner_id()
+    with store.transaction() as db:
+        now = clock.now()
+        dead = leases.dead(rows.lease_owners(db))
+        claimed = rows.claim(
+            db, entry.id, owner=owner, now=now, until=now + LEASE, dead_owners=dead, resend=resend
+        )
+        if claimed is None:
+            return _not_claimed(db, entry.id, now)
     try:
-        channel = channel_for(entry.channel)
-        thread = thread_for(store, entry.item_id, clock) if entry.item_id is not None else None
-        earlier = _find_earlier(channel, entry, thread) if entry.attempts else None
+        channel = channel_for(claimed.channel)
+        thread = thread_for(store, claimed.item_id, clock) if claimed.item_id is not None else None
+        covered = rows.covered_fields(store.conn, claimed.id)
+        earlier = None
+        if claimed.attempts > 1 and not resend:  # an earlier attempt may have landed
+            earlier = _find_earlier(channel, claimed, thread)
+        sent = earlier or _perform(channel, claimed, thread, covered)
+    except UncertainError as exc:
         with store.transaction() as db:
-            rows.mark_attempt(db, entry.id, clock.now())
-        sent = earlier or _perform(channel, entry, thread)
+            rows.mark_uncertain(db, claimed.id, owner, exc.message, clock.now())
+        return Delivery(_reload(store, claimed.id), error=exc)
     except HeroError as exc:
         with store.transaction() as db:
-            rows.mark_failed(db, entry.id, exc.message, clock.now())
-        return Delivery(_reload(store, entry.id), error=exc)
+            rows.mark_failed(db, claimed.id, owner, exc.message, clock.now())
+        return Delivery(_reload(store, claimed.id), error=exc)
     with store.transaction() as db:
         now = clock.now()
         rows.mark_sent(
-            db, entry.id, sent.external_id if sent else None, sent.sent_at if sent else now, now
+            db, claimed.id, sent.external_id if sent else None, sent.sent_at if sent else now, now
         )
-        if sent is not None and thread is not None and "body" in entry.payload:
-            _record_reply(db, entry, thread, sent, me, now)
-    return Delivery(_reload(store, entry.id), sent=sent, already_sent=earlier is not None)
+        if sent is not None and thread is not None and "body" in claimed.payload:
+            _record_reply(db, claimed, thread, sent, me, now)
+    return Delivery(_reload(store, claimed.id), sent=sent, already_sent=earlier is not None)
+
+
+def _uncertain(entry: OutboxEntry) -> Delivery:
+    why = entry.last_error or "it may have been sent"
+    return Delivery(
+        entry,
+        error=UncertainError(
+            f"uncertain: {why}",
+            hint=f"check the recipient's copy; `hero outbox retry --resend {entry.id}` sends it "
+            f"again, `hero outbox drop {entry.id}` forgets it",
+        ),
+    )
+
+
+def _not_claimed(db: sqlite3.Connection, entry_id: int, now: datetime) -> Delivery:
+    """Why an entry could not be claimed, as a Delivery that sends nothing."""
+    entry = rows.get(db, entry_id)
+    assert entry is not None
+    if entry.state is OutboxState.SENT:
+        return Delivery(entry, already_sent=True)
+    if entry.state is OutboxState.UNCERTAIN:
+        return _uncertain(entry)
+    if entry.state is OutboxState.SENDING:
+        return Delivery(entry, waiting="another hero process is sending it")
+    blocker = rows.blocker(db, entry.id, now)
+    if blocker is not None:
+        return Delivery(entry, waiting=f"it goes out after entry {blocker.id}")
+    fields = rows.fields_of(db, entry.id)
+    if fields and fields <= rows.covered_fields(db, entry.id):
+        return Delivery(entry, waiting="a newer entry sets the same thing; that one goes out")
+    return Delivery(entry, waiting=f"it is {entry.state.value}")
 
 
 def _reload(store: Store, entry_id: int) -> OutboxEntry:
@@ -138,7 +247,10 @@ def _reply(entry: OutboxEntry) -> OutgoingReply:
     )
 
 
-def _perform(channel: Channel, entry: OutboxEntry, thread: Thread | None) -> Sent | None:
+def _perform(
+    channel: Channel, entry: OutboxEntry, thread: Thread | None, covered: set[str]
+) -> Sent | None:
+    """Do the write; label changes a newer entry also makes are left to that entry."""
     if entry.op is Op.POST:
         return channel.post(entry.payload["target"], entry.payload["body"], entry.key)
     if thread is None:
@@ -154,9 +266,10 @@ def _perform(channel: Channel, entry: OutboxEntry, thread: Thread | None) -> Sen
         if "body" in entry.payload:  # --ping
             return channel.send_reply(thread, _reply(entry))
     elif entry.op is Op.LABELS:
-        channel.set_labels(
-            thread, tuple(entry.payload.get("add", ())), tuple(entry.payload.get("remove", ()))
-        )
+        add = tuple(x for x in entry.payload.get("add", ()) if f"label:{x}" not in covered)
+        remove = tuple(x for x in entry.payload.get("remove", ()) if f"label:{x}" not in covered)
+        if add or remove:
+            channel.set_labels(thread, add, remove)
     return None
 
 
@@ -191,7 +304,41 @@ def _record_reply(
 def deliver_pending(
     store: Store, channel_for: ChannelFor, clock: Clock, *, me: str | None = None
 ) -> list[Delivery]:
-    """Retry every pending or failed entry, oldest first."""
+    """Retry every unfinished entry, oldest first; uncertain ones are reported, not resent."""
     return [
         deliver(store, entry.id, channel_for, clock, me=me) for entry in rows.unsent(store.conn)
     ]
+
+
+def deliver_batch(
+    store: Store, entry_ids: list[int], channel_for: ChannelFor, clock: Clock, *, me: str | None
+) -> list[Delivery]:
+    """Deliver a batch's entries in order, stopping at the first that does not go out."""
+    done = []
+    for entry_id in entry_ids:
+        delivery = deliver(store, entry_id, channel_for, clock, me=me)
+        done.append(delivery)
+        if not delivery.ok or delivery.waiting is not None:
+            break
+    return done
+
+
+def batch_progress(store: Store, entry: OutboxEntry) -> tuple[int, int]:
+    """(parts sent, parts in all) of the batch ``entry`` belongs to."""
+    if entry.batch is None:
+        return (1 if entry.state is OutboxState.SENT else 0), 1
+    parts = rows.batch_entries(store.conn, entry.batch)
+    return sum(1 for p in parts if p.state is OutboxState.SENT), len(parts)
+
+
+def drop(store: Store, entry_id: int, clock: Clock) -> OutboxEntry:
+    """Forget an unfinished entry for good (a channel that does not exist, a reply too long)."""
+    entry = rows.get(store.conn, entry_id)
+    if entry is None:
+        raise NotFoundError(f"no outbox entry {entry_id}")
+    with store.transaction() as db:
+        if not rows.drop(db, entry_id, clock.now()):
+            raise UsageError(
+                f"outbox entry {entry_id} is {entry.state.value}; only unfinished ones can be dropped"
+            )
+    return _reload(store, entry_id)

@@ -1,7 +1,7 @@
 """Local workflow on items: reply, assign, snooze, close, reopen, label, note.
 
-The local change is made first, in one transaction with its event; what must
-also happen upstream becomes an outbox entry that is delivered right away and
+The local change, its event and the outbox entry for what must also happen
+upstream commit in one transaction; the entry is then delivered right away and
 retried later if the channel cannot take it now.
 """
 
@@ -50,16 +50,21 @@ def _reaches_source(actor: Actor, item: Item, can: Callable[[Capabilities], bool
     return channel_can(actor, item.channel, can)
 
 
-def _upstream(
-    store: Store, actor: Actor, item: Item, op: Op, payload: dict[str, object]
-) -> Delivery:
+def _queue(store: Store, actor: Actor, item: Item, op: Op, payload: dict[str, object]) -> int:
+    """Write the outbox entry inside the caller's transaction."""
     if "body" in payload and actor.name:
         # Who wrote it: the sync that sees it come back credits them, not the bot
         # or shared identity that carried it.
         payload = {**payload, "by": actor.name}
-    entry_id = enqueue(
+    return enqueue(
         store, actor.clock, channel=item.channel, op=op, item_id=item.id, payload=payload
     )
+
+
+def _send(store: Store, actor: Actor, entry_id: int | None) -> Delivery | None:
+    """Deliver the entry once its transaction has committed (nothing when there is none)."""
+    if entry_id is None:
+        return None
     return deliver(store, entry_id, actor.channel_for, actor.clock, me=actor.name)
 
 
@@ -86,7 +91,11 @@ def reply(
         raise UsageError("the reply is empty; nothing was sent")
     item = require_item(store, item_id, actor.clock)
     payload: dict[str, object] = {"body": body, "broadcast": broadcast}
-    return _upstream(store, actor, item, Op.REPLY, payload)
+    with store.transaction():
+        entry_id = _queue(store, actor, item, Op.REPLY, payload)
+    delivery = _send(store, actor, entry_id)
+    assert delivery is not None
+    return delivery
 
 
 def close(
@@ -102,26 +111,29 @@ def close(
     item = require_item(store, item_id, actor.clock)
     if item.state is ItemState.CLOSED:
         return None
+    send = upstream and _reaches_source(actor, item, lambda c: c.remote_close)
+    entry_id = None
     with store.transaction() as db:
         queue.set_state(
             db, item.id, ItemState.CLOSED, actor.clock.now(), actor=actor.name, reason=reason.value
         )
-    if not upstream or not _reaches_source(actor, item, lambda c: c.remote_close):
-        return None
-    return _upstream(store, actor, item, Op.CLOSE, {"reason": reason.value})
+        if send:
+            entry_id = _queue(store, actor, item, Op.CLOSE, {"reason": reason.value})
+    return _send(store, actor, entry_id)
 
 
 def reopen(store: Store, actor: Actor, item_id: int) -> Delivery | None:
     """Open a closed or snoozed item; a closed one at the source too (``remote_close``)."""
     item = require_item(store, item_id, actor.clock)
-    if item.state is not ItemState.OPEN:
-        with store.transaction() as db:
+    # A snooze is only local.
+    send = item.state is ItemState.CLOSED and _reaches_source(actor, item, lambda c: c.remote_close)
+    entry_id = None
+    with store.transaction() as db:
+        if item.state is not ItemState.OPEN:
             queue.set_state(db, item.id, ItemState.OPEN, actor.clock.now(), actor=actor.name)
-    if item.state is not ItemState.CLOSED:
-        return None  # a snooze is only local
-    if not _reaches_source(actor, item, lambda c: c.remote_close):
-        return None
-    return _upstream(store, actor, item, Op.REOPEN, {})
+        if send:
+            entry_id = _queue(store, actor, item, Op.REOPEN, {})
+    return _send(store, actor, entry_id)
 
 
 def snooze(store: Store, actor: Actor, item_id: int, until: datetime) -> Item:
@@ -163,7 +175,11 @@ def assign(
                 hint="assign without --ping, and tell them another way",
             )
         payload["body"] = f"{mention}, could you take a look at this one?"
+    send = member is not None and (
+        ping or (upstream and _reaches_source(actor, item, lambda c: c.assignees))
+    )
     now = actor.clock.now()
+    entry_id = None
     with store.transaction() as db:
         queue.set_assignee(db, item.id, member.name if member else None, now)
         log.record(
@@ -175,12 +191,10 @@ def assign(
             {"to": member.name if member else None, "from": item.assignee}
             | ({"why": why} if why else {}),
         )
-    if member is None or not (upstream or ping):
-        return None
-    if not ping and not _reaches_source(actor, item, lambda c: c.assignees):
-        return None
-    payload["member"] = asdict(member)
-    return _upstream(store, actor, item, Op.ASSIGN, payload)
+        if send and member is not None:
+            payload["member"] = asdict(member)
+            entry_id = _queue(store, actor, item, Op.ASSIGN, payload)
+    return _send(store, actor, entry_id)
 
 
 def label_changes(changes: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -211,6 +225,8 @@ def label(
     where the channel has ``labels``."""
     item = require_item(store, item_id, actor.clock)
     now = actor.clock.now()
+    send = upstream and _reaches_source(actor, item, lambda c: c.labels)
+    entry_id = None
     with store.transaction() as db:
         # Read the current set inside the write transaction, so a concurrent change
         # from another hero process is not overwritten.
@@ -223,9 +239,10 @@ def label(
         labels += [name for name in add if name not in labels]
         queue.set_labels(db, item.id, labels)
         log.record(db, item.id, EventKind.LABELED, now, actor.name, {"add": add, "remove": remove})
-    if not upstream or not _reaches_source(actor, item, lambda c: c.labels):
-        return None
-    return _upstream(store, actor, item, Op.LABELS, {"add": list(add), "remove": list(remove)})
+        if send:
+            payload: dict[str, object] = {"add": list(add), "remove": list(remove)}
+            entry_id = _queue(store, actor, item, Op.LABELS, payload)
+    return _send(store, actor, entry_id)
 
 
 @dataclass(frozen=True)

@@ -211,6 +211,32 @@ def m007_message_roles(db: sqlite3.Connection) -> None:
     )
 
 
+def m008_outbox_claims(db: sqlite3.Connection) -> None:
+    """Leases for exactly-once sending, and the item fields each entry sets.
+
+    ``lease_owner``/``lease_until`` are taken in one UPDATE before anything is
+    sent, so two processes never send the same entry. ``outbox_fields`` names
+    what a state-setting entry changes on its item (``state``, ``assignee``,
+    ``label:NAME``), so a newer entry on the same field wins over an older one.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+        ALTER TABLE outbox ADD COLUMN lease_until TEXT;
+        ALTER TABLE outbox ADD COLUMN batch TEXT;
+        CREATE TABLE outbox_fields (
+            entry_id INTEGER NOT NULL REFERENCES outbox (id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL REFERENCES items (id),
+            field TEXT NOT NULL,
+            PRIMARY KEY (entry_id, field)
+        );
+        CREATE INDEX outbox_fields_item ON outbox_fields (item_id, field, entry_id);
+        CREATE INDEX outbox_batch ON outbox (batch, id)
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_queue", m001_queue),
     ("002_waiting", m002_waiting),
@@ -219,4 +245,5 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("005_thread_links", m005_thread_links),
     ("006_reply_drafts", m006_reply_drafts),
     ("007_message_roles", m007_message_roles),
+    ("008_outbox_claims", m008_outbox_claims),
 ]

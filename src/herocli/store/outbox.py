@@ -14,10 +14,22 @@ from herocli.store.timefmt import from_db, maybe_from_db, to_db
 
 
 class OutboxState(StrEnum):
-    PENDING = "pending"  # written, not yet known to be sent
+    PENDING = "pending"  # written, not yet tried (or given back untouched)
+    SENDING = "sending"  # claimed by a process under a lease; may have reached the channel
     SENT = "sent"
     FAILED = "failed"  # the last attempt failed; `hero outbox retry` tries again
-    CANCELLED = "cancelled"
+    UNCERTAIN = "uncertain"  # may have reached the customer; resent only when told
+    SUPERSEDED = "superseded"  # a newer entry set the same field: never replayed
+    DROPPED = "dropped"  # removed by the hero (`hero outbox drop`)
+
+
+#: States `hero outbox` lists by default: everything not finished.
+OPEN_STATES = (
+    OutboxState.PENDING,
+    OutboxState.SENDING,
+    OutboxState.FAILED,
+    OutboxState.UNCERTAIN,
+)
 
 
 class Op(StrEnum):
@@ -44,6 +56,22 @@ class OutboxEntry:
     updated_at: datetime
     sent_id: str | None
     sent_at: datetime | None
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    batch: str | None = None
+
+    def excerpt(self, width: int = 60) -> str:
+        """The first line of what the entry says or does, at most ``width`` characters."""
+        text = str(self.payload.get("body") or "")
+        if not text:
+            member = self.payload.get("member")
+            labels = [f"+{x}" for x in self.payload.get("add", ())]
+            labels += [f"-{x}" for x in self.payload.get("remove", ())]
+            text = (
+                str(member.get("name")) if isinstance(member, dict) else " ".join(labels)
+            ) or self.payload.get("reason", "")
+        line = " ".join(text.split())
+        return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def add(
@@ -55,13 +83,22 @@ def add(
     op: Op,
     payload: dict[str, Any],
     at: datetime,
+    fields: tuple[str, ...] = (),
+    batch: str | None = None,
 ) -> int:
+    """Write a pending entry; ``fields`` are what it sets on its item (newer entries win)."""
     cur = db.execute(
-        "INSERT INTO outbox (key, item_id, channel, op, payload, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (key, item_id, channel, op.value, json.dumps(payload), to_db(at), to_db(at)),
+        "INSERT INTO outbox (key, item_id, channel, op, payload, created_at, updated_at, batch) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (key, item_id, channel, op.value, json.dumps(payload), to_db(at), to_db(at), batch),
     )
-    return int(cur.lastrowid or 0)
+    entry_id = int(cur.lastrowid or 0)
+    if item_id is not None:
+        db.executemany(
+            "INSERT INTO outbox_fields (entry_id, item_id, field) VALUES (?, ?, ?)",
+            [(entry_id, item_id, name) for name in dict.fromkeys(fields)],
+        )
+    return entry_id
 
 
 def get(db: sqlite3.Connection, entry_id: int) -> OutboxEntry | None:
@@ -70,9 +107,11 @@ def get(db: sqlite3.Connection, entry_id: int) -> OutboxEntry | None:
 
 
 def unsent(db: sqlite3.Connection) -> list[OutboxEntry]:
-    """Pending and failed entries, in the order they were written."""
+    """Entries not yet finished (pending, sending, failed, uncertain), oldest first."""
+    marks = ", ".join("?" for _ in OPEN_STATES)
     rows = db.execute(
-        "SELECT * FROM outbox WHERE state IN ('pending', 'failed') ORDER BY id"
+        f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY id",
+        [s.value for s in OPEN_STATES],
     ).fetchall()
     return [_entry(row) for row in rows]
 
@@ -108,36 +147,200 @@ def origins(
     return out
 
 
-def mark_attempt(db: sqlite3.Connection, entry_id: int, at: datetime) -> None:
-    """Recorded before the channel is called: after a crash, attempts > 0 says 'look first'."""
-    db.execute(
-        "UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE id = ?",
-        (to_db(at), entry_id),
-    )
+def lease_owners(db: sqlite3.Connection) -> list[str]:
+    """Owners of the leases held now, for the caller to check whether they still run."""
+    rows = db.execute(
+        "SELECT DISTINCT lease_owner FROM outbox WHERE state = 'sending' AND lease_owner IS NOT NULL"
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+# A lease is free when it ran out or its owner is known to be dead.
+_FREE = "(o.lease_until IS NULL OR o.lease_until <= :now OR o.lease_owner IN ({dead}))"
+
+
+def claim(
+    db: sqlite3.Connection,
+    entry_id: int,
+    *,
+    owner: str,
+    now: datetime,
+    until: datetime,
+    dead_owners: tuple[str, ...] = (),
+    resend: bool = False,
+) -> OutboxEntry | None:
+    """Take the entry for sending, in one statement; None when it is not to be sent now.
+
+    It is taken only when it is unfinished and nobody else's lease is live on
+    it, no older entry on one of its fields is being sent, at least one of its
+    fields is not set by a newer entry, and every earlier part of its batch is
+    done. An uncertain entry is taken only with ``resend``. The attempt is
+    counted here, so ``attempts > 1`` tells the sender an earlier attempt may
+    have landed.
+    """
+    dead = ", ".join(f":dead{n}" for n in range(len(dead_owners))) or "NULL"
+    free = _FREE.format(dead=dead)
+    states = "'pending', 'failed', 'sending'" + (", 'uncertain'" if resend else "")
+    sql = f"""
+        UPDATE outbox SET state = 'sending', lease_owner = :owner, lease_until = :until,
+            attempts = attempts + 1, updated_at = :now
+        WHERE id = :id AND state IN ({states})
+          AND (state != 'sending' OR EXISTS (SELECT 1 FROM outbox o WHERE o.id = :id AND {free}))
+          AND NOT EXISTS (
+            SELECT 1 FROM outbox_fields mine
+            JOIN outbox_fields f ON f.item_id = mine.item_id AND f.field = mine.field
+                AND f.entry_id < mine.entry_id
+            JOIN outbox o ON o.id = f.entry_id
+            WHERE mine.entry_id = :id AND o.state = 'sending' AND NOT {free})
+          AND (NOT EXISTS (SELECT 1 FROM outbox_fields WHERE entry_id = :id) OR EXISTS (
+            SELECT 1 FROM outbox_fields mine WHERE mine.entry_id = :id AND NOT EXISTS (
+                SELECT 1 FROM outbox_fields f JOIN outbox o ON o.id = f.entry_id
+                WHERE f.item_id = mine.item_id AND f.field = mine.field
+                    AND f.entry_id > mine.entry_id AND o.state != 'dropped')))
+          AND (batch IS NULL OR NOT EXISTS (
+            SELECT 1 FROM outbox b WHERE b.batch = outbox.batch AND b.id < outbox.id
+                AND b.state NOT IN ('sent', 'dropped')))
+        RETURNING *
+    """
+    params: dict[str, Any] = {
+        "owner": owner,
+        "until": to_db(until),
+        "now": to_db(now),
+        "id": entry_id,
+    }
+    params.update({f"dead{n}": name for n, name in enumerate(dead_owners)})
+    row = db.execute(sql, params).fetchone()
+    return _entry(row) if row else None
+
+
+def covered_fields(db: sqlite3.Connection, entry_id: int) -> set[str]:
+    """Fields of the entry that a newer (not dropped) entry on the same item also sets."""
+    rows = db.execute(
+        "SELECT DISTINCT mine.field FROM outbox_fields mine "
+        "JOIN outbox_fields f ON f.item_id = mine.item_id AND f.field = mine.field "
+        "AND f.entry_id > mine.entry_id "
+        "JOIN outbox o ON o.id = f.entry_id "
+        "WHERE mine.entry_id = ? AND o.state != 'dropped'",
+        (entry_id,),
+    ).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def fields_of(db: sqlite3.Connection, entry_id: int) -> set[str]:
+    rows = db.execute("SELECT field FROM outbox_fields WHERE entry_id = ?", (entry_id,))
+    return {str(row[0]) for row in rows.fetchall()}
+
+
+def blocker(db: sqlite3.Connection, entry_id: int, now: datetime) -> OutboxEntry | None:
+    """The entry this one waits for: an older one on a shared field being sent, or an
+    earlier unfinished part of its batch."""
+    row = db.execute(
+        "SELECT o.* FROM outbox_fields mine "
+        "JOIN outbox_fields f ON f.item_id = mine.item_id AND f.field = mine.field "
+        "AND f.entry_id < mine.entry_id "
+        "JOIN outbox o ON o.id = f.entry_id "
+        "WHERE mine.entry_id = :id AND o.state = 'sending' AND o.lease_until > :now "
+        "UNION ALL "
+        "SELECT b.* FROM outbox me JOIN outbox b ON b.batch = me.batch AND b.id < me.id "
+        "WHERE me.id = :id AND b.state NOT IN ('sent', 'dropped') "
+        "ORDER BY id LIMIT 1",
+        {"id": entry_id, "now": to_db(now)},
+    ).fetchone()
+    return _entry(row) if row else None
 
 
 def mark_sent(
     db: sqlite3.Connection, entry_id: int, sent_id: str | None, sent_at: datetime, at: datetime
 ) -> None:
+    """Record the entry as done and supersede older unfinished entries it overrides."""
     db.execute(
         "UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, last_error = NULL, "
-        "updated_at = ? WHERE id = ?",
+        "lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
         (sent_id, to_db(sent_at), to_db(at), entry_id),
     )
-
-
-def mark_failed(db: sqlite3.Connection, entry_id: int, error: str, at: datetime) -> None:
+    # An older pending or failed entry whose every field a sent newer entry sets is
+    # dropped: replaying it would undo the newer write.
     db.execute(
-        "UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
-        (redact(error), to_db(at), entry_id),
+        "UPDATE outbox SET state = 'superseded', last_error = :why, updated_at = :at "
+        "WHERE state IN ('pending', 'failed') AND id < :id "
+        "AND id IN (SELECT f.entry_id FROM outbox_fields f JOIN outbox_fields me "
+        "   ON me.item_id = f.item_id AND me.field = f.field WHERE me.entry_id = :id) "
+        "AND NOT EXISTS (SELECT 1 FROM outbox_fields mine WHERE mine.entry_id = outbox.id "
+        "   AND NOT EXISTS (SELECT 1 FROM outbox_fields f JOIN outbox o ON o.id = f.entry_id "
+        "       WHERE f.item_id = mine.item_id AND f.field = mine.field "
+        "       AND f.entry_id > mine.entry_id AND o.state = 'sent'))",
+        {"why": f"superseded by entry {entry_id}", "at": to_db(at), "id": entry_id},
     )
 
 
-def cancel(db: sqlite3.Connection, entry_id: int, at: datetime) -> None:
+def mark_failed(
+    db: sqlite3.Connection, entry_id: int, owner: str, error: str, at: datetime
+) -> None:
+    """Give the entry back as failed (only while ``owner`` still holds its lease)."""
+    _release(db, entry_id, owner, OutboxState.FAILED, error, at)
+
+
+def mark_uncertain(
+    db: sqlite3.Connection, entry_id: int, owner: str, why: str, at: datetime
+) -> None:
+    """Park the entry: it may have reached the customer; only a hero resends it."""
+    _release(db, entry_id, owner, OutboxState.UNCERTAIN, why, at)
+
+
+def give_back(db: sqlite3.Connection, entry_id: int, owner: str, at: datetime) -> None:
+    """Release the lease untouched: nothing was sent (the entry turned out to be superseded)."""
+    entry = get(db, entry_id)
+    state = OutboxState.PENDING if entry is None or entry.attempts <= 1 else OutboxState.FAILED
+    _release(db, entry_id, owner, state, entry.last_error if entry else None, at)
+
+
+def _release(
+    db: sqlite3.Connection,
+    entry_id: int,
+    owner: str,
+    state: OutboxState,
+    error: str | None,
+    at: datetime,
+) -> None:
     db.execute(
-        "UPDATE outbox SET state = 'cancelled', updated_at = ? WHERE id = ? AND state != 'sent'",
+        "UPDATE outbox SET state = ?, last_error = ?, lease_owner = NULL, lease_until = NULL, "
+        "updated_at = ? WHERE id = ? AND state = 'sending' AND lease_owner = ?",
+        (state.value, error, to_db(at), entry_id, owner),
+    )
+
+
+def supersede(db: sqlite3.Connection, entry_id: int, why: str, at: datetime) -> bool:
+    """Mark an unfinished entry superseded (not while someone holds its lease)."""
+    cur = db.execute(
+        "UPDATE outbox SET state = 'superseded', last_error = ?, updated_at = ? "
+        "WHERE id = ? AND state IN ('pending', 'failed')",
+        (why, to_db(at), entry_id),
+    )
+    return cur.rowcount > 0
+
+
+def drop(db: sqlite3.Connection, entry_id: int, at: datetime) -> bool:
+    """Remove an unfinished entry from sending for good; False when it is sent or being sent."""
+    cur = db.execute(
+        "UPDATE outbox SET state = 'dropped', lease_owner = NULL, lease_until = NULL, "
+        "updated_at = ? WHERE id = ? AND state IN ('pending', 'failed', 'uncertain', 'superseded')",
         (to_db(at), entry_id),
     )
+    return cur.rowcount > 0
+
+
+def same_text(db: sqlite3.Connection, item_id: int, body: str) -> list[OutboxEntry]:
+    """Unfinished entries on the item that say exactly ``body`` (a reply about to be doubled?)."""
+    return [
+        e
+        for e in unsent(db)
+        if e.item_id == item_id and str(e.payload.get("body", "")).strip() == body.strip()
+    ]
+
+
+def batch_entries(db: sqlite3.Connection, batch: str) -> list[OutboxEntry]:
+    rows = db.execute("SELECT * FROM outbox WHERE batch = ? ORDER BY id", (batch,)).fetchall()
+    return [_entry(row) for row in rows]
 
 
 def _entry(row: sqlite3.Row) -> OutboxEntry:
@@ -155,4 +358,7 @@ def _entry(row: sqlite3.Row) -> OutboxEntry:
         updated_at=from_db(row["updated_at"]),
         sent_id=row["sent_id"],
         sent_at=maybe_from_db(row["sent_at"]),
+        lease_owner=row["lease_owner"],
+        lease_until=maybe_from_db(row["lease_until"]),
+        batch=row["batch"],
     )

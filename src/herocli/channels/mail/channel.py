@@ -14,7 +14,7 @@ the record of what was said); the cursor only takes note of the new counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -23,7 +23,7 @@ from herocli.channels.mail.conversations import Incoming, build_conversations
 from herocli.channels.mail.cursor import MailCursor
 from herocli.channels.mail.imap import FolderMissingError, FolderStatus, ImapSession
 from herocli.config import EmailSettings
-from herocli.errors import ChannelError, HeroError
+from herocli.errors import ChannelError, HeroError, UncertainError
 from herocli.models import (
     JSON,
     Clock,
@@ -212,8 +212,14 @@ class EmailChannel(Channel):
 
     # --- writing --------------------------------------------------------------------
     def send_reply(self, thread: Thread, reply: OutgoingReply) -> Sent:
-        """Send ``reply`` by SMTP, mark the parent ``\\Answered`` and file a copy in Sent."""
-        from herocli.channels.mail import smtp
+        """File the reply in Sent marked as sending, send it by SMTP, then clear the mark.
+
+        See ``outgoing``: after a crash at any point there is either no copy
+        (nothing was sent) or a marked one (unknown). A definite refusal removes
+        the copy again; a connection lost after the message went over raises
+        ``UncertainError`` and leaves the mark.
+        """
+        from herocli.channels.mail import outgoing, smtp
 
         now = self.clock.now()
         msg = smtp.build_reply(
@@ -222,44 +228,83 @@ class EmailChannel(Channel):
         message_id = str(msg["Message-ID"])
         # IMAP first: when the mailbox cannot be reached, nothing is sent and the outbox retries.
         session = self._imap()
-        sent_folder = session.sent_folder()
-        smtp.send(self.settings, self._smtp_credential(), msg)
-        meta: dict[str, Any] = {"message_id": message_id, "subject": str(msg["Subject"])}
+        folder = session.sent_folder()
+        copies = (
+            outgoing.file_first(session, folder, message_id, smtp.flatten(msg)) if folder else []
+        )
+        try:
+            smtp.send(self.settings, self._smtp_credential(), msg)
+        except UncertainError:
+            raise
+        except HeroError:
+            if folder is not None:
+                self._quietly(lambda: outgoing.withdraw(session, folder, copies))
+            raise
+        meta = outgoing.sent_meta(msg, self.from_address)
         sent = Sent(external_id=message_id, sent_at=now, meta=meta)
         self._accepted[reply.key] = sent
         # The mail is out: a failure from here on must not make the outbox send it again.
-        try:
-            if sent_folder is not None:
-                session.append(sent_folder, smtp.flatten(msg), flags=("\\Seen",))
-                meta["filed_in"] = sent_folder
-            parent = smtp.parent_message(thread)
-            for folder in self._folders_of(parent):
-                uids = self._uids_of(session, folder, parent)
-                if uids:
-                    session.add_flags(folder, uids, ["\\Answered"])
-                    break
-        except HeroError as exc:
-            meta["imap_error"] = exc.message
-            self.shutdown()
+        error = None
+        if folder is not None:
+            meta["filed_in"] = folder
+            error = self._quietly(lambda: outgoing.confirm(session, folder, copies))
+        if error is None:
+            error = self._quietly(lambda: self._mark_answered(session, thread))
+        if error is not None:
+            meta["imap_error"] = error
         return sent
 
-    def find_sent(self, thread: Thread, reply: OutgoingReply) -> Sent | None:
-        """The reply ``reply.key`` produced earlier: accepted in this process, or filed in Sent."""
+    def _mark_answered(self, session: ImapSession, thread: Thread) -> None:
         from herocli.channels.mail import smtp
+
+        parent = smtp.parent_message(thread)
+        for folder in self._folders_of(parent):
+            uids = self._uids_of(session, folder, parent)
+            if uids:
+                session.add_flags(folder, uids, ["\\Answered"])
+                return
+
+    def _quietly(self, step: Callable[[], None]) -> str | None:
+        """Run an IMAP step after the mail went out; its failure is noted, not raised."""
+        try:
+            step()
+        except HeroError as exc:
+            self.shutdown()
+            return exc.message
+        return None
+
+    def find_sent(self, thread: Thread, reply: OutgoingReply) -> Sent | None:
+        """The reply ``reply.key`` produced earlier, by its Message-ID in Sent.
+
+        Raises ``UncertainError`` when the copy is still marked as sending (the
+        earlier attempt stopped between filing it and the server's answer), or
+        when there is no Sent folder to look in.
+        """
+        from herocli.channels.mail import outgoing, smtp
 
         if reply.key in self._accepted:
             return self._accepted[reply.key]
         message_id = smtp.reply_message_id(reply.key, self.settings.from_address)
         session = self._imap()
-        sent_folder = session.sent_folder()
-        folders = [sent_folder] if sent_folder else list(self.settings.folders)
-        for folder in folders:
-            if session.find_by_message_id(folder, message_id):
+        folder = session.sent_folder()
+        for look_in in [folder] if folder else list(self.settings.folders):
+            found = outgoing.state(session, look_in, message_id)
+            if found is outgoing.CopyState.SENDING:
+                raise UncertainError(
+                    "an earlier attempt stopped after filing the copy in "
+                    f"{look_in} and before the SMTP server answered; it may have been sent"
+                )
+            if found is outgoing.CopyState.SENT:
                 return Sent(
                     external_id=message_id,
                     sent_at=self.clock.now(),
                     meta={"message_id": message_id},
                 )
+        if folder is None:
+            raise UncertainError(
+                'an earlier attempt may have been sent, and with sent_folder = "none" '
+                "there is no copy to check"
+            )
         return None
 
     def _smtp_credential(self) -> Secret | None:

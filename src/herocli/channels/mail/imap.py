@@ -82,6 +82,7 @@ class ImapSession:
         self.selected: str | None = None  # selected read-write (for flags and moves)
         self.current: str | None = None  # selected either way (for fetching)
         self._sent: tuple[str | None] | None = None
+        self._permanent: dict[str, tuple[str, ...]] = {}
 
     # --- connection -----------------------------------------------------------------
     def connect(self) -> ImapSession:
@@ -183,6 +184,8 @@ class ImapSession:
             ) from None
         self.selected = None if readonly else folder
         self.current = folder
+        if not readonly:  # EXAMINE reports no permanent flags
+            self._permanent[folder] = tuple(_text(f) for f in info.get(b"PERMANENTFLAGS", ()))
         modseq = info.get(b"HIGHESTMODSEQ")
         return FolderStatus(
             name=folder,
@@ -199,6 +202,12 @@ class ImapSession:
     def ensure_selected(self, folder: str) -> None:
         if self.selected != folder:
             self.select(folder, readonly=False)
+
+    def keeps_keyword(self, folder: str, keyword: str) -> bool:
+        """Whether ``folder`` stores ``keyword`` for good (PERMANENTFLAGS has it or ``\\*``)."""
+        if folder not in self._permanent:
+            self.select(folder, readonly=False)
+        return bool({"\\*", keyword} & set(self._permanent.get(folder, ())))
 
     def sent_folder(self) -> str | None:
         """The folder to file sent mail in: the configured one, the ``\\Sent`` one, or None."""
@@ -349,6 +358,25 @@ class ImapSession:
         with self._errors(f"search {folder!r}"):
             found = self.client.search(["UID", _uidset(uids)]) if uids else []
         return sorted(int(u) for u in found)
+
+    def flags_of(self, folder: str, uids: list[int]) -> dict[int, tuple[str, ...]]:
+        """The flags and keywords of ``uids`` in ``folder``."""
+        if not uids:
+            return {}
+        self.ensure_selected(folder)
+        with self._errors(f"read flags in {folder!r}"):
+            answers = self.client.get_flags(uids)
+        return {int(uid): tuple(_text(f) for f in flags) for uid, flags in answers.items()}
+
+    def remove(self, folder: str, uids: list[int]) -> None:
+        """Delete ``uids`` from ``folder`` (only these: UID EXPUNGE where the server has it)."""
+        if not uids:
+            return
+        self.ensure_selected(folder)
+        with self._errors(f"delete messages in {folder!r}"):
+            self.client.delete_messages(uids)
+            if "UIDPLUS" in self.capabilities:
+                self.client.expunge(uids)
 
     def add_flags(self, folder: str, uids: list[int], flags: list[str]) -> None:
         """Set ``flags`` on ``uids`` in ``folder`` (nothing to do for no UIDs)."""

@@ -21,7 +21,7 @@ from typing import Any
 
 from herocli.channels.mail.headers import is_synthetic_id
 from herocli.config import EmailSettings
-from herocli.errors import AuthError, ChannelError, UnreachableError
+from herocli.errors import AuthError, ChannelError, UncertainError, UnreachableError
 from herocli.models import Message, Secret, Thread
 
 #: Headers set raw (``set_raw``) are written as given: a msg-id is never encoded or refolded.
@@ -178,17 +178,36 @@ def build_reply(
     return msg
 
 
+class _Tracked(smtplib.SMTP):
+    """Notes when the message itself starts going over: a connection lost from
+    then on may come after the server took it, so the send is uncertain."""
+
+    handed_over = False
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.handed_over = True
+        return super().data(msg)
+
+
+class _TrackedSSL(_Tracked, smtplib.SMTP_SSL):
+    pass
+
+
 def send(settings: EmailSettings, credential: Secret | None, msg: EmailMessage) -> None:
-    """Hand ``msg`` to the SMTP server; raise a ``herocli.errors`` type when it is not accepted."""
+    """Hand ``msg`` to the SMTP server; raise a ``herocli.errors`` type when it is not accepted.
+
+    ``UncertainError`` when the connection was lost or timed out after the
+    message went over: the server may have accepted it, and SMTP cannot be asked.
+    """
     host, port = settings.smtp_host, settings.smtp_port
     where = f"{host}:{port}"
     try:
         if settings.smtp_security == "ssl":
-            server: smtplib.SMTP = smtplib.SMTP_SSL(
+            server: _Tracked = _TrackedSSL(
                 host, port, timeout=settings.read_timeout, context=ssl.create_default_context()
             )
         else:
-            server = smtplib.SMTP(host, port, timeout=settings.read_timeout)
+            server = _Tracked(host, port, timeout=settings.read_timeout)
     except (TimeoutError, ConnectionError, socket.gaierror, OSError) as exc:
         raise UnreachableError(
             f"cannot reach the SMTP server {where}: {exc}",
@@ -235,6 +254,11 @@ def send(settings: EmailSettings, credential: Secret | None, msg: EmailMessage) 
         )
         raise _refusal(where, exc.smtp_code, text) from None
     except (smtplib.SMTPException, OSError) as exc:
+        if server.handed_over:
+            raise UncertainError(
+                f"lost the SMTP server {where} after handing it the reply ({exc}): "
+                "it may have been sent",
+            ) from None
         raise UnreachableError(
             f"lost the SMTP server {where} while sending: {str(exc).rstrip('.')}",
             hint="the reply stays in the outbox; it is retried on the next send",

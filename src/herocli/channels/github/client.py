@@ -6,7 +6,9 @@ on list requests (an unchanged list costs a free ``304``), the ``Link`` and
 ``x-ratelimit-*`` headers of each answer, GraphQL, and rate-limit waits that
 go through the injected clock and show in the progress display. PyGithub's own
 retrying and throttling sleep on the wall clock, so they are switched off
-(``retry=None``, ``seconds_between_*=None``) and done here instead.
+(``retry=None``: requests then mounts no urllib3 ``Retry``, so no layer below
+repeats a request; ``seconds_between_*=None``) and done here instead. Only
+reads are retried after a 5xx; a write never is.
 """
 
 from __future__ import annotations
@@ -136,7 +138,12 @@ class GithubClient:
         etag: str | None = None,
         progress: SyncProgress | None = None,
     ) -> Response:
-        """Send one request; wait out rate limits, retry 5xx, map failures to our errors."""
+        """Send one request; wait out rate limits, retry a read's 5xx, map failures to our errors.
+
+        A write (POST, PATCH, DELETE) is sent exactly once: after a 5xx, a timeout
+        or a dropped connection it may or may not have happened, which only the
+        caller can find out (the outbox looks for the comment's marker).
+        """
         progress = progress or SilentProgress()
         requester = self._github().requester
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -190,7 +197,9 @@ class GithubClient:
                 rate_waits += 1
                 self._wait_out(wait, rate_waits, progress)
                 continue
-            if status >= 500 and server_errors < SERVER_ERROR_RETRIES:
+            # A write is never sent again here: GitHub may have done it before failing
+            # (a 502 after the comment was created). The outbox looks first, then retries.
+            if status >= 500 and server_errors < SERVER_ERROR_RETRIES and idempotent:
                 delay = 2.0**server_errors
                 server_errors += 1
                 progress.waiting(delay, f"GitHub answered {status}, retrying")
@@ -200,6 +209,11 @@ class GithubClient:
                 raise GithubNotFound(f"GitHub has no {_path(url)} (404)")
             if status == 410:
                 raise GithubGone(f"GitHub deleted {_path(url)} (410)")
+            if status >= 500 and not idempotent:
+                raise ChannelError(
+                    f"GitHub answered {status} to {where}; it may have been done anyway",
+                    hint="`hero outbox retry` looks for it on GitHub before trying again",
+                )
             if status >= 500:
                 raise ChannelError(
                     f"GitHub answered {status} to {where} {server_errors + 1} times",

@@ -142,15 +142,13 @@ class SlackChannel(Channel):
         body = self._post(channel, reply.body, "hero_reply", reply.key, **extra)
         return self._sent(str(body.get("channel") or channel), str(body["ts"]), parent)
 
-    def _mine(self, message: JSON, key: str, body: str) -> bool:
-        if message_key(message) == key or message.get("client_msg_id") == key:
-            return True
-        return message.get("user") == self._me().get("user_id") and message.get("text") == escape(
-            body
-        )
+    @staticmethod
+    def _mine(message: JSON, key: str) -> bool:
+        # By the entry's key only, never by text: the same words twice are two replies.
+        return message_key(message) == key or message.get("client_msg_id") == key
 
     def find_sent(self, thread: Thread, reply: OutgoingReply) -> Sent | None:
-        """Look through the thread for a message carrying ``reply.key`` (or our text, by us)."""
+        """Look through the thread for a message carrying ``reply.key`` in its metadata."""
         channel, parent = self._parent(thread)
         params = {
             "channel": channel,
@@ -161,7 +159,7 @@ class SlackChannel(Channel):
         try:
             for page in self.api.pages("conversations.replies", params):
                 for message in page.get("messages") or ():
-                    if message.get("ts") != parent and self._mine(message, reply.key, reply.body):
+                    if message.get("ts") != parent and self._mine(message, reply.key):
                         return self._sent(channel, str(message["ts"]), parent)
         except SlackCallError as exc:
             if exc.code == "thread_not_found":

@@ -66,6 +66,7 @@ OUTBOX_FIELDS = [
     "sent_id",
     "sent_at",
     "payload",
+    "excerpt",
 ]
 SYNC_FIELDS = [
     "channel",

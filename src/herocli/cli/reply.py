@@ -22,6 +22,7 @@ from herocli.render.times import age
 from herocli.services import drafts, triage
 from herocli.services.display import names_for
 from herocli.services.inbox import ItemDetail, item_detail
+from herocli.services.outbox import same_text_pending
 
 
 def register(app: typer.Typer) -> None:
@@ -96,6 +97,7 @@ def reply(
             ago = age(hero.clock.now() - draft.saved_at)
             hero.err.print(f"Picking up your draft of #{number} (saved {ago} ago).", style="dim")
         body = _edit(hero, detail, draft.body if draft else "")
+    _warn_of_twins(hero, number, body)
     if not yes:
         body = _confirm(hero, detail, body)
     if not body.strip():
@@ -162,3 +164,15 @@ def _read_body(source: str) -> str:
         raise UsageError(f"cannot read {source}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{source} is not UTF-8 text") from None
+
+
+def _warn_of_twins(hero: Context, number: int, body: str) -> None:
+    """Say so when the outbox already holds this very text for the item, unsent."""
+    for twin in same_text_pending(hero.store, number, body):
+        hero.err.print(
+            safe(
+                f"warning: outbox entry {twin.id} ({twin.state.value}) already holds this text "
+                f"for #{number}; `hero outbox retry` sends it. This reply would be a second one.",
+                "yellow",
+            )
+        )

@@ -70,6 +70,18 @@ def reply_template(
 def describe_delivery(delivery: Delivery) -> Text:
     entry = delivery.entry
     what = f"{entry.op.value} #{entry.item_id}" if entry.item_id else f"{entry.op.value}"
+    if "part" in entry.payload:
+        what += f" (part {entry.payload['part']} of {entry.payload.get('parts', '?')})"
+    if delivery.waiting is not None:
+        return Text.assemble(
+            ("… ", "yellow"),
+            safe(f"{what} on {entry.channel} not sent now: {delivery.waiting}. "),
+            (f"Kept in the outbox as {entry.id}.", "yellow"),
+        )
+    if entry.state.value in ("superseded", "dropped"):
+        return Text.assemble(
+            ("- ", "dim"), safe(f"{what} on {entry.channel} is {entry.state.value}; not sent.")
+        )
     if delivery.ok:
         note = " (it had already gone out; not sent again)" if delivery.already_sent else ""
         where = f" {delivery.sent.url}" if delivery.sent and delivery.sent.url else ""
@@ -77,6 +89,18 @@ def describe_delivery(delivery: Delivery) -> Text:
             ("✓ ", "green"), f"{what} done on {entry.channel}{note}", (where, "dim")
         )
     message = delivery.error.message if delivery.error else "failed"
+    if entry.state.value == "uncertain":
+        return Text.assemble(
+            ("? ", "bold yellow"),
+            safe(
+                f"{what} on {entry.channel} is uncertain: {message.removeprefix('uncertain: ')}. "
+            ),
+            (
+                f"Not resent by itself: check whether it arrived, then "
+                f"`hero outbox retry --resend {entry.id}` or `hero outbox drop {entry.id}`.",
+                "yellow",
+            ),
+        )
     return Text.assemble(
         ("✗ ", "bold red"),
         safe(f"{what} on {entry.channel} failed: {message}. "),
@@ -84,9 +108,18 @@ def describe_delivery(delivery: Delivery) -> Text:
     )
 
 
+_STATE_STYLE = {
+    "sent": "green",
+    "failed": "red",
+    "uncertain": "bold yellow",
+    "superseded": "dim",
+    "dropped": "dim",
+}
+
+
 def outbox_table(entries: list[OutboxEntry], now: datetime) -> Table:
     table = Table(header_style="bold", pad_edge=False)
-    for column in ("Id", "Op", "Item", "Channel", "State", "Tries", "Age", "Last error"):
+    for column in ("Id", "Op", "Item", "Channel", "What", "State", "Tries", "Age", "Last error"):
         table.add_column(column)
     for e in entries:
         table.add_row(
@@ -94,9 +127,8 @@ def outbox_table(entries: list[OutboxEntry], now: datetime) -> Table:
             e.op.value,
             f"#{e.item_id}" if e.item_id else safe(str(e.payload.get("target", ""))),
             e.channel,
-            Text(
-                e.state.value, style={"sent": "green", "failed": "red"}.get(e.state.value, "yellow")
-            ),
+            safe(e.excerpt(40), single_line=True),
+            Text(e.state.value, style=_STATE_STYLE.get(e.state.value, "yellow")),
             str(e.attempts),
             age(now - e.created_at),
             safe(e.last_error or "", "dim", single_line=True),
@@ -117,4 +149,5 @@ def outbox_json(entry: OutboxEntry) -> dict[str, Any]:
         "sent_id": entry.sent_id,
         "sent_at": iso(entry.sent_at),
         "payload": entry.payload,
+        "excerpt": entry.excerpt(),
     }

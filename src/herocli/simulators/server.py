@@ -20,6 +20,9 @@ class LocalServer:
 
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
+    #: Seconds each answer is held back after its request was handled: a slow
+    #: server, for crash tests that kill a client while it waits. Wall time.
+    latency: float = 0.0
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         raise NotImplementedError

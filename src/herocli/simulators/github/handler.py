@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import time
 from datetime import UTC
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
@@ -19,6 +20,8 @@ from herocli.simulators.github.wire import DOCS, HttpFailure
 
 class Simulated(RestApi, GraphqlApi):
     """REST and GraphQL over one state: what the handler serves."""
+
+    latency: float = 0.0  # seconds each answer waits; see LocalServer.latency
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -90,7 +93,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 sim._run_hooks()
                 return
-            if fault is not None:
+            if fault is not None and fault.kind != "server_error_after":
                 raise fault_failure(sim, fault, token, resource)
             if sim.spent(token, resource):
                 raise spent_failure(sim, token, resource)
@@ -103,6 +106,8 @@ class Handler(BaseHTTPRequestHandler):
                 status, payload, extra = sim.handle(method, path, query, body, sim.tokens[token])
             data = b"" if payload is None else json.dumps(payload).encode()
             headers.update(extra)
+            if fault is not None:  # done, and then answered with an error anyway
+                raise fault_failure(sim, fault, token, resource)
             if method == "GET" and status == 200:
                 etag = (
                     'W/"'
@@ -128,6 +133,8 @@ class Handler(BaseHTTPRequestHandler):
             sim.requests.append(Request(method, path, query, status, counted, resource, operation))
         self.answered_at = format_datetime(sim.clock.now().astimezone(UTC), usegmt=True)
         sim._run_hooks()
+        if sim.latency:
+            time.sleep(sim.latency)
         self.send_response(status)
         if status != 304 and data:
             self.send_header("content-type", "application/json; charset=utf-8")

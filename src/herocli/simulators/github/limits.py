@@ -98,10 +98,13 @@ class RateLimits(GithubState):
         default, reset in ``reset_in`` s; GraphQL: a 200 with ``RATE_LIMITED``), ``secondary_rate_limit`` (``status`` 403 or 429, with
         ``retry-after`` when given), ``bad_credentials`` (401), ``not_found``
         (404), ``server_error`` (``status`` 5xx, 502 by default) or
-        ``connection_reset`` (the connection is closed without an answer).
-        ``path`` is a regular expression searched in the request path.
+        ``connection_reset`` (the connection is closed without an answer) or
+        ``server_error_after`` (the request is carried out, then answered with
+        that 5xx, as when a proxy times out on a slow write). ``path`` is a
+        regular expression searched in the request path.
         """
         kinds = {
+            "server_error_after",
             "primary_rate_limit",
             "secondary_rate_limit",
             "bad_credentials",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -12,8 +13,17 @@ JSON = dict[str, Any]
 Answer = Callable[[str, Mapping[str, Any], str | None], tuple[int, JSON, dict[str, str]]]
 
 
-def handler_for(handle: Answer) -> type[BaseHTTPRequestHandler]:
-    """A request handler class that passes each ``/api/<method>`` call to ``handle``."""
+def handler_for(
+    handle: Answer,
+    latency: Callable[[], float] = lambda: 0.0,
+    hang_up: Callable[[str], bool] = lambda _method: False,
+) -> type[BaseHTTPRequestHandler]:
+    """A request handler class that passes each ``/api/<method>`` call to ``handle``.
+
+    Each answer waits ``latency()`` seconds (a slow server); when
+    ``hang_up(method)`` says so, the call is carried out and the connection
+    closed without an answer (a connection dropped after the server acted).
+    """
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -55,6 +65,11 @@ def handler_for(handle: Answer) -> type[BaseHTTPRequestHandler]:
                 split.path.rstrip("/").rsplit("/", 1)[-1] if split.path.startswith("/api/") else ""
             )
             status, body, headers = handle(method, params, str(token) if token else None)
+            if latency():
+                time.sleep(latency())
+            if hang_up(method):
+                self.close_connection = True
+                return
             self._send(status, body, headers)
 
         def _send(self, status: int, body: JSON, headers: dict[str, str]) -> None:

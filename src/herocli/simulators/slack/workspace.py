@@ -97,6 +97,7 @@ class SlackWorkspace:
         self._replies: dict[str, dict[str, list[str]]] = {}  # channel -> parent ts -> reply ts
         self._rate_limits: dict[str, list[float]] = {}  # method -> [retry_after, times left]
         self._faults: dict[str, list[int]] = {}  # method -> HTTP statuses to answer next (0: drop)
+        self._hang_ups: dict[str, int] = {}  # method -> calls left to drop after acting
         self._log: list[LoggedRequest] = []
         for user in data.get("users", []):
             self._users[user["id"]] = dict(user)
@@ -124,6 +125,18 @@ class SlackWorkspace:
     def clear_requests(self) -> None:
         with self._lock:
             self._log.clear()
+
+    def inject_hang_up(self, method: str, times: int = 1) -> None:
+        """Carry out the next ``times`` calls of ``method``, then drop the connection unanswered."""
+        with self._lock:
+            self._hang_ups[method] = self._hang_ups.get(method, 0) + times
+
+    def take_hang_up(self, method: str) -> bool:
+        with self._lock:
+            left = self._hang_ups.get(method, 0)
+            if left:
+                self._hang_ups[method] = left - 1
+            return left > 0
 
     def inject_rate_limit(self, method: str, retry_after: float, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with HTTP 429 and ``Retry-After``."""

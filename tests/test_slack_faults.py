@@ -233,8 +233,9 @@ def test_a_handoff_retried_after_150_newer_messages_is_posted_once(
     entry = rows.get(desk.store.conn, entry_id)
     assert entry is not None
     # The first attempt reached Slack, but its answer was lost before it was recorded.
-    with desk.store.transaction() as db:
-        rows.mark_attempt(db, entry_id, desk.clock.now())
+    with desk.store.transaction() as db:  # ... by a sender whose lease has run out
+        now = desk.clock.now()
+        rows.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
     desk.channel.post("#general", "Handoff part 2 of 3", entry.key)
     for n in range(150):
         backend.say("U0DANA", f"chatter {n}", channel="C0GENERAL")

@@ -166,7 +166,8 @@ def deliver(
             db, entry.id, owner=owner, now=now, until=now + LEASE, dead_owners=dead, resend=resend
         )
         if claimed is None:
-            return _not_claimed(db, entry.id, now)
+            rows.supersede_if_overridden(db, entry.id, now=now, dead_owners=dead)
+            return _not_claimed(db, entry.id, now, dead)
     try:
         channel = channel_for(claimed.channel)
         thread = thread_for(store, claimed.item_id, clock) if claimed.item_id is not None else None
@@ -205,15 +206,17 @@ def _uncertain(entry: OutboxEntry) -> Delivery:
     )
 
 
-def _not_claimed(db: sqlite3.Connection, entry_id: int, now: datetime) -> Delivery:
+def _not_claimed(
+    db: sqlite3.Connection, entry_id: int, now: datetime, dead: tuple[str, ...]
+) -> Delivery:
     """Why an entry could not be claimed, as a Delivery that sends nothing."""
     entry = rows.get(db, entry_id)
     assert entry is not None
-    if entry.state is OutboxState.SENT:
-        return Delivery(entry, already_sent=True)
+    if entry.state in (OutboxState.SENT, OutboxState.SUPERSEDED, OutboxState.DROPPED):
+        return Delivery(entry, already_sent=entry.state is OutboxState.SENT)
     if entry.state is OutboxState.UNCERTAIN:
         return _uncertain(entry)
-    if entry.state is OutboxState.SENDING:
+    if rows.lease_live(entry, now, dead):
         return Delivery(entry, waiting="another hero process is sending it")
     blocker = rows.blocker(db, entry.id, now)
     if blocker is not None:

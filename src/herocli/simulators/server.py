@@ -15,6 +15,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that went away mid-answer (killed, timed out) is not the server's fault.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class LocalServer:
     """Start/stop/URL for a simulator; subclasses say which handler serves it."""
 
@@ -31,8 +42,7 @@ class LocalServer:
         """Listen on a free port of 127.0.0.1 (idempotent)."""
         if self._server is not None:
             return self
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

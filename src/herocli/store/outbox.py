@@ -305,18 +305,49 @@ def _release(
     db.execute(
         "UPDATE outbox SET state = ?, last_error = ?, lease_owner = NULL, lease_until = NULL, "
         "updated_at = ? WHERE id = ? AND state = 'sending' AND lease_owner = ?",
-        (state.value, error, to_db(at), entry_id, owner),
+        (state.value, redact(error) if error else None, to_db(at), entry_id, owner),
     )
 
 
-def supersede(db: sqlite3.Connection, entry_id: int, why: str, at: datetime) -> bool:
-    """Mark an unfinished entry superseded (not while someone holds its lease)."""
+def supersede_if_overridden(
+    db: sqlite3.Connection, entry_id: int, *, now: datetime, dead_owners: tuple[str, ...] = ()
+) -> bool:
+    """Mark the entry superseded when sent newer entries set every field it sets.
+
+    Only while nobody holds a live lease on it: a sender that died mid-send
+    leaves it ``sending``, and once a newer write on the same field went out,
+    replaying the old one would undo it.
+    """
+    dead = ", ".join(f":dead{n}" for n in range(len(dead_owners))) or "NULL"
+    free = _FREE.format(dead=dead)
+    params: dict[str, Any] = {"id": entry_id, "now": to_db(now)}
+    params.update({f"dead{n}": name for n, name in enumerate(dead_owners)})
     cur = db.execute(
-        "UPDATE outbox SET state = 'superseded', last_error = ?, updated_at = ? "
-        "WHERE id = ? AND state IN ('pending', 'failed')",
-        (why, to_db(at), entry_id),
+        f"""
+        UPDATE outbox SET state = 'superseded', lease_owner = NULL, lease_until = NULL,
+            last_error = 'superseded by a newer entry on the same field', updated_at = :now
+        WHERE id = :id
+          AND (state IN ('pending', 'failed')
+               OR (state = 'sending' AND EXISTS (SELECT 1 FROM outbox o WHERE o.id = :id AND {free})))
+          AND EXISTS (SELECT 1 FROM outbox_fields WHERE entry_id = :id)
+          AND NOT EXISTS (SELECT 1 FROM outbox_fields mine WHERE mine.entry_id = :id
+              AND NOT EXISTS (SELECT 1 FROM outbox_fields f JOIN outbox o ON o.id = f.entry_id
+                  WHERE f.item_id = mine.item_id AND f.field = mine.field
+                  AND f.entry_id > mine.entry_id AND o.state = 'sent'))
+        """,
+        params,
     )
     return cur.rowcount > 0
+
+
+def lease_live(entry: OutboxEntry, now: datetime, dead_owners: tuple[str, ...]) -> bool:
+    """Whether someone holds the entry now."""
+    return (
+        entry.state is OutboxState.SENDING
+        and entry.lease_until is not None
+        and entry.lease_until > now
+        and entry.lease_owner not in dead_owners
+    )
 
 
 def drop(db: sqlite3.Connection, entry_id: int, at: datetime) -> bool:

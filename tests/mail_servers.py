@@ -8,6 +8,7 @@ servers directly (imapclient), never through the channel under test.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -227,6 +228,8 @@ class SmtpSink:
     refuse_next: int = 0
     refusal: str = "451 4.3.0 try again later"  # what a refused DATA answers
     on_receive: Callable[[], None] | None = None  # runs in the server thread after a DATA
+    delay: float = 0.0  # seconds to wait, after keeping a message, before answering 250
+    hang_up_next: int = 0  # keep the next messages, then drop the connection unanswered
 
     def stop(self) -> None:
         self.controller.stop()
@@ -244,6 +247,11 @@ class _Handler:
         self.sink.received.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(content)))
         if self.sink.on_receive is not None:
             self.sink.on_receive()
+        if self.sink.delay:
+            await asyncio.sleep(self.sink.delay)
+        if self.sink.hang_up_next > 0:
+            self.sink.hang_up_next -= 1
+            server.transport.close()  # kept, and the 250 never reaches the client
         return "250 OK"
 
 

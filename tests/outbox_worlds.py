@@ -9,8 +9,12 @@ never at hero's queue.
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,11 +22,16 @@ from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from herocli.channels.github.convert import marker
 from herocli.channels.mail.smtp import reply_message_id
 from herocli.channels.slack.sync import message_key
+from herocli.cli.main import run_cli
+from herocli.context import Context
 from herocli.simulators.github import GithubSimulator
 from herocli.simulators.slack import SlackSimulator
+from tests.cli_harness import Result
 from tests.mail_servers import (
     ImapServer,
     SmtpSink,
@@ -205,3 +214,38 @@ def email_world(root: Path, items: int = 3) -> Iterator[EmailWorld]:
         world = EmailWorld(root, imap, smtp)
         world.items = items
         yield world
+
+
+def hero(world: World, *args: str) -> Result:
+    """`hero ARGS` in this process against the world (real channels, wall clock, no naps)."""
+    from tests.hero_zygote import QuickClock
+
+    out, err = io.StringIO(), io.StringIO()
+    ctx = Context(
+        config_path=world.config,
+        env=world.process_env(dict(os.environ)),
+        clock=QuickClock(),
+        out=Console(file=out, width=200),
+        err=Console(file=err, width=200),
+    )
+    try:
+        code = run_cli(list(args), ctx)
+    finally:
+        ctx.close()
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def outbox_rows(world: World) -> list[dict[str, Any]]:
+    """`hero outbox --all --json`, oldest first."""
+    listed = hero(world, "outbox", "--all", "--json")
+    assert listed.code == 0, listed
+    return sorted(json.loads(listed.out), key=lambda e: e["id"])
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Poll until another process has got somewhere (wall time: it runs on its own)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)

@@ -179,3 +179,53 @@ def test_outbox_results_are_plain(hero: Hero) -> None:
     [entry] = outbox_json(hero, "--all")
     assert entry["created_at"] == "2026-11-23T09:05:00Z"
     assert entry["sent_at"] == "2026-11-23T09:05:00Z"
+
+
+def test_outbox_lists_excerpt_state_and_error_and_drops_after_confirmation(hero: Hero) -> None:
+    _FailsOnce.failures = 1
+    factories = {"github": lambda _ctx: _FailsOnce(hero.backends["github"], name="github")}
+    assert hero.run("reply", "1", "-m", "Too long for them", "--yes", factories=factories).code
+    table = hero.run("outbox")
+    assert "Too long for them" in table.out
+    assert "failed" in table.out
+    assert "connection refused" in table.out
+    refused = hero.run("outbox", "drop", "1")  # no terminal to confirm on
+    assert refused.code == ExitCode.USAGE
+    assert "--yes" in refused.err
+    dropped = hero.run("outbox", "drop", "1", "--yes")
+    assert dropped.code == 0, dropped
+    assert "will not be sent" in dropped.err
+    assert outbox_json(hero) == []
+    assert hero.run("outbox", "retry").code == 0
+    assert bodies(hero) == ["I cannot log in"]
+    [entry] = outbox_json(hero, "--all")
+    assert entry["state"] == "dropped"
+    again = hero.run("outbox", "drop", "1", "--yes")
+    assert again.code == ExitCode.USAGE
+    assert "only unfinished ones" in again.err
+
+
+def test_a_local_change_and_its_outbox_row_commit_together(hero: Hero) -> None:
+    """When the outbox row cannot be written, the item is not closed locally either."""
+    store = open_store(hero)
+    store.conn.execute(
+        "CREATE TRIGGER no_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    store.close()
+    result = hero.run("close", "1")
+    assert result.code != 0
+    store = open_store(hero)
+    state = store.conn.execute("SELECT state FROM items WHERE id = 1").fetchone()[0]
+    events = store.conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'closed'").fetchone()[0]
+    store.close()
+    assert (state, events) == ("open", 0)
+
+
+def test_reply_warns_when_the_same_text_waits_in_the_outbox(hero: Hero) -> None:
+    _FailsOnce.failures = 1
+    factories = {"github": lambda _ctx: _FailsOnce(hero.backends["github"], name="github")}
+    assert hero.run("reply", "1", "-m", "Same words", "--yes", factories=factories).code
+    again = hero.run("reply", "1", "-m", "Same words", "--yes")
+    assert "warning: outbox entry 1 (failed) already holds this text" in again.err
+    other = hero.run("reply", "1", "-m", "Other words", "--yes")
+    assert "warning" not in other.err

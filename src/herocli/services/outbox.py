@@ -144,11 +144,13 @@ def deliver(
     *,
     me: str | None = None,
     resend: bool = False,
+    owner: str | None = None,
 ) -> Delivery:
     """Claim one outbox entry and carry it out; failures are recorded on the row, never raised.
 
     ``resend`` is the hero's word that an *uncertain* entry is to go out again
     without looking for the earlier attempt; it changes nothing for other entries.
+    ``owner`` names the lease holder (default: this process, see ``leases``).
     """
     entry = rows.get(store.conn, entry_id)
     if entry is None:
@@ -158,7 +160,7 @@ def deliver(
     resend = resend and entry.state is OutboxState.UNCERTAIN
     if entry.state is OutboxState.UNCERTAIN and not resend:
         return _uncertain(entry)
-    owner = leases.owner_id()
+    owner = owner or leases.owner_id()
     with store.transaction() as db:
         now = clock.now()
         dead = leases.dead(rows.lease_owners(db))
@@ -305,11 +307,17 @@ def _record_reply(
 
 
 def deliver_pending(
-    store: Store, channel_for: ChannelFor, clock: Clock, *, me: str | None = None
+    store: Store,
+    channel_for: ChannelFor,
+    clock: Clock,
+    *,
+    me: str | None = None,
+    owner: str | None = None,
 ) -> list[Delivery]:
     """Retry every unfinished entry, oldest first; uncertain ones are reported, not resent."""
     return [
-        deliver(store, entry.id, channel_for, clock, me=me) for entry in rows.unsent(store.conn)
+        deliver(store, entry.id, channel_for, clock, me=me, owner=owner)
+        for entry in rows.unsent(store.conn)
     ]
 
 

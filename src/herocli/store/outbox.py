@@ -155,8 +155,12 @@ def lease_owners(db: sqlite3.Connection) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-# A lease is free when it ran out or its owner is known to be dead.
-_FREE = "(o.lease_until IS NULL OR o.lease_until <= :now OR o.lease_owner IN ({dead}))"
+def _free(dead_owners: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """SQL saying the lease of row ``o`` is free (ran out, or its owner is known dead)."""
+    names = {f"dead{n}": owner for n, owner in enumerate(dead_owners)}
+    # An empty IN list is not portable SQL; an empty subquery is.
+    dead = ", ".join(f":{name}" for name in names) or "SELECT NULL WHERE 1 = 0"
+    return f"(o.lease_until IS NULL OR o.lease_until <= :now OR o.lease_owner IN ({dead}))", names
 
 
 def claim(
@@ -178,8 +182,7 @@ def claim(
     counted here, so ``attempts > 1`` tells the sender an earlier attempt may
     have landed.
     """
-    dead = ", ".join(f":dead{n}" for n in range(len(dead_owners))) or "NULL"
-    free = _FREE.format(dead=dead)
+    free, names = _free(dead_owners)
     states = "'pending', 'failed', 'sending'" + (", 'uncertain'" if resend else "")
     sql = f"""
         UPDATE outbox SET state = 'sending', lease_owner = :owner, lease_until = :until,
@@ -207,8 +210,8 @@ def claim(
         "until": to_db(until),
         "now": to_db(now),
         "id": entry_id,
+        **names,
     }
-    params.update({f"dead{n}": name for n, name in enumerate(dead_owners)})
     row = db.execute(sql, params).fetchone()
     return _entry(row) if row else None
 
@@ -318,10 +321,8 @@ def supersede_if_overridden(
     leaves it ``sending``, and once a newer write on the same field went out,
     replaying the old one would undo it.
     """
-    dead = ", ".join(f":dead{n}" for n in range(len(dead_owners))) or "NULL"
-    free = _FREE.format(dead=dead)
-    params: dict[str, Any] = {"id": entry_id, "now": to_db(now)}
-    params.update({f"dead{n}": name for n, name in enumerate(dead_owners)})
+    free, names = _free(dead_owners)
+    params: dict[str, Any] = {"id": entry_id, "now": to_db(now), **names}
     cur = db.execute(
         f"""
         UPDATE outbox SET state = 'superseded', lease_owner = NULL, lease_until = NULL,

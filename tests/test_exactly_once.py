@@ -313,3 +313,20 @@ def test_handoff_parts_after_a_failed_part_go_out_in_order(tmp_path: Path) -> No
             5,
         )
         store.close()
+
+
+def test_slack_connection_dropped_after_posting_is_not_posted_again(tmp_path: Path) -> None:
+    """httpx repeats nothing on its own; the retry finds the message by its key."""
+    with slack_world(tmp_path) as world:
+        assert hero(world, "sync").code == 0
+        world.sim.inject_hang_up("chat.postMessage")
+        world.sim.clear_requests()
+        reply = hero(world, "reply", "1", "-m", "Posted, then the line dropped.", "--yes")
+        assert reply.code == 1
+        assert world.sim.calls("chat.postMessage") == 1
+        [key] = _keys(world)
+        assert world.count(key) == 1
+        retry = hero(world, "outbox", "retry")
+        assert retry.code == 0, retry
+        assert "already gone out" in retry.err
+        assert world.count(key) == 1

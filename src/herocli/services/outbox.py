@@ -186,6 +186,11 @@ def deliver(
         with store.transaction() as db:
             rows.mark_failed(db, claimed.id, owner, exc.message, clock.now())
         return Delivery(_reload(store, claimed.id), error=exc)
+    except Exception as exc:  # a bug: give the entry back (looked up first next time), then fail
+        with store.transaction() as db:
+            why = f"unexpected {type(exc).__name__} while sending"
+            rows.mark_failed(db, claimed.id, owner, why, clock.now())
+        raise
     with store.transaction() as db:
         now = clock.now()
         rows.mark_sent(

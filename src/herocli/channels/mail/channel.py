@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any
 
 from herocli.channels.base import Capabilities, Channel
 from herocli.channels.mail.conversations import Incoming, build_conversations

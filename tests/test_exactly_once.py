@@ -125,7 +125,7 @@ def test_email_killed_while_the_smtp_server_is_slow_is_uncertain_not_resent(
         replying = _spawn(world, "reply", "1", "-m", "We are on it.", "--yes")
         wait_for(lambda: len(world.smtp.received) == 1, "the SMTP server to hold the reply")
         replying.send_signal(signal.SIGKILL)
-        replying.wait(timeout=30)
+        replying.communicate(timeout=30)
         world.smtp.delay = 0.0
         retry = hero(world, "outbox", "retry")
         assert retry.code == 1

@@ -312,6 +312,7 @@ def test_handoff_parts_after_a_failed_part_go_out_in_order(tmp_path: Path) -> No
             5,
             5,
         )
+        channel.shutdown()
         store.close()
 
 

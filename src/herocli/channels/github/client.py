@@ -164,7 +164,13 @@ class GithubClient:
                     method, url, headers=headers, input=body
                 )
             except OSError as exc:
-                if idempotent and server_errors < SERVER_ERROR_RETRIES:
+                # A timeout is not retried: a server silent for read_timeout stays silent,
+                # and four waits would hold the sync for minutes. (requests' Timeout is
+                # told by name: requests comes with PyGithub and is not imported here.)
+                timed_out = isinstance(exc, TimeoutError) or any(
+                    k.__name__ == "Timeout" for k in type(exc).__mro__
+                )
+                if idempotent and server_errors < SERVER_ERROR_RETRIES and not timed_out:
                     delay = 2.0**server_errors
                     server_errors += 1
                     progress.waiting(delay, "the connection to GitHub dropped, retrying")

@@ -100,6 +100,7 @@ def child(root: Path, presses: int, spawned: float) -> None:
             figures["all_items"] = len(queue.ids)
             for n in range(presses // 4):
                 await press("G" if n % 2 == 0 else "g")
+            await pilot.press("g")  # back to the top, so each j below moves
             for n in range(presses):
                 await press("j" if n < presses // 2 else "k")
             figures["keys_ms"] = timings

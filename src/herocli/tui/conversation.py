@@ -41,6 +41,7 @@ class ConversationView(ScrollView, can_focus=True):
         self._view: RenderableType = Text("No item here.", style="dim")
         self._lines: list[Strip] = []
         self._width = 0
+        self._blank = Strip([])
 
     def show(self, detail: ItemDetail | None, now: datetime, *, keep_scroll: bool = False) -> None:
         """Show ``detail`` (or an empty pane); a new item starts at its top."""
@@ -65,9 +66,14 @@ class ConversationView(ScrollView, can_focus=True):
         else:
             console = self.app.console
             options = console.options.update_width(width - 2 * PADDING)
-            pad = [Segment(" " * PADDING)]
+            base = self.rich_style
+            pad = Segment(" " * PADDING, base)
+            # Styled once here, under the pane's own style (Textual's filters, NO_COLOR's
+            # among them, want a style on every segment): each frame reuses these.
             self._lines = [
-                Strip([*pad, *line, *pad]).adjust_cell_length(width)
+                Strip(
+                    [pad, *(Segment(t, base + s if s else base, c) for t, s, c in line), pad]
+                ).adjust_cell_length(width, base)
                 for line in console.render_lines(self._view, options, pad=True)
             ]
         self.virtual_size = Size(width, len(self._lines))
@@ -79,10 +85,12 @@ class ConversationView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         row = int(self.scroll_offset.y) + y
+        if row < len(self._lines):
+            return self._lines[row]
         width = self.scrollable_content_region.width
-        if row >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        return self._lines[row].apply_style(self.rich_style)
+        if self._blank.cell_length != width:
+            self._blank = Strip.blank(width, self.rich_style)
+        return self._blank
 
     def action_back(self) -> None:
         self.screen.query_one("QueueList").focus()

@@ -207,6 +207,12 @@ class QueueList(ScrollView, can_focus=True):
             self._cache.update(self._fetch(wanted))
         return super().render_lines(crop)  # type: ignore[arg-type]
 
+    def _blank(self, width: int, style: Style) -> Strip:
+        key = -width  # ids are positive: blank rows share the drawn rows' cache
+        if key not in self._strips:
+            self._strips[key] = Strip.blank(width, style)
+        return self._strips[key]
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         columns = self._columns(width)
@@ -218,13 +224,13 @@ class QueueList(ScrollView, can_focus=True):
             )
         row = int(self.scroll_offset.y) + y - 1
         if row >= len(self.ids):
-            return Strip.blank(width, base)
+            return self._blank(width, base)
         item_id = self.ids[row]
         strip = self._strips.get(item_id)
         if strip is None:
             item = self._cache.get(item_id)
             if item is None:  # gone since the ids were read; the next reload drops it
-                return Strip.blank(width, base)
+                return self._blank(width, base)
             strip = self._line(self._cells(item, self._now()), columns, base)
             self._strips[item_id] = strip
         if row == self.cursor:

@@ -117,10 +117,11 @@ def unsent(db: sqlite3.Connection) -> list[OutboxEntry]:
 
 
 def open_counts(db: sqlite3.Connection) -> dict[str, int]:
-    """How many entries are in each state that still needs someone (not sent, not cancelled)."""
+    """How many entries are in each state that is not finished (``OPEN_STATES``)."""
     rows = db.execute(
-        "SELECT state, COUNT(*) FROM outbox WHERE state NOT IN ('sent', 'cancelled', 'superseded') "
-        "GROUP BY state ORDER BY state"
+        f"SELECT state, COUNT(*) FROM outbox WHERE state IN ({','.join('?' * len(OPEN_STATES))}) "
+        "GROUP BY state ORDER BY state",
+        [state.value for state in OPEN_STATES],
     )
     return {str(row[0]): int(row[1]) for row in rows}
 

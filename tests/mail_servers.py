@@ -230,6 +230,7 @@ class SmtpSink:
     on_receive: Callable[[], None] | None = None  # runs in the server thread after a DATA
     delay: float = 0.0  # seconds to wait, after keeping a message, before answering 250
     hang_up_next: int = 0  # keep the next messages, then drop the connection unanswered
+    refuse_recipients: set[str] = field(default_factory=set)  # RCPT TO answered 550
 
     def stop(self) -> None:
         self.controller.stop()
@@ -238,6 +239,14 @@ class SmtpSink:
 class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.sink.refuse_recipients:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.sink.refuse_next > 0:

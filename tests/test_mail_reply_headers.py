@@ -17,6 +17,8 @@ from herocli.errors import ChannelError
 from herocli.models import OutgoingReply
 from tests.mail_servers import ImapServer, SmtpSink
 from tests.test_mail_channel import (  # noqa: F401  (fixtures)
+    CUSTOMER,
+    SUPPORT,
     conversations,
     imap,
     imap_running,
@@ -144,6 +146,23 @@ def test_permanent_refusal_says_a_retry_will_not_help(imap: ImapServer, smtp: Sm
     assert "permanent" in (caught.value.hint or "")
     assert "fails the same way" in (caught.value.hint or "")
     channel.shutdown()
+
+
+def test_a_recipient_refused_among_others_is_sent_once_and_named(
+    imap: ImapServer, smtp: SmtpSink
+) -> None:
+    # The server took the reply for the customer and refused the Cc: it went out,
+    # so it is never sent again (the customer would get it twice); who missed it is kept.
+    imap.append_many("INBOX", [mail("Help", "Please.", to=f"<{SUPPORT}>, <bob@customer.example>")])
+    channel = make_channel(imap, smtp)
+    try:
+        [conv] = conversations(pages(channel))
+        smtp.refuse_recipients = {"bob@customer.example"}
+        sent = channel.send_reply(thread_of(conv), OutgoingReply(key="k-cc", body="Hi."))
+    finally:
+        channel.shutdown()
+    assert sent.meta["refused"] == ["bob@customer.example"]
+    assert [rcpt for _from, rcpt, _raw in smtp.received] == [[CUSTOMER]]
 
 
 def test_temporary_refusal_says_a_retry_helps(imap: ImapServer, smtp: SmtpSink) -> None:

@@ -84,9 +84,13 @@ def describe_delivery(delivery: Delivery) -> Text:
         )
     if delivery.ok:
         note = " (it had already gone out; not sent again)" if delivery.already_sent else ""
+        refused = delivery.sent.meta.get("refused") if delivery.sent else None
+        if refused:
+            # Sent to the others: said, never resent (that would double it for them).
+            note += f"; the server refused {', '.join(map(str, refused))}"
         where = f" {delivery.sent.url}" if delivery.sent and delivery.sent.url else ""
         return Text.assemble(
-            ("✓ ", "green"), f"{what} done on {entry.channel}{note}", (where, "dim")
+            ("✓ ", "green"), safe(f"{what} done on {entry.channel}{note}"), (where, "dim")
         )
     message = delivery.error.message if delivery.error else "failed"
     if entry.state.value == "uncertain":

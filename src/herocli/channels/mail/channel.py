@@ -232,7 +232,7 @@ class EmailChannel(Channel):
             outgoing.file_first(session, folder, message_id, smtp.flatten(msg)) if folder else []
         )
         try:
-            smtp.send(self.settings, self._smtp_credential(), msg)
+            refused = smtp.send(self.settings, self._smtp_credential(), msg)
         except UncertainError:
             raise
         except HeroError:
@@ -240,6 +240,8 @@ class EmailChannel(Channel):
                 self._quietly(lambda: outgoing.withdraw(session, folder, copies))
             raise
         meta = outgoing.sent_meta(msg, self.from_address)
+        if refused:
+            meta["refused"] = refused
         sent = Sent(external_id=message_id, sent_at=now, meta=meta)
         self._accepted[reply.key] = sent
         # The mail is out: a failure from here on must not make the outbox send it again.

@@ -193,8 +193,12 @@ class _TrackedSSL(_Tracked, smtplib.SMTP_SSL):
     pass
 
 
-def send(settings: EmailSettings, credential: Secret | None, msg: EmailMessage) -> None:
+def send(settings: EmailSettings, credential: Secret | None, msg: EmailMessage) -> list[str]:
     """Hand ``msg`` to the SMTP server; raise a ``herocli.errors`` type when it is not accepted.
+
+    Returns the recipients the server refused while it took the message for the
+    others: the reply went out, so it must not be sent again, and who missed it is
+    said instead.
 
     ``UncertainError`` when the connection was lost or timed out after the
     message went over: the server may have accepted it, and SMTP cannot be asked.
@@ -236,10 +240,7 @@ def send(settings: EmailSettings, credential: Secret | None, msg: EmailMessage) 
                     hint=f"put a valid password (or app password) in {credential.source}",
                 ) from None
         refused = server.send_message(msg, from_addr=settings.from_address)
-        if refused:
-            raise ChannelError(
-                f"the SMTP server {where} refused {', '.join(sorted(refused))}",
-            )
+        return sorted(refused)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _text in exc.recipients.values()]
         raise ChannelError(

@@ -30,6 +30,7 @@ ITEM_FIELDS = [
     "url",
     "state",
     "waiting",
+    "waiting_provisional",
     "waiting_since",
     "wait_seconds",
     "assignee",

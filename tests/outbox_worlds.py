@@ -26,7 +26,7 @@ from rich.console import Console
 
 from herocli.channels.github.convert import marker
 from herocli.channels.mail.smtp import reply_message_id
-from herocli.channels.slack.sync import message_key
+from herocli.channels.slack.convert import message_key
 from herocli.cli.main import run_cli
 from herocli.context import Context
 from herocli.simulators.github import GithubSimulator

@@ -42,8 +42,16 @@ class TestSlackContract(ChannelContract):
 def sync_all(
     channel: SlackChannel, cursor: dict[str, Any] | None = None
 ) -> tuple[list[Conversation], dict[str, Any]]:
+    """The conversations a fetch yielded, the last version of each, and the cursor after it.
+
+    A thread with replies comes twice on its first sync: filed from history at
+    once (provisional), then again when its replies are read.
+    """
     pages = collect(channel, cursor)
-    return [c for p in pages for c in p.conversations], pages[-1].cursor
+    latest: dict[str, Conversation] = {}
+    for conv in (c for p in pages for c in p.conversations):
+        latest[conv.external_id] = conv
+    return list(latest.values()), pages[-1].cursor
 
 
 def ids(conversations: list[Conversation]) -> list[str]:
@@ -211,7 +219,7 @@ def test_rate_limit_waits_on_the_clock_then_continues(
     sim.inject_rate_limit("conversations.replies", 7)
     progress = Progress()
     pages = list(backend.make_channel().fetch({}, progress))
-    assert [c.external_id for p in pages for c in p.conversations] == [f"{SUPPORT}:{asked}"]
+    assert {c.external_id for p in pages for c in p.conversations} == {f"{SUPPORT}:{asked}"}
     assert clock.sleeps == [30, 30, 7]
     assert [w[0] for w in progress.waits] == [30, 30, 7]
     assert "conversations.history" in progress.waits[0][1]
@@ -274,12 +282,18 @@ def test_replies_are_escaped_so_channel_pings_never_fire(
     body = f"{mention} <!channel> please look: a < b & c > d <https://evil.example|click>"
     sent = channel.send_reply(thread_of(conversation), OutgoingReply("k1", body))
     ts = sent.external_id.split(":")[1]
-    stored = sim.message(SUPPORT, ts)["text"]
-    assert stored == (
-        "<@U0HANA> &lt;!channel&gt; please look: a &lt; b &amp; c &gt; d "
+    stored = sim.message(SUPPORT, ts)
+    # A mention typed in a reply is shown, not sent: only --ping's (in mentions) notifies.
+    assert stored["text"] == (
+        "&lt;@U0HANA&gt; &lt;!channel&gt; please look: a &lt; b &amp; c &gt; d "
         "&lt;https://evil.example|click&gt;"
     )
-    assert "<!channel>" not in stored
+    assert stored["blocks"] == [{"type": "markdown", "text": stored["text"]}]
+    pinged = channel.send_reply(
+        thread_of(conversation), OutgoingReply("k2", f"{body} again", mentions=(str(mention),))
+    )
+    text = sim.message(SUPPORT, pinged.external_id.split(":")[1])["text"]
+    assert text.startswith("<@U0HANA> &lt;!channel&gt;")
     assert channel.mention(TeamMember("Ravi")) is None
 
 

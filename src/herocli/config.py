@@ -110,6 +110,8 @@ class SlackSettings:
     reopen_window_days: int = 7
     connect_timeout: float = CONNECT_TIMEOUT
     read_timeout: float = READ_TIMEOUT
+    # A first sync reads this many days of history; raising it later reads the older days.
+    history_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -411,6 +413,7 @@ def _slack(s: Section) -> SlackSettings:
             "max_rate_limit_wait", d.max_rate_limit_wait, 0, SECONDS_A_DAY
         ),
         reopen_window_days=s.integer("reopen_window_days", d.reopen_window_days, 0, 3660),
+        history_days=s.integer("history_days", d.history_days, 1, 36500),
         **_timeouts(s),
     )
     if out.enabled and not out.channels:

@@ -180,6 +180,8 @@ class OutgoingReply:
     key: str
     body: str
     broadcast: bool = False
+    # Mentions hero added on purpose (``hero assign --ping``); any other is shown literally.
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Annotated
 
@@ -9,8 +10,9 @@ import typer
 
 from herocli.cli.common import JsonOpt, context_of
 from herocli.cli.help import examples
+from herocli.config import Config
 from herocli.context import Context
-from herocli.errors import ExitCode, NotFoundError
+from herocli.errors import ExitCode, NotFoundError, UsageError
 from herocli.redact import debug_traceback
 from herocli.render.progress import ChannelProgress, sync_progress, sync_summary
 from herocli.render.text import safe
@@ -31,14 +33,35 @@ def sync(
             metavar="[CHANNEL]...", help="Channels to sync (default: every enabled one)."
         ),
     ] = None,
+    history_days: Annotated[
+        int | None,
+        typer.Option(
+            "--history-days",
+            metavar="N",
+            min=1,
+            max=36500,
+            help="Slack: read N days of history (older than [slack] history_days) this time.",
+        ),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Fetch new and changed conversations from every enabled channel."""
     hero = context_of(ctx)
+    if history_days is not None:
+        hero.config = with_history_days(hero.config, history_days)
     results = _sync(hero, channels or [], quiet=json_)
     if json_:
         hero.print_json([_result_json(r) for r in results])
     raise typer.Exit(failure_code(results))
+
+
+def with_history_days(config: Config, days: int) -> Config:
+    """The config with ``[slack] history_days`` raised to ``days`` for this run."""
+    if config.slack is None:
+        raise UsageError("--history-days is for the Slack channel, which is not configured")
+    if days <= config.slack.history_days:
+        return config
+    return replace(config, slack=replace(config.slack, history_days=days))
 
 
 def failure_code(results: list[SyncResult]) -> ExitCode:

@@ -84,10 +84,12 @@ def waiting_text(item: Item) -> Text:
         return Text(f"closed: {why}" if why else "closed", style="dim")
     if item.state is ItemState.SNOOZED:
         return Text("snoozed", style="blue")
+    # "?": the channel has not read the whole conversation yet (a Slack thread's replies).
+    mark = "?" if item.meta.get("provisional") else ""
     if item.waiting is Waiting.US:
-        return Text("on us", style="bold yellow")
+        return Text(f"on us{mark}", style="bold yellow")
     if item.waiting is Waiting.THEM:
-        return Text("on them", style="dim")
+        return Text(f"on them{mark}", style="dim")
     return Text("")
 
 

@@ -38,6 +38,8 @@ def item_json(item: Item, now: datetime) -> dict[str, Any]:
         "url": item.url,
         "state": item.state.value,
         "waiting": item.waiting.value if item.waiting else None,
+        # The channel has not read the whole conversation yet (a Slack thread's replies).
+        "waiting_provisional": bool(item.meta.get("provisional")),
         "waiting_since": iso(start),
         "wait_seconds": int((now - start).total_seconds()) if start else None,
         "assignee": item.assignee,

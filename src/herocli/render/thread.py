@@ -71,6 +71,8 @@ def item_facts(item: Item, now: datetime, names: Names, zone: tzinfo | None) -> 
         facts.append(f"waiting on us for {age(now - item.waiting_since)}")
     elif item.waiting is Waiting.THEM and item.last_message_at:
         facts.append(f"waiting on them for {age(now - item.last_message_at)}")
+    if item.state is not ItemState.CLOSED and item.meta.get("provisional"):
+        facts[-1] += " (provisional: replies not read yet)"
     facts.append(
         f"assigned to {clean(item.assignee, single_line=True)}" if item.assignee else "unassigned"
     )

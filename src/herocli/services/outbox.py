@@ -254,6 +254,7 @@ def _reply(entry: OutboxEntry) -> OutgoingReply:
         key=entry.key,
         body=entry.payload["body"],
         broadcast=bool(entry.payload.get("broadcast", False)),
+        mentions=tuple(entry.payload.get("mentions", ())),
     )
 
 

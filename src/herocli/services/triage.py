@@ -175,6 +175,7 @@ def assign(
                 hint="assign without --ping, and tell them another way",
             )
         payload["body"] = f"{mention}, could you take a look at this one?"
+        payload["mentions"] = [mention]  # the one mention hero adds; typed ones never ping
     send = member is not None and (
         ping or (upstream and _reaches_source(actor, item, lambda c: c.assignees))
     )

@@ -9,18 +9,17 @@ from typing import Any
 
 from herocli.channels.base import Capabilities, Channel
 from herocli.channels.slack.api import SlackApi, SlackCallError
-from herocli.channels.slack.lookups import is_channel_id
-from herocli.channels.slack.mrkdwn import escape
-from herocli.channels.slack.sync import (
-    HISTORY_LIMIT,
-    REPLIES_LIMIT,
-    SlackFetch,
+from herocli.channels.slack.convert import (
     is_deleted,
     message_key,
+    message_part,
     permalink,
     ts_datetime,
     ts_of,
 )
+from herocli.channels.slack.lookups import is_channel_id
+from herocli.channels.slack.mrkdwn import MARKDOWN_LIMIT, escape, markdown_parts
+from herocli.channels.slack.sync import HISTORY_LIMIT, REPLIES_LIMIT, SlackFetch
 from herocli.config import SlackSettings
 from herocli.errors import ChannelError, NotFoundError
 from herocli.models import (
@@ -102,13 +101,34 @@ class SlackChannel(Channel):
             raise ChannelError(f"{thread.external_id!r} is not a Slack thread id (channel:ts)")
         return channel, ts
 
-    def _post(self, channel: str, text: str, event: str, key: str, **extra: Any) -> JSON:
-        params = {
+    def _post(
+        self,
+        channel: str,
+        text: str,
+        event: str,
+        key: str,
+        *,
+        keep: tuple[str, ...] = (),
+        part: tuple[int, int] = (0, 1),
+        **extra: Any,
+    ) -> JSON:
+        """Post Markdown as a ``markdown`` block with the escaped text as its fallback.
+
+        Both are escaped (``&``, ``<``, ``>`` as entities, which Markdown shows as the
+        characters), so only the mentions in ``keep`` can notify anyone.
+        """
+        safe = escape(text, keep)
+        payload: dict[str, Any] = {"key": key}
+        if part[1] > 1:
+            payload.update(part=part[0], parts=part[1])
+        params: dict[str, Any] = {
             "channel": channel,
-            "text": escape(text),
-            "metadata": {"event_type": event, "event_payload": {"key": key}},
+            "text": safe,
+            "metadata": {"event_type": event, "event_payload": payload},
             **extra,
         }
+        if len(safe) <= MARKDOWN_LIMIT:
+            params["blocks"] = [{"type": "markdown", "text": safe}]
         return self.api.call("chat.postMessage", params)
 
     def _check_parent(self, thread: Thread, channel: str, parent: str) -> None:
@@ -132,24 +152,40 @@ class SlackChannel(Channel):
     def send_reply(self, thread: Thread, reply: OutgoingReply) -> Sent:
         """Post into the thread (``thread_ts`` = the parent's ts), tagged with the reply key.
 
+        A reply too long for one ``markdown`` block goes out as several messages,
+        split at paragraphs, in order; a retry posts only the parts not there yet.
         A thread whose question was deleted upstream is refused with ``NotFoundError``.
         """
         channel, parent = self._parent(thread)
         self._check_parent(thread, channel, parent)
+        parts = markdown_parts(reply.body, keep=reply.mentions)
+        posted = self._parts_posted(channel, parent, reply.key) if len(parts) > 1 else {}
         extra: dict[str, Any] = {"thread_ts": parent}
         if reply.broadcast:
             extra["reply_broadcast"] = True
-        body = self._post(channel, reply.body, "hero_reply", reply.key, **extra)
-        return self._sent(str(body.get("channel") or channel), str(body["ts"]), parent)
+        for number, text in enumerate(parts):
+            if number in posted:
+                continue
+            body = self._post(
+                channel,
+                text,
+                "hero_reply",
+                reply.key,
+                keep=reply.mentions,
+                part=(number, len(parts)),
+                **(extra if number == 0 else {"thread_ts": parent}),
+            )
+            posted[number] = str(body["ts"])
+        return self._sent(channel, posted[0], parent)
 
     @staticmethod
     def _mine(message: JSON, key: str) -> bool:
         # By the entry's key only, never by text: the same words twice are two replies.
         return message_key(message) == key or message.get("client_msg_id") == key
 
-    def find_sent(self, thread: Thread, reply: OutgoingReply) -> Sent | None:
-        """Look through the thread for a message carrying ``reply.key`` in its metadata."""
-        channel, parent = self._parent(thread)
+    def _parts_posted(self, channel: str, parent: str, key: str) -> dict[int, str]:
+        """The parts of the reply ``key`` already in the thread: part number → ts."""
+        found: dict[int, str] = {}
         params = {
             "channel": channel,
             "ts": parent,
@@ -159,13 +195,24 @@ class SlackChannel(Channel):
         try:
             for page in self.api.pages("conversations.replies", params):
                 for message in page.get("messages") or ():
-                    if message.get("ts") != parent and self._mine(message, reply.key):
-                        return self._sent(channel, str(message["ts"]), parent)
+                    if message.get("ts") != parent and self._mine(message, key):
+                        found.setdefault(message_part(message), str(message["ts"]))
         except SlackCallError as exc:
-            if exc.code == "thread_not_found":
-                return None
-            raise
-        return None
+            if exc.code != "thread_not_found":
+                raise
+        return found
+
+    def find_sent(self, thread: Thread, reply: OutgoingReply) -> Sent | None:
+        """Look through the thread for the message(s) carrying ``reply.key`` in their metadata.
+
+        A reply sent in parts counts as sent only when every part is there.
+        """
+        channel, parent = self._parent(thread)
+        parts = markdown_parts(reply.body, keep=reply.mentions)
+        found = self._parts_posted(channel, parent, reply.key)
+        if not found or any(n not in found for n in range(len(parts))):
+            return None
+        return self._sent(channel, found[0], parent)
 
     def close(self, thread: Thread, reason: CloseReason) -> None:
         """Add the close reaction to the thread's parent (already there is fine)."""

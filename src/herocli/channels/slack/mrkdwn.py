@@ -61,15 +61,18 @@ def _render(inner: str, user_name: Callable[[str], str]) -> str:
     return url
 
 
-def escape(text: str) -> str:
+def escape(text: str, keep: tuple[str, ...] = ()) -> str:
     """Escape ``&``, ``<``, ``>`` so nothing in ``text`` becomes a link or a ping.
 
-    Plain user mentions (``<@U…>``, as ``mention`` produces) are kept: they
-    notify one person on purpose; ``<!channel>`` and ``<!here>`` never survive.
+    Only the user mentions in ``keep`` (``<@U…>``, as ``mention`` produces for
+    ``hero assign --ping``) stay live; anything the hero typed, ``<@U…>``,
+    ``<!channel>`` or ``<!here>`` included, is shown literally and pings nobody.
     """
     parts: list[str] = []
     position = 0
     for match in _USER_MENTION.finditer(text):
+        if match.group(0) not in keep:
+            continue
         parts.append(_escape_all(text[position : match.start()]))
         parts.append(match.group(0))
         position = match.end()
@@ -79,3 +82,59 @@ def escape(text: str) -> str:
 
 def _escape_all(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# Slack's markdown block takes standard Markdown, 12,000 characters for all of a message's
+# markdown blocks together; a longer reply goes out as several messages, in order.
+MARKDOWN_LIMIT = 12000
+
+
+def markdown_parts(text: str, limit: int = MARKDOWN_LIMIT, keep: tuple[str, ...] = ()) -> list[str]:
+    """Split ``text`` at paragraph boundaries into parts whose escaped form fits ``limit``.
+
+    Blank lines inside a fenced code block are not boundaries. A paragraph too
+    long on its own is split at line ends, and a line too long at ``limit``. The
+    separator where two parts meet is dropped (each part is its own message).
+    """
+    pieces: list[tuple[str, str]] = []  # (separator before it, piece)
+    current: list[str] = []
+    fenced = False
+    for line in text.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        if line == "" and not fenced and current:
+            _add(pieces, "\n\n", "\n".join(current), limit, keep)
+            current = []
+            continue
+        current.append(line)
+    if current:
+        _add(pieces, "\n\n", "\n".join(current), limit, keep)
+    parts: list[str] = []
+    for separator, piece in pieces:
+        joined = f"{parts[-1]}{separator}{piece}" if parts else piece
+        if parts and len(escape(joined, keep)) <= limit:
+            parts[-1] = joined
+        else:
+            parts.append(piece)
+    kept = [p for p in parts if p.strip()]
+    return kept or [text]
+
+
+def _add(
+    pieces: list[tuple[str, str]], separator: str, text: str, limit: int, keep: tuple[str, ...]
+) -> None:
+    if len(escape(text, keep)) <= limit:
+        pieces.append((separator, text))
+    elif "\n" in text:
+        for number, line in enumerate(text.split("\n")):
+            _add(pieces, separator if number == 0 else "\n", line, limit, keep)
+    else:
+        # One line longer than the limit: cut it where its escaped form reaches the limit.
+        size = 0
+        for index, char in enumerate(text):
+            size += len(_escape_all(char))
+            if size > limit:
+                cut = max(index, 1)
+                pieces.append((separator, text[:cut]))
+                _add(pieces, "", text[cut:], limit, keep)
+                return

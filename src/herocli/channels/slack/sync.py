@@ -1,94 +1,73 @@
-"""One Slack fetch: history scans over each channel's open window, replies only for changed threads.
+"""One Slack fetch: history first, then the threads that matter, newest first.
 
 The cursor is the only state kept between syncs::
 
     {"v": 1, "bot": "U…", "bot_name": "hero", "team_url": "https://x.slack.com/",
-     "ids": {"#support": "C…"}, "users": {"U…": "Hana"},
-     "ch": {"C…": {"oldest": "<newest top-level ts seen>",
-                   "open": {"<thread ts>": [reply_count, latest_reply, edit_mark, [reply ts…]]},
+     "team_id": "T…", "ids": {"#support": "C…"}, "users": {"U…": {"n", "t", "at"}},
+     "teams": {"T…": "Acme"},
+     "ch": {"C…": {"oldest": "<newest top-level ts seen>", "floor": "<oldest ts read>",
+                   "open": {"<thread ts>": [reply_count, latest_reply, edit_mark, [reply ts…],
+                                            [close reactors to ignore]]},
                    "closed": {"<thread ts>": [<as open>…, <epoch watched from>]},
-                   "scan": {"from": ts, "below": ts, "top": ts}}}}
+                   "pending": {"<thread ts>": "<latest_reply>"},
+                   "scan": {"from": ts, "below": ts, "top": ts, "kind": "window"},
+                   "info": [is_shared, <epoch looked up>]}}}
 
-``open`` holds the threads that are items and not closed (no close reaction);
-``closed`` those closed within ``reopen_window_days``, still watched for replies.
-A re-sync reads history from the oldest watched thread (or ``oldest``) onwards,
-so it sees edits, deletions and new ``reply_count``/``latest_reply`` values
-of exactly those threads, and calls ``conversations.replies`` only for the
-ones that changed. ``scan`` exists while a history scan is half done, so a
-resumed sync continues below the last page it stored.
+A first sync reads ``[slack] history_days`` of history and files every top-level
+message as an item at once; threads with replies go to ``pending`` (the item's
+waiting side is provisional until then) and are read after every channel's
+history, newest ``latest_reply`` first, one committed page per thread. Raising
+``history_days`` later reads the older history down to the new ``floor``.
+
+``open`` holds the threads that are items and not closed; ``closed`` those
+closed within ``reopen_window_days``, still watched for replies. A re-sync reads
+history from the oldest watched thread (or ``oldest``) onwards, so it sees
+edits, deletions and new ``reply_count``/``latest_reply`` values of exactly
+those threads, and calls ``conversations.replies`` only for the ones that
+changed. ``scan`` exists while a history scan is half done, so a resumed sync
+continues below the last page it stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from herocli.channels.slack.api import SlackCallError
-from herocli.channels.slack.lookups import SlackLookups
-from herocli.channels.slack.mrkdwn import to_plain
-from herocli.errors import HeroError, NotFoundError, PartlyFailedError
-from herocli.models import (
-    JSON,
-    Attachment,
-    Conversation,
-    FetchPage,
-    Message,
-    RemoteState,
+from herocli.channels.slack.convert import (
+    CONVERSATIONAL,
+    SlackConvert,
+    is_deleted,
+    reactions,
+    ts_of,
 )
+from herocli.errors import HeroError, NotFoundError, PartlyFailedError
+from herocli.models import JSON, Conversation, FetchPage, RemoteState
 
 # The largest page Slack accepts for both methods ("Maximum of 999"). Slack suggests
 # 200, but rates these methods by request, not by message: a bigger page is the
 # same cost for up to 5x the messages. Slack may still send fewer; has_more says so.
 HISTORY_LIMIT = 999
 REPLIES_LIMIT = 999
+# Read threads are committed at least this often (threads, simulated seconds).
+THREAD_BATCH = 50
+THREAD_BATCH_SECONDS = 10.0
 # In reaction intake a message can be marked after it was first seen; look back this far for marks.
 REACTION_LOOKBACK = timedelta(days=3)
-CONVERSATIONAL = frozenset({None, "file_share", "me_message", "thread_broadcast"})
-KEY_EVENT_TYPES = frozenset({"hero_reply", "hero_post"})
-DELETED_WHY = "the question was deleted in Slack"
 
 
-def ts_datetime(ts: str) -> datetime:
-    return datetime.fromtimestamp(float(ts), UTC)
-
-
-def ts_of(moment: datetime) -> str:
-    return f"{moment.timestamp():.6f}"
-
-
-def permalink(team_url: str, channel: str, ts: str, thread_ts: str | None = None) -> str:
-    base = team_url.rstrip("/") or "https://slack.com"
-    link = f"{base}/archives/{channel}/p{ts.replace('.', '')}"
-    if thread_ts and thread_ts != ts:
-        link += f"?thread_ts={thread_ts}&cid={channel}"
-    return link
-
-
-def message_key(message: JSON) -> str | None:
-    """The outbox key hero stored in a message it posted, if any."""
-    metadata = message.get("metadata") or {}
-    if metadata.get("event_type") in KEY_EVENT_TYPES:
-        key = (metadata.get("event_payload") or {}).get("key")
-        return str(key) if key else None
-    return None
-
-
-def is_deleted(message: JSON) -> bool:
-    return message.get("subtype") == "tombstone"
-
-
-def reactions(message: JSON) -> set[str]:
-    return {str(r.get("name")) for r in message.get("reactions") or ()}
-
-
-class SlackFetch(SlackLookups):
+class SlackFetch(SlackConvert):
     """The state and steps of one ``SlackChannel.fetch`` call."""
 
     def run(self) -> Iterator[FetchPage]:
-        """Scan every configured channel; one that fails is named and the others still sync."""
+        """Scan every configured channel, then read pending threads newest first.
+
+        One channel that fails is named at the end and the others still sync.
+        """
         self.identity()
         failures: list[HeroError] = []
+        good: list[str] = []
         pages = 0
         for label, channel in self.channel_ids():
             if channel is None:
@@ -101,13 +80,17 @@ class SlackFetch(SlackLookups):
                 )
                 continue
             try:
-                for page in self.scan(channel):
+                for page in self.history(channel):
                     pages += 1
                     yield page
+                good.append(channel)
             except SlackCallError as exc:
                 if label not in exc.message:
                     exc.message = f"{label}: {exc.message}"
                 failures.append(exc)
+        for page in self.pending_threads(good):
+            pages += 1
+            yield page
         if not pages:
             yield FetchPage((), self.snapshot())
         if len(failures) == 1:
@@ -115,22 +98,37 @@ class SlackFetch(SlackLookups):
         if failures:
             raise PartlyFailedError(failures)
 
-    def scan(self, channel: str) -> Iterator[FetchPage]:
-        ch: JSON = self.state["ch"].setdefault(channel, {"open": {}})
-        ch.setdefault("open", {})
-        ch.setdefault("closed", {})
+    def channel_state(self, channel: str) -> JSON:
+        ch: JSON = self.state["ch"].setdefault(channel, {})
+        for key in ("open", "closed", "pending"):
+            ch.setdefault(key, {})
+        return ch
+
+    def history(self, channel: str) -> Iterator[FetchPage]:
+        """The channel's window scan (or the half-done one), then older history if asked for."""
+        ch = self.channel_state(channel)
+        wanted = ts_of(self.clock.now() - timedelta(days=self.settings.history_days))
+        resumed: JSON | None = ch.get("scan")
+        if resumed is not None:
+            yield from self.scan(channel, ch, resumed)
+        if resumed is None or resumed.get("kind") != "window":
+            yield from self.scan(channel, ch, self.window_scan(ch, wanted))
+        floor = ch.get("floor")
+        if floor is not None and wanted < floor:
+            backfill = {"from": wanted, "below": floor, "top": ch.get("oldest") or "", "kind": ""}
+            yield from self.scan(channel, ch, backfill)
+
+    def window_scan(self, ch: JSON, wanted: str) -> JSON:
         oldest: str | None = ch.get("oldest")
-        scan: JSON | None = ch.get("scan")
-        if scan is None:
-            self.forget_closed(ch)
-            starts = [oldest or "0", *ch["open"], *ch["closed"]]
-            if self.settings.intake == "reaction":
-                starts.append(ts_of(self.clock.now() - REACTION_LOOKBACK))
-            scan = {
-                "from": "0" if oldest is None else min(starts),
-                "below": None,
-                "top": oldest or "",
-            }
+        floor: str = ch.get("floor") or wanted
+        self.forget_closed(ch)
+        starts = [oldest or floor, *ch["open"], *ch["closed"]]
+        if self.settings.intake == "reaction":
+            starts.append(max(floor, ts_of(self.clock.now() - REACTION_LOOKBACK)))
+        return {"from": min(starts), "below": None, "top": oldest or "", "kind": "window"}
+
+    def scan(self, channel: str, ch: JSON, scan: JSON) -> Iterator[FetchPage]:
+        """Page history from ``scan["below"]`` (newest) down to ``scan["from"]``."""
         upper: str | None = scan["below"]
         params: dict[str, Any] = {
             "channel": channel,
@@ -142,6 +140,7 @@ class SlackFetch(SlackLookups):
         done = 0
         for body in self.api.pages("conversations.history", params, self.progress):
             messages = [m for m in body.get("messages") or () if upper is None or m["ts"] < upper]
+            self.prefetch_users({str(m.get("user") or "") for m in messages})
             conversations: list[Conversation] = []
             for message in messages:
                 scan["top"] = max(scan["top"], message["ts"])
@@ -161,20 +160,62 @@ class SlackFetch(SlackLookups):
                 ch["scan"] = scan
             else:
                 ch.pop("scan", None)
+                ch["floor"] = min(ch.get("floor") or scan["from"], scan["from"])
                 if scan["top"]:
                     ch["oldest"] = scan["top"]
             yield FetchPage(tuple(conversations), self.snapshot())
             if not more:
                 return
 
-    def starts_item(self, message: JSON) -> bool:
+    def pending_threads(self, channels: list[str]) -> Iterator[FetchPage]:
+        """Read the threads filed without their replies, newest ``latest_reply`` first."""
+        queue = sorted(
+            (
+                (latest, channel, ts)
+                for channel in channels
+                for ts, latest in self.channel_state(channel)["pending"].items()
+            ),
+            reverse=True,
+        )
+        batch: list[Conversation] = []
+        since = self._now()
+        for number, (_, channel, ts) in enumerate(queue, 1):
+            ch = self.channel_state(channel)
+            if ts not in ch["pending"]:
+                continue
+            self.progress.update(
+                f"slack: reading threads, newest first ({number}/{len(queue)})",
+                completed=number,
+                total=len(queue),
+            )
+            thread = self.thread(channel, ts)
+            if thread is None or ts not in ch["open"]:
+                ch["pending"].pop(ts, None)
+                if ts in ch["open"] or ts in ch["closed"]:
+                    batch.append(self.vanished(channel, ch, ts))
+            else:
+                parent, replies = thread
+                conv = self.update(
+                    channel, ch, parent, ch["open"][ts], was_closed=False, read=replies
+                )
+                if conv is not None:
+                    batch.append(conv)
+            # Committed as they come: every couple of seconds while Slack paces the reads,
+            # in small batches during a burst (each page stores the whole cursor).
+            if len(batch) >= THREAD_BATCH or self._now() - since >= THREAD_BATCH_SECONDS:
+                yield FetchPage(tuple(batch), self.snapshot())
+                batch, since = [], self._now()
+        if batch:
+            yield FetchPage(tuple(batch), self.snapshot())
+
+    def starts_item(self, channel: str, message: JSON) -> bool:
         user = message.get("user")
         if (
             message.get("subtype") not in CONVERSATIONAL
             or message.get("subtype") == "thread_broadcast"
         ):
             return False
-        if not user or message.get("bot_id") or user in self.team or user == self.state.get("bot"):
+        if not user or message.get("bot_id") or self.is_teammate(str(user), channel):
             return False
         if self.settings.intake == "reaction":
             return self.settings.intake_reaction in reactions(message)
@@ -188,71 +229,117 @@ class SlackFetch(SlackLookups):
         watched = ch["closed"].get(ts)
         if watched is not None:
             return self.update(channel, ch, message, watched, was_closed=True)
-        if not self.starts_item(message):
+        if not self.starts_item(channel, message):
             return None
         if self.settings.close_reaction in reactions(message):
             # Already closed at the source: the queue files no new item for it, so no replies call.
             return None
-        replies = self.replies(channel, ts) if message.get("reply_count") else []
-        ch["open"][ts] = self.record(message, replies)
-        return self.conversation(channel, message, replies, (), RemoteState.OPEN)
+        ch["open"][ts] = self.record(message, [])
+        if not message.get("reply_count"):
+            return self.conversation(channel, message, [], (), RemoteState.OPEN)
+        # Filed now, read later: the item shows at once, its waiting side provisional.
+        ch["open"][ts][3] = None
+        ch["pending"][ts] = str(message.get("latest_reply") or ts)
+        return self.conversation(channel, message, [], (), RemoteState.OPEN, provisional=True)
 
     def update(
-        self, channel: str, ch: JSON, message: JSON, tracked: list[Any], *, was_closed: bool
+        self,
+        channel: str,
+        ch: JSON,
+        message: JSON,
+        tracked: list[Any],
+        *,
+        was_closed: bool,
+        read: list[JSON] | None = None,
     ) -> Conversation | None:
         """A watched thread seen again: read its replies only when ``latest_reply`` moved.
 
-        A thread newly carrying the close reaction is reported closed. Changes to a
-        thread closed earlier carry no remote state, so the queue reopens the item
-        when they bring a message from outside the team.
+        A thread newly carrying the close reaction is reported closed. A reply from
+        outside the team in a closed thread reopens it: hero's close reaction is
+        removed and the thread is reported open (a person's reaction, which the app
+        cannot remove, is ignored from then on). ``read``: replies already fetched.
         """
         ts = str(message["ts"])
         count, latest, mark, known = tracked[:4]
-        thread_changed = (message.get("reply_count") or 0) != count or (
-            message.get("latest_reply") or ""
-        ) != latest
+        ignored = set(tracked[4]) if len(tracked) > 4 and not was_closed else set()
+        pending = ts in ch["pending"]
+        thread_changed = read is not None or (
+            (message.get("reply_count") or 0) != count
+            or (message.get("latest_reply") or "") != latest
+        )
         # A question deleted upstream (its replies keep a tombstone) closes like a close
         # reaction; the thread stays watched for the reopen window, like any closed one.
-        closed = self.settings.close_reaction in reactions(message) or is_deleted(message)
+        closed = bool(self.closers(message) - ignored) or is_deleted(message)
         if not thread_changed and self.mark(message) == mark and closed == was_closed:
             return None
         replies: list[JSON] = []
         gone: tuple[str, ...] = ()
-        if thread_changed:
-            replies = self.replies(channel, ts) if message.get("reply_count") else []
+        if thread_changed or pending:
+            if read is not None:
+                replies = read
+            elif message.get("reply_count"):
+                replies = self.replies(channel, ts)
             now = {r["ts"] for r in replies}
-            gone = tuple(r for r in known if r not in now)
-        record = (
-            self.record(message, replies)
-            if thread_changed
-            else [count, latest, self.mark(message), known]
+            gone = tuple(r for r in known or () if r not in now)
+            ch["pending"].pop(ts, None)
+            record = self.record(message, replies)
+        else:
+            record = [count, latest, self.mark(message), known]
+        seen = set(known or ())
+        reopened = (
+            closed
+            and not is_deleted(message)
+            and (was_closed or self.closed_by_us(message))
+            and any(r["ts"] not in seen and self.from_outside(r, channel) for r in replies)
         )
+        if reopened:
+            self.remove_close(channel, message)
+            ignored = self.closers(message) - {self.state.get("bot")}
+            closed = False
         ch["open"].pop(ts, None)
         ch["closed"].pop(ts, None)
         if not closed:
-            ch["open"][ts] = record
+            ch["open"][ts] = [*record, sorted(ignored)] if ignored else record
         elif self.active_within_window(message):
             # Watched from the close, or from its latest change since, whichever is later.
             ch["closed"][ts] = [*record, self.clock.now().timestamp()]
         state = RemoteState.OPEN if not closed else None if was_closed else RemoteState.CLOSED
-        if state is RemoteState.CLOSED and self.closed_by_us(message):
+        if is_deleted(message):
+            # A deleted question stays closed (replies to it are refused); what people
+            # still write under it is filed in the item.
+            state = RemoteState.CLOSED
+        if reopened and not was_closed:
             # hero closed the item without these replies (Slack does not date reactions):
-            # report no remote state, so a reply from outside the team reopens it.
-            seen = set(known)
-            if any(r["ts"] not in seen and self.from_outside(r) for r in replies):
-                state = None
+            # no remote state, so the reply from outside the team reopens it in the queue.
+            state = None
         return self.conversation(channel, message, replies, gone, state)
 
-    def closed_by_us(self, message: JSON) -> bool:
-        bot = self.state.get("bot")
-        return any(
-            r.get("name") == self.settings.close_reaction and bot in (r.get("users") or ())
+    def closers(self, message: JSON) -> set[str]:
+        """Who put the close reaction on a thread's first message."""
+        return {
+            str(user)
             for r in message.get("reactions") or ()
-        )
+            if r.get("name") == self.settings.close_reaction
+            for user in r.get("users") or ()
+        }
 
-    def from_outside(self, message: JSON) -> bool:
-        user = message.get("user")
-        return self.keep_reply(message) and user not in self.team and user != self.state.get("bot")
+    def closed_by_us(self, message: JSON) -> bool:
+        return self.state.get("bot") in self.closers(message)
+
+    def remove_close(self, channel: str, message: JSON) -> None:
+        """Take hero's close reaction off a thread a customer reopened (absent is fine)."""
+        if not self.closed_by_us(message):
+            return
+        params = {
+            "channel": channel,
+            "timestamp": message["ts"],
+            "name": self.settings.close_reaction,
+        }
+        self.api.call("reactions.remove", params, self.progress, allow=frozenset({"no_reaction"}))
+
+    def from_outside(self, message: JSON, channel: str) -> bool:
+        user = str(message.get("user") or "")
+        return self.keep_reply(message) and not self.is_teammate(user, channel)
 
     def active_within_window(self, message: JSON) -> bool:
         """Whether a thread's last message is recent enough to watch it after its close.
@@ -268,15 +355,16 @@ class SlackFetch(SlackLookups):
         """Stop watching closed threads quiet for longer than the reopen window."""
         horizon = self.clock.now().timestamp() - self.settings.reopen_window_days * 86400
         closed: dict[str, list[Any]] = ch["closed"]
-        for ts in [ts for ts, watched in closed.items() if watched[4] < horizon]:
+        for ts in [ts for ts, watched in closed.items() if watched[-1] < horizon]:
             del closed[ts]
 
     def vanished(self, channel: str, ch: JSON, ts: str) -> Conversation:
         """A watched thread parent no longer in history: deleted without replies, so closed."""
         was_open = ts in ch["open"]
         known = (ch["open"] if was_open else ch["closed"]).pop(ts)[3]
+        ch["pending"].pop(ts, None)
         stub = {"ts": ts, "subtype": "tombstone", "text": ""}
-        return self.conversation(channel, stub, [], tuple(known), RemoteState.CLOSED)
+        return self.conversation(channel, stub, [], tuple(known or ()), RemoteState.CLOSED)
 
     @staticmethod
     def mark(message: JSON) -> str:
@@ -292,8 +380,9 @@ class SlackFetch(SlackLookups):
             [str(r["ts"]) for r in replies],
         ]
 
-    def replies(self, channel: str, ts: str) -> list[JSON]:
-        """The replies of a thread (parent excluded), oldest first."""
+    def thread(self, channel: str, ts: str) -> tuple[JSON, list[JSON]] | None:
+        """A thread's first message and its replies, oldest first; ``None`` when it is gone."""
+        parent: JSON | None = None
         out: list[JSON] = []
         params = {
             "channel": channel,
@@ -303,91 +392,19 @@ class SlackFetch(SlackLookups):
         }
         try:
             for page in self.api.pages("conversations.replies", params, self.progress):
-                out.extend(m for m in page.get("messages") or () if m.get("ts") != ts)
+                for message in page.get("messages") or ():
+                    if message.get("ts") == ts:
+                        parent = message
+                    else:
+                        out.append(message)
         except SlackCallError as exc:
             if exc.code != "thread_not_found":
                 raise
-            return []
-        return out
+            return None
+        self.prefetch_users({str(m.get("user") or "") for m in out})
+        return None if parent is None else (parent, out)
 
-    # -- building conversations ---------------------------------------------
-
-    def keep_reply(self, message: JSON) -> bool:
-        if message.get("user") and message.get("user") == self.state.get("bot"):
-            return True
-        return message.get("subtype") in CONVERSATIONAL and not message.get("bot_id")
-
-    def conversation(
-        self,
-        channel: str,
-        parent: JSON,
-        replies: list[JSON],
-        gone: tuple[str, ...],
-        state: RemoteState | None,
-    ) -> Conversation:
-        ts = str(parent["ts"])
-        first = self.message(channel, parent, ts)
-        messages = [first]
-        messages.extend(self.message(channel, r, ts) for r in replies if self.keep_reply(r))
-        messages.extend(self.deleted(channel, r, ts) for r in gone)
-        meta: dict[str, Any] = {"channel": channel, "ts": ts}
-        if first.deleted:
-            title = ""  # the queue keeps the title it had
-            if state is RemoteState.CLOSED:
-                meta["why"] = DELETED_WHY
-        else:
-            line = next((line.strip() for line in first.body.splitlines() if line.strip()), "")
-            title = line if len(line) <= 80 else line[:79] + "…"
-        return Conversation(
-            channel="slack",
-            external_id=f"{channel}:{ts}",
-            title=title if first.deleted else title or "(no text)",
-            messages=tuple(messages),
-            url=first.url,
-            remote_state=state,
-            meta=meta,
-        )
-
-    def message(self, channel: str, message: JSON, thread_ts: str) -> Message:
-        ts = str(message["ts"])
-        if is_deleted(message):
-            return self.deleted(channel, ts, thread_ts)
-        user = str(message.get("user") or message.get("bot_id") or "")
-        ours = bool(user) and user == self.state.get("bot")
-        edited = (message.get("edited") or {}).get("ts")
-        meta: dict[str, Any] = {"ts": ts, "thread_ts": thread_ts, "channel": channel}
-        key = message_key(message)
-        if key:
-            meta["key"] = key
-        files = tuple(
-            Attachment(
-                name=str(f.get("name") or f.get("title") or "file"),
-                size=int(f.get("size") or 0),
-                content_type=str(f.get("mimetype") or "application/octet-stream"),
-            )
-            for f in message.get("files") or ()
-        )
-        return Message(
-            external_id=f"{channel}:{ts}",
-            author_id=user,
-            author_name=self.user_name(user) if user else "",
-            sent_at=ts_datetime(ts),
-            body=to_plain(str(message.get("text") or ""), self.user_name),
-            url=permalink(str(self.state.get("team_url") or ""), channel, ts, thread_ts),
-            team_hint=True if ours or user in self.team else None,
-            edited_at=ts_datetime(str(edited)) if edited else None,
-            attachments=files,
-            meta=meta,
-        )
-
-    def deleted(self, channel: str, ts: str, thread_ts: str) -> Message:
-        return Message(
-            external_id=f"{channel}:{ts}",
-            author_id="",
-            author_name="",
-            sent_at=ts_datetime(ts),
-            body="",
-            url=permalink(str(self.state.get("team_url") or ""), channel, ts, thread_ts),
-            deleted=True,
-            meta={"ts": ts, "thread_ts": thread_ts, "channel": channel},
-        )
+    def replies(self, channel: str, ts: str) -> list[JSON]:
+        """The replies of a thread (parent excluded), oldest first."""
+        thread = self.thread(channel, ts)
+        return [] if thread is None else thread[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import bisect
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -34,6 +35,28 @@ def _decode_cursor(cursor: str, kind: str) -> str:
     return value
 
 
+# Slack's markdown block: standard Markdown, "Limit 12,000 characters" for all of a
+# message's markdown blocks together.
+MARKDOWN_LIMIT = 12000
+BLOCKS_LIMIT = 50
+
+
+def _check_blocks(blocks: Any) -> None:
+    if not isinstance(blocks, list) or len(blocks) > BLOCKS_LIMIT:
+        raise SlackApiError("invalid_blocks")
+    markdown = 0
+    for block in blocks:
+        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+            raise SlackApiError("invalid_blocks")
+        if block["type"] == "markdown":
+            text = block.get("text")
+            if not isinstance(text, str) or not text:
+                raise SlackApiError("invalid_blocks")
+            markdown += len(text)
+    if markdown > MARKDOWN_LIMIT:
+        raise SlackApiError("invalid_blocks", response_metadata={"messages": ["markdown too long"]})
+
+
 def _truthy(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -58,9 +81,14 @@ class SlackWebApi(SlackWorkspace):
                 )
                 return fault, {}, {}
             limit = self._rate_limits.get(method)
-            if limit and limit[1] > 0:
-                limit[1] -= 1
-                retry_after = limit[0]
+            tier_wait = self._tier_wait(method) if method in _METHODS else 0.0
+            if tier_wait > 0 or (limit and limit[1] > 0):
+                if tier_wait > 0:
+                    retry_after = float(math.ceil(tier_wait))
+                else:
+                    assert limit is not None
+                    limit[1] -= 1
+                    retry_after = limit[0]
                 self._log.append(
                     LoggedRequest(method, dict(params), 429, "ratelimited", self._clock())
                 )
@@ -189,6 +217,14 @@ class SlackWebApi(SlackWorkspace):
             raise SlackApiError("no_text")
         if len(text) > 40000:
             raise SlackApiError("msg_too_long")
+        blocks = params.get("blocks")
+        if isinstance(blocks, str):
+            try:
+                blocks = json.loads(blocks)
+            except ValueError:
+                raise SlackApiError("invalid_blocks_format") from None
+        if blocks is not None:
+            _check_blocks(blocks)
         thread_ts = str(params.get("thread_ts") or "") or None
         stored = self._messages[channel["id"]]
         if thread_ts is not None:
@@ -202,10 +238,30 @@ class SlackWebApi(SlackWorkspace):
             extra["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
         if params.get("client_msg_id"):
             extra["client_msg_id"] = str(params["client_msg_id"])
+        if blocks:
+            extra["blocks"] = blocks
         broadcast = bool(thread_ts) and _truthy(params.get("reply_broadcast", False))
         ts = self.post(channel["id"], user, text, thread_ts=thread_ts, broadcast=broadcast, **extra)
         message = self._view(channel["id"], stored[ts], metadata=False)
         return {"channel": channel["id"], "ts": ts, "message": message}
+
+    def _users_list(self, user: str, params: Mapping[str, Any]) -> JSON:
+        everyone = [dict(u) for _, u in sorted(self._users.items())]
+        start = int(_decode_cursor(str(params["cursor"]), "offset")) if params.get("cursor") else 0
+        limit = max(1, min(int(params.get("limit") or 0) or 1000, 1000))
+        page = everyone[start : start + limit]
+        more = start + limit < len(everyone)
+        next_cursor = _encode_cursor("offset", str(start + limit)) if more else ""
+        return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+    def _team_info(self, user: str, params: Mapping[str, Any]) -> JSON:
+        team_id = str(params.get("team") or self.team_id)
+        if team_id == self.team_id:
+            return {"team": {"id": self.team_id, "name": self.team_name, "domain": self.domain}}
+        other = self._teams.get(team_id)
+        if other is None:
+            raise SlackApiError("team_not_found")
+        return {"team": dict(other)}
 
     def _users_info(self, user: str, params: Mapping[str, Any]) -> JSON:
         found = self._users.get(str(params.get("user") or ""))
@@ -257,6 +313,8 @@ _METHODS: dict[str, _Handler] = {
     "conversations.replies": SlackWebApi._conversations_replies,
     "chat.postMessage": SlackWebApi._chat_post_message,
     "users.info": SlackWebApi._users_info,
+    "users.list": SlackWebApi._users_list,
+    "team.info": SlackWebApi._team_info,
     "reactions.add": SlackWebApi._reactions_add,
     "reactions.remove": SlackWebApi._reactions_remove,
     "reactions.get": SlackWebApi._reactions_get,

@@ -20,6 +20,24 @@ JSON = dict[str, Any]
 
 DEFAULT_TOKEN = "xoxb-hero-demo"  # a fake credential the local simulator accepts
 
+# Requests a minute per method, as Slack's rate-limit tiers document them (Tier 2: 20,
+# Tier 3: 50, Tier 4: 100; chat.postMessage: about one a second).
+TIER_LIMITS = {
+    "auth.test": 100,
+    "conversations.list": 20,
+    "conversations.info": 50,
+    "conversations.history": 50,
+    "conversations.replies": 50,
+    "users.info": 100,
+    "users.list": 20,
+    "team.info": 50,
+    "reactions.add": 50,
+    "reactions.get": 50,
+    "reactions.remove": 20,
+    "chat.postMessage": 60,
+    "chat.update": 50,
+}
+
 
 class SlackApiError(Exception):
     """A method answered ``{"ok": false, "error": code}``."""
@@ -91,6 +109,7 @@ class SlackWorkspace:
         else:
             self.tokens = dict.fromkeys(tokens, self.bot_user_id)
         self._users: dict[str, JSON] = {}
+        self._teams: dict[str, JSON] = {t["id"]: dict(t) for t in data.get("other_teams", [])}
         self._channels: dict[str, JSON] = {}
         self._messages: dict[str, dict[str, JSON]] = {}
         self._top: dict[str, list[str]] = {}  # channel -> sorted ts shown in history
@@ -98,9 +117,10 @@ class SlackWorkspace:
         self._rate_limits: dict[str, list[float]] = {}  # method -> [retry_after, times left]
         self._faults: dict[str, list[int]] = {}  # method -> HTTP statuses to answer next (0: drop)
         self._hang_ups: dict[str, int] = {}  # method -> calls left to drop after acting
+        self._tier_buckets: dict[str, tuple[float, float]] | None = None  # method -> tokens, at
         self._log: list[LoggedRequest] = []
         for user in data.get("users", []):
-            self._users[user["id"]] = dict(user)
+            self._users[user["id"]] = {"team_id": self.team_id, **user}
         if self.bot_user_id not in self._users:
             self.add_user(self.bot_user_id, self.bot_name, is_bot=True)
         for channel in data.get("channels", []):
@@ -143,29 +163,69 @@ class SlackWorkspace:
         with self._lock:
             self._rate_limits[method] = [retry_after, times]
 
-    def inject_server_error(self, method: str, status: int = 500, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` with HTTP ``status`` and no JSON."""
-        with self._lock:
-            self._faults.setdefault(method, []).extend([status] * times)
+    def enforce_tiers(self, enabled: bool = True) -> None:
+        """Answer HTTP 429 past each method's documented per-minute rate, on the workspace clock.
 
-    def inject_drop(self, method: str, times: int = 1) -> None:
-        """Close the connection without an answer on the next ``times`` calls of ``method``."""
-        self.inject_server_error(method, 0, times)
+        Each method has its own bucket of ``TIER_LIMITS[method]`` requests, refilled
+        continuously over a minute (Slack allows short bursts, then the tier's rate).
+        """
+        with self._lock:
+            self._tier_buckets = {} if enabled else None
+
+    def _tier_wait(self, method: str) -> float:
+        """Seconds until ``method`` may be called again (0: take a token now)."""
+        if self._tier_buckets is None:
+            return 0.0
+        per_minute = TIER_LIMITS.get(method, 60)
+        now = float(self._clock())
+        tokens, stamp = self._tier_buckets.get(method, (float(per_minute), now))
+        tokens = min(float(per_minute), tokens + (now - stamp) * per_minute / 60)
+        if tokens < 1 - 1e-6:
+            self._tier_buckets[method] = (tokens, now)
+            return (1 - tokens) * 60 / per_minute
+        self._tier_buckets[method] = (tokens - 1, now)
+        return 0.0
+
+    def inject_server_error(
+        self, method: str, status: int = 500, times: int = 1, *, after: int = 0
+    ) -> None:
+        """Answer ``times`` calls of ``method`` with HTTP ``status`` and no JSON.
+
+        ``after``: let that many calls through first.
+        """
+        with self._lock:
+            self._faults.setdefault(method, []).extend([-1] * after + [status] * times)
+
+    def inject_drop(self, method: str, times: int = 1, *, after: int = 0) -> None:
+        """Close the connection without an answer on ``times`` calls of ``method``."""
+        self.inject_server_error(method, 0, times, after=after)
 
     def _next_fault(self, method: str) -> int | None:
         queued = self._faults.get(method)
-        return queued.pop(0) if queued else None
+        fault = queued.pop(0) if queued else None
+        return None if fault == -1 else fault
 
     # -- workspace state, for seeding and tests -----------------------------
 
+    def add_team(self, team_id: str, name: str) -> None:
+        """Another workspace, for people in shared (Slack Connect) channels."""
+        with self._lock:
+            self._teams[team_id] = {"id": team_id, "name": name, "domain": name.lower()}
+
     def add_user(
-        self, user_id: str, name: str, *, real_name: str | None = None, is_bot: bool = False
+        self,
+        user_id: str,
+        name: str,
+        *,
+        real_name: str | None = None,
+        is_bot: bool = False,
+        team_id: str | None = None,
     ) -> None:
         real = real_name or name
         with self._lock:
             self._users[user_id] = {
                 "id": user_id,
-                "team_id": self.team_id,
+                "team_id": team_id or self.team_id,
                 "name": name.lower(),
                 "real_name": real,
                 "deleted": False,
@@ -349,6 +409,9 @@ class SlackWorkspace:
         out = {k: v for k, v in message.items() if k != "metadata" or metadata}
         if not out.get("reactions"):
             out.pop("reactions", None)
+        author = self._users.get(str(out.get("user") or ""))
+        if author is not None and "team" not in out:
+            out["user_team"] = author.get("team_id", self.team_id)
         ts = out["ts"]
         replies = self._replies[channel_id].get(ts)
         if replies:

@@ -87,7 +87,8 @@ def test_every_output_is_well_formed(
             hero.customer_opens("github", f"acme/widget#{n}", title, body, author)
         hero.backends["github"].threads["acme/widget#1"].labels = list(labels)
         assert hero.run("sync").code == 0
-        assert hero.run("note", "1", note).code == 0
+        # "--": a note may start with "-", as any argument after it may.
+        assert hero.run("note", "1", "--", note).code == 0
 
         # --json parses and gives back exactly what was stored.
         listing = hero.run("inbox", "--all", "--json")

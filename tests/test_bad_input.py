@@ -178,6 +178,13 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
     ("email", {"read_timeout": INF}, "email.read_timeout"),
     ("store", {"data_dir": "/tmp/a\x00b"}, "store.data_dir"),
     ("hero", {"keyring": "yes"}, "hero.keyring"),
+    ("mirror", {"slack_channel": "team"}, "mirror.slack_channel"),
+    ("mirror", {"slack_channel": "#support"}, "mirror.slack_channel"),
+    ("mirror", {"relay": "some"}, "mirror.relay"),
+    ("mirror", {"relay_prefix": " "}, "mirror.relay_prefix"),
+    ("mirror", {"relay_prefix": "!r\n"}, "mirror.relay_prefix"),
+    ("mirror", {"enabled": "yes"}, "mirror.enabled"),
+    ("mirror", {"slack_chanel": "#team"}, "mirror.slack_chanel"),
 ]
 
 
@@ -190,6 +197,8 @@ def _config(table: str, keys: dict[str, Any]) -> str:
         "email": dict(EMAIL),
         "store": {},
     }
+    if table == "mirror":
+        base["mirror"] = {"slack_channel": "#team"}
     base[table].update(keys)
     if table == "rota" and "start" in keys:
         # A TOML date, as a user writes it, when it parses as one.

@@ -78,6 +78,23 @@ def test_a_disabled_channel_needs_no_settings() -> None:
     assert config.enabled_channels() == []
 
 
+def test_the_mirror_takes_a_channel_and_needs_slack() -> None:
+    config = parse_config('[slack]\nchannels = []\n[mirror]\nslack_channel = "C0TEAM42"\n', "f")
+    assert config.mirror_on() is not None
+    assert config.mirror is not None
+    assert (config.mirror.relay, config.mirror.relay_prefix) == ("prefix", "!reply ")
+    with pytest.raises(ConfigError) as caught:
+        parse_config('[mirror]\nslack_channel = "#team"\n', "f")
+    assert [p.key for p in caught.value.problems] == ["mirror.enabled"]
+    with pytest.raises(ConfigError) as caught:
+        parse_config("[slack]\nchannels = []\n", "f")
+    assert [p.key for p in caught.value.problems] == ["slack.channels"]
+    off = parse_config(
+        '[slack]\nchannels = ["#s"]\n[mirror]\nslack_channel = "#t"\nenabled = false\n', "f"
+    )
+    assert off.mirror_on() is None
+
+
 def test_token_env_takes_a_string_or_a_list() -> None:
     config = parse_config(
         '[github]\nrepos = ["a/b"]\ntoken_env = "MY_TOKEN"\n'
@@ -96,7 +113,10 @@ def test_the_example_config_is_valid_and_documents_every_key() -> None:
     assert config.enabled_channels() == ["github", "email", "slack"]
     # Every settings field appears in the example, so none goes undocumented.
     text = example.read_text(encoding="utf-8")
-    for section in (config.hero, config.github, config.email, config.slack, config.rota):
+    assert config.mirror is not None
+    assert config.mirror_on() is None
+    sections = (config.hero, config.github, config.email, config.slack, config.rota, config.mirror)
+    for section in sections:
         for name in type(section).__dataclass_fields__:
             key = {"swaps": "rota.swaps"}.get(name, name)
             assert f"{key} =" in text or f"[[{key}]]" in text, name

@@ -12,11 +12,12 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from herocli.config_mirror import MirrorSettings, read_mirror
 from herocli.config_reader import KeyLines, Problems, Section
 from herocli.errors import ConfigError, ConfigProblem
 from herocli.models import TeamMember
@@ -144,6 +145,13 @@ class Config:
     rota: RotaSettings = field(default_factory=RotaSettings)
     data_dir: Path | None = None  # [store] data_dir; None: HERO_DATA_DIR or XDG
     tui: TuiSettings = field(default_factory=TuiSettings)
+    mirror: MirrorSettings | None = None  # [mirror]: items mirrored to a team Slack channel
+
+    def mirror_on(self) -> MirrorSettings | None:
+        """The mirror's settings when it is configured and enabled (and Slack with it)."""
+        if self.mirror is None or not self.mirror.enabled or self.slack is None:
+            return None
+        return self.mirror if self.slack.enabled else None
 
     def enabled_channels(self) -> list[str]:
         return [
@@ -235,13 +243,18 @@ def parse_config(text: str, file: str, path: Path | None = None) -> Config:
         team=_team(root.section("team")),
         github=_github(root.section("github")) if root.has("github") else None,
         email=_email(root.section("email")) if root.has("email") else None,
-        slack=_slack(root.section("slack")) if root.has("slack") else None,
+        slack=_slack(root.section("slack"), mirrored=root.has("mirror"))
+        if root.has("slack")
+        else None,
         rota=_rota(root.section("rota")),
         data_dir=_store(root.section("store")),
         tui=_tui(root.section("tui")),
     )
+    if root.has("mirror"):
+        slack = config.slack.channels if config.slack else None
+        config = replace(config, mirror=read_mirror(root.section("mirror"), slack))
     # Absent channel sections are still known names, so a typo like [githb] gets a suggestion.
-    root._read.update(("github", "email", "slack"))
+    root._read.update(("github", "email", "slack", "mirror"))
     root.check_unknown()
     _cross_check(config, root)
     if problems.items:
@@ -399,7 +412,7 @@ def _email(s: Section) -> EmailSettings:
     return out
 
 
-def _slack(s: Section) -> SlackSettings:
+def _slack(s: Section, *, mirrored: bool = False) -> SlackSettings:
     d = SlackSettings()
     out = SlackSettings(
         enabled=s.boolean("enabled", True),
@@ -416,7 +429,8 @@ def _slack(s: Section) -> SlackSettings:
         history_days=s.integer("history_days", d.history_days, 1, 36500),
         **_timeouts(s),
     )
-    if out.enabled and not out.channels:
+    # With [mirror], Slack may serve only as the team's channel, with no support channel.
+    if out.enabled and not out.channels and not mirrored:
         s.problem("channels", "list at least one channel (#name or id), or set enabled = false")
     s.check_unknown()
     return out

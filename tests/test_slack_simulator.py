@@ -248,3 +248,37 @@ def test_demo_seed_loads_and_serves() -> None:
     threads = [m for m in history["messages"] if m.get("reply_count")]
     assert len(threads) == 2
     assert {m.get("subtype") for m in history["messages"]} >= {"channel_join", "bot_message", None}
+
+
+def test_chat_update_edits_only_the_apps_own_messages(
+    api: tuple[SlackSimulator, httpx.Client],
+) -> None:
+    sim, client = api
+    mine = call(
+        client,
+        "chat.postMessage",
+        channel=SUPPORT,
+        text="first",
+        metadata=json.dumps({"event_type": "hero_post", "event_payload": {"key": "k1"}}),
+    )["ts"]
+    theirs = sim.post(SUPPORT, "U0CUST", "a question")
+    updated = call(client, "chat.update", channel=SUPPORT, ts=mine, text="second")
+    assert (updated["ok"], updated["ts"], updated["text"]) == (True, mine, "second")
+    stored = sim.message(SUPPORT, mine)
+    assert stored["text"] == "second"
+    assert stored["edited"]["user"] == sim.bot_user_id
+    assert stored["metadata"]["event_payload"] == {"key": "k1"}  # kept by an edit
+    assert call(client, "chat.update", channel=SUPPORT, ts=theirs, text="x")["error"] == (
+        "cant_update_message"
+    )
+    assert call(client, "chat.update", channel=SUPPORT, ts="1.000001", text="x")["error"] == (
+        "message_not_found"
+    )
+    assert call(client, "chat.update", channel="#support", ts=mine, text="x")["error"] == (
+        "channel_not_found"
+    )
+    assert call(client, "chat.update", channel=SUPPORT, ts=mine, text="")["error"] == "no_text"
+    assert call(client, "chat.update", channel=SUPPORT, ts=mine, text="y" * 40001)["error"] == (
+        "msg_too_long"
+    )
+    assert sim.message(SUPPORT, mine)["text"] == "second"

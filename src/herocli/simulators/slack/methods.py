@@ -57,6 +57,20 @@ def _check_blocks(blocks: Any) -> None:
         raise SlackApiError("invalid_blocks", response_metadata={"messages": ["markdown too long"]})
 
 
+def _text_and_blocks(params: Mapping[str, Any]) -> tuple[str, Any]:
+    """A message's ``text`` (at most 40,000 characters) and its ``blocks``, parsed if sent as JSON."""
+    text = str(params.get("text") or "")
+    if len(text) > 40000:
+        raise SlackApiError("msg_too_long")
+    blocks = params.get("blocks")
+    if isinstance(blocks, str):
+        try:
+            blocks = json.loads(blocks)
+        except ValueError:
+            raise SlackApiError("invalid_blocks_format") from None
+    return text, blocks
+
+
 def _truthy(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -212,17 +226,9 @@ class SlackWebApi(SlackWorkspace):
 
     def _chat_post_message(self, user: str, params: Mapping[str, Any]) -> JSON:
         channel = self._channel(params)
-        text = str(params.get("text") or "")
-        if not text and not params.get("blocks") and not params.get("attachments"):
+        text, blocks = _text_and_blocks(params)
+        if not text and not blocks and not params.get("attachments"):
             raise SlackApiError("no_text")
-        if len(text) > 40000:
-            raise SlackApiError("msg_too_long")
-        blocks = params.get("blocks")
-        if isinstance(blocks, str):
-            try:
-                blocks = json.loads(blocks)
-            except ValueError:
-                raise SlackApiError("invalid_blocks_format") from None
         if blocks is not None:
             _check_blocks(blocks)
         thread_ts = str(params.get("thread_ts") or "") or None
@@ -244,6 +250,35 @@ class SlackWebApi(SlackWorkspace):
         ts = self.post(channel["id"], user, text, thread_ts=thread_ts, broadcast=broadcast, **extra)
         message = self._view(channel["id"], stored[ts], metadata=False)
         return {"channel": channel["id"], "ts": ts, "message": message}
+
+    def _chat_update(self, user: str, params: Mapping[str, Any]) -> JSON:
+        """Replace a message's text (and blocks when given), as its author only.
+
+        Slack wants the channel's id here (a ``#name`` is not looked up) and answers
+        ``message_not_found`` for an unknown or deleted ``ts``, ``cant_update_message``
+        for someone else's message; metadata and thread fields are kept.
+        """
+        channel_id = str(params.get("channel") or "")
+        if channel_id.startswith("#"):
+            raise SlackApiError("channel_not_found")
+        channel = self._channel(params)
+        message = self._messages[channel["id"]].get(str(params.get("ts") or ""))
+        if message is None or message.get("subtype") == "tombstone":
+            raise SlackApiError("message_not_found")
+        if message.get("user") != user:
+            raise SlackApiError("cant_update_message")
+        text, blocks = _text_and_blocks(params)
+        if not text and not blocks:
+            raise SlackApiError("no_text")
+        if blocks:  # an empty list removes the blocks; absent keeps them
+            _check_blocks(blocks)
+            message["blocks"] = blocks
+        elif blocks is not None:
+            message.pop("blocks", None)
+        message["text"] = text
+        message["edited"] = {"user": user, "ts": self._new_ts()}
+        view = self._view(channel["id"], message, metadata=False)
+        return {"channel": channel["id"], "ts": message["ts"], "text": text, "message": view}
 
     def _users_list(self, user: str, params: Mapping[str, Any]) -> JSON:
         everyone = [dict(u) for _, u in sorted(self._users.items())]
@@ -312,6 +347,7 @@ _METHODS: dict[str, _Handler] = {
     "conversations.history": SlackWebApi._conversations_history,
     "conversations.replies": SlackWebApi._conversations_replies,
     "chat.postMessage": SlackWebApi._chat_post_message,
+    "chat.update": SlackWebApi._chat_update,
     "users.info": SlackWebApi._users_info,
     "users.list": SlackWebApi._users_list,
     "team.info": SlackWebApi._team_info,

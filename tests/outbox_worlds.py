@@ -189,6 +189,22 @@ def slack_world(root: Path, items: int = 3) -> Iterator[SlackWorld]:
         yield world
 
 
+def email_table(imap: ImapServer, smtp: SmtpSink) -> dict[str, Any]:
+    """The [email] table for these servers, sending from ``MAIL_FROM``."""
+    return {
+        "imap_host": "127.0.0.1",
+        "imap_port": imap.port,
+        "imap_security": "none",
+        "username": imap.username,
+        "password_env": MAIL_PASSWORD_ENV,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp.port,
+        "smtp_security": "none",
+        "from_address": MAIL_FROM,
+        "allow_insecure": True,
+    }
+
+
 @contextmanager
 def email_world(root: Path, items: int = 3) -> Iterator[EmailWorld]:
     with ExitStack() as stack:
@@ -198,19 +214,7 @@ def email_world(root: Path, items: int = 3) -> Iterator[EmailWorld]:
         for n in range(items):
             when = datetime(2026, 11, 23, 8, n, tzinfo=UTC)
             imap.append("INBOX", mail(f"Help {n + 1}", "It broke.", date=when))
-        email = {
-            "imap_host": "127.0.0.1",
-            "imap_port": imap.port,
-            "imap_security": "none",
-            "username": imap.username,
-            "password_env": MAIL_PASSWORD_ENV,
-            "smtp_host": "127.0.0.1",
-            "smtp_port": smtp.port,
-            "smtp_security": "none",
-            "from_address": MAIL_FROM,
-            "allow_insecure": True,
-        }
-        _write_config(root, email=email)
+        _write_config(root, email=email_table(imap, smtp))
         world = EmailWorld(root, imap, smtp)
         world.items = items
         yield world

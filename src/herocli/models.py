@@ -182,6 +182,9 @@ class OutgoingReply:
     broadcast: bool = False
     # Mentions hero added on purpose (``hero assign --ping``); any other is shown literally.
     mentions: tuple[str, ...] = ()
+    # Who wrote it, where the channel shows a sender's name (an email's From): a teammate
+    # whose answer was relayed from the team mirror.
+    sender: str | None = None
 
 
 @dataclass(frozen=True)

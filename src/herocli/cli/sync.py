@@ -11,6 +11,7 @@ import typer
 from herocli.cli.common import JsonOpt, context_of
 from herocli.cli.help import examples
 from herocli.config import Config
+from herocli.config_mirror import MirrorSettings
 from herocli.context import Context
 from herocli.errors import ExitCode, NotFoundError, UsageError
 from herocli.redact import debug_traceback
@@ -111,6 +112,9 @@ def _sync(hero: Context, names: list[str], *, quiet: bool) -> list[SyncResult]:
             hero.clock,
             progress_for,
         )
+        mirrored = hero.config.mirror_on()
+        if mirrored is not None:
+            results.append(_mirror(hero, mirrored, progress_for("mirror")))
         for result in results:
             if result.channel in lines:
                 lines[result.channel].finish(sync_summary(result))
@@ -131,7 +135,24 @@ def _sync(hero: Context, names: list[str], *, quiet: bool) -> list[SyncResult]:
     return results
 
 
+def _mirror(hero: Context, settings: MirrorSettings, progress: ChannelProgress) -> SyncResult:
+    from herocli.services.mirror import sync_mirror
+    from herocli.services.team import TeamDirectory
+
+    return sync_mirror(
+        hero.store,
+        settings,
+        hero.channel,
+        TeamDirectory(hero.config.team),
+        hero.clock,
+        target_minutes=hero.config.hero.response_target_minutes,
+        progress=progress,
+        me=hero.config.hero.me,
+    )
+
+
 def _result_json(result: SyncResult) -> dict[str, object]:
+    extra = {} if result.summary is None else {"summary": result.summary}
     return {
         "channel": result.channel,
         "ok": result.ok,
@@ -141,4 +162,5 @@ def _result_json(result: SyncResult) -> dict[str, object]:
         "closed": result.closed,
         "reopened": result.reopened,
         "error": result.error.message if result.error else None,
+        **extra,
     }

@@ -58,6 +58,8 @@ def sync_summary(result: SyncResult) -> str:
     """One channel's sync in a few words: "2 new, 1 updated" or "failed: why"."""
     if result.error is not None:
         return f"failed: {result.error.message}"
+    if result.summary is not None:
+        return result.summary
     parts = [f"{result.new_items} new", f"{result.updated_items} updated"]
     if result.closed:
         parts.append(f"{result.closed} closed upstream")

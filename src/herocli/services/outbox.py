@@ -35,10 +35,10 @@ from herocli.models import (
     TeamMember,
     Thread,
 )
-from herocli.services import leases
+from herocli.services import leases, mirror_writes
 from herocli.store import Store, ingest, queue
 from herocli.store import outbox as rows
-from herocli.store.outbox import Op, OutboxEntry, OutboxState
+from herocli.store.outbox import MIRROR_OPS, Op, OutboxEntry, OutboxState
 
 ChannelFor = Callable[[str], Channel]
 
@@ -70,6 +70,8 @@ def fields_for(op: Op, payload: dict[str, Any]) -> tuple[str, ...]:
         return ("state",)
     if op is Op.ASSIGN:
         return ("assignee",)
+    if op is Op.MIRROR_EDIT:  # the newest text of a mirror parent wins
+        return ("mirror",)
     if op is Op.LABELS:
         names = [*payload.get("add", ()), *payload.get("remove", ())]
         return tuple(f"label:{name}" for name in names)
@@ -175,16 +177,21 @@ def deliver(
         thread = thread_for(store, claimed.item_id, clock) if claimed.item_id is not None else None
         covered = rows.covered_fields(store.conn, claimed.id)
         earlier = None
-        if claimed.attempts > 1 and not resend:  # an earlier attempt may have landed
-            earlier = _find_earlier(channel, claimed, thread)
-        sent = earlier or _perform(channel, claimed, thread, covered)
+        if claimed.op in MIRROR_OPS:  # looks for its own earlier attempt
+            sent = mirror_writes.send(store, channel, claimed)
+        else:
+            if claimed.attempts > 1 and not resend:  # an earlier attempt may have landed
+                earlier = _find_earlier(channel, claimed, thread)
+            sent = earlier or _perform(channel, claimed, thread, covered)
     except UncertainError as exc:
         with store.transaction() as db:
             rows.mark_uncertain(db, claimed.id, owner, exc.message, clock.now())
+            mirror_writes.report(db, claimed, exc.message, clock.now(), uncertain=True)
         return Delivery(_reload(store, claimed.id), error=exc)
     except HeroError as exc:
         with store.transaction() as db:
             rows.mark_failed(db, claimed.id, owner, exc.message, clock.now())
+            mirror_writes.report(db, claimed, exc.message, clock.now(), uncertain=False)
         return Delivery(_reload(store, claimed.id), error=exc)
     except Exception as exc:  # a bug: give the entry back (looked up first next time), then fail
         with store.transaction() as db:
@@ -198,6 +205,8 @@ def deliver(
         )
         if sent is not None and thread is not None and "body" in claimed.payload:
             _record_reply(db, claimed, thread, sent, me, now)
+            mirror_writes.confirm(db, claimed, now)
+        mirror_writes.record(db, claimed, sent)
     return Delivery(_reload(store, claimed.id), sent=sent, already_sent=earlier is not None)
 
 
@@ -255,6 +264,7 @@ def _reply(entry: OutboxEntry) -> OutgoingReply:
         body=entry.payload["body"],
         broadcast=bool(entry.payload.get("broadcast", False)),
         mentions=tuple(entry.payload.get("mentions", ())),
+        sender=entry.payload.get("sender"),
     )
 
 
@@ -296,7 +306,7 @@ def _record_reply(
     message = Message(
         external_id=sent.external_id,
         author_id=entry.payload.get("author_id") or (me or "me"),
-        author_name=me or "me",
+        author_name=entry.payload.get("by") or me or "me",
         sent_at=sent.sent_at,
         body=entry.payload["body"],
         url=sent.url,

@@ -27,6 +27,7 @@ class SyncResult:
     reopened: int = 0
     pages: int = 0
     error: HeroError | None = None
+    summary: str | None = None  # said instead of the counts (the team mirror's own words)
     item_ids: set[int] = field(default_factory=set)
     created_ids: set[int] = field(default_factory=set)
     changed_ids: set[int] = field(default_factory=set)

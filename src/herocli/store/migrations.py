@@ -254,6 +254,39 @@ def m009_queue_order_skips_merged(db: sqlite3.Connection) -> None:
     )
 
 
+def m010_mirror(db: sqlite3.Connection) -> None:
+    """The team mirror: each item's parent message in the mirror channel, and what was read there.
+
+    ``mirror_threads`` holds one row per mirrored item: the parent's Slack ts once
+    posted, the text last queued for it (``wanted``; ``settled`` when it shows the
+    item closed) and the last message id mirrored into its thread (``upto``).
+    ``mirror_seen`` records each teammate message read in a mirror thread, by its
+    ts, once: relayed to the customer or kept as a note, never both, never twice.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE mirror_threads (
+            item_id INTEGER PRIMARY KEY REFERENCES items (id),
+            channel_id TEXT,
+            parent_ts TEXT,
+            wanted TEXT NOT NULL,
+            settled INTEGER NOT NULL DEFAULT 0,
+            upto INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX mirror_threads_parent ON mirror_threads (parent_ts);
+        CREATE TABLE mirror_seen (
+            ts TEXT PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items (id),
+            kind TEXT NOT NULL,
+            author TEXT,
+            at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_queue", m001_queue),
     ("002_waiting", m002_waiting),
@@ -264,4 +297,5 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("007_message_roles", m007_message_roles),
     ("008_outbox_claims", m008_outbox_claims),
     ("009_queue_order_skips_merged", m009_queue_order_skips_merged),
+    ("010_mirror", m010_mirror),
 ]

@@ -39,6 +39,15 @@ class Op(StrEnum):
     ASSIGN = "assign"
     LABELS = "labels"
     POST = "post"
+    # The team mirror (see services/mirror): a parent per item, its edits, messages
+    # into its thread, and the reaction confirming a relayed answer.
+    MIRROR_POST = "mirror_post"
+    MIRROR_EDIT = "mirror_edit"
+    MIRROR_NOTE = "mirror_note"
+    MIRROR_REACT = "mirror_react"
+
+
+MIRROR_OPS = frozenset({Op.MIRROR_POST, Op.MIRROR_EDIT, Op.MIRROR_NOTE, Op.MIRROR_REACT})
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,7 @@ class OutboxEntry:
 
     def excerpt(self, width: int = 60) -> str:
         """The first line of what the entry says or does, at most ``width`` characters."""
-        text = str(self.payload.get("body") or "")
+        text = str(self.payload.get("body") or self.payload.get("text") or "")
         if not text:
             member = self.payload.get("member")
             labels = [f"+{x}" for x in self.payload.get("add", ())]
@@ -99,6 +108,29 @@ def add(
             [(entry_id, item_id, name) for name in dict.fromkeys(fields)],
         )
     return entry_id
+
+
+def add_once(db: sqlite3.Connection, *, key: str, **entry: Any) -> int | None:
+    """``add`` under a key derived from what the write is for; None when that key is taken.
+
+    Inside the caller's write transaction, so two processes deriving the same key
+    write one entry between them.
+    """
+    if db.execute("SELECT 1 FROM outbox WHERE key = ?", (key,)).fetchone():
+        return None
+    return add(db, key=key, **entry)
+
+
+def unsent_of(db: sqlite3.Connection, ops: frozenset[Op], key_prefix: str) -> list[OutboxEntry]:
+    """Unfinished entries of ``ops`` or with keys starting ``key_prefix``, oldest first."""
+    marks = ", ".join("?" for _ in OPEN_STATES)
+    kinds = ", ".join("?" for _ in ops)
+    rows = db.execute(
+        f"SELECT * FROM outbox WHERE state IN ({marks}) "
+        f"AND (op IN ({kinds}) OR substr(key, 1, ?) = ?) ORDER BY id",
+        [*(s.value for s in OPEN_STATES), *sorted(ops), len(key_prefix), key_prefix],
+    ).fetchall()
+    return [_entry(row) for row in rows]
 
 
 def get(db: sqlite3.Connection, entry_id: int) -> OutboxEntry | None:

@@ -222,7 +222,7 @@ class EmailChannel(Channel):
 
         now = self.clock.now()
         msg = smtp.build_reply(
-            thread, reply.body, reply.key, self.settings, now, self.team_addresses
+            thread, reply.body, reply.key, self.settings, now, self.team_addresses, reply.sender
         )
         message_id = str(msg["Message-ID"])
         # IMAP first: when the mailbox cannot be reached, nothing is sent and the outbox retries.

@@ -279,6 +279,58 @@ class SlackChannel(Channel):
                 break
         return None
 
+    # -- the team mirror (services/mirror) -----------------------------------
+
+    def fetch_mirror(
+        self, target: str, watch: set[str], cursor: JSON, progress: SyncProgress
+    ) -> Iterator[FetchPage]:
+        """Read the mirror channel ``target``: the threads of the parents in ``watch`` that
+        changed since ``cursor``, as conversations (never items)."""
+        from herocli.channels.slack.mirror_sync import MirrorFetch
+
+        run = MirrorFetch(self.api, self.settings, target, self.clock, cursor, progress, watch)
+        yield from run.run()
+
+    def mirror_post(self, target: str, text: str, key: str, thread_ts: str | None = None) -> Sent:
+        """Post hero's own mrkdwn (every outside word in it already escaped) to ``target``,
+        or into the thread ``thread_ts`` there, tagged with ``key``."""
+        channel = self._target(target)
+        params: dict[str, Any] = {
+            "channel": channel,
+            "text": text,
+            "unfurl_links": False,
+            "unfurl_media": False,
+            "metadata": {
+                "event_type": "hero_post" if thread_ts is None else "hero_reply",
+                "event_payload": {"key": key},
+            },
+        }
+        if thread_ts is not None:
+            params["thread_ts"] = thread_ts
+        body = self.api.call("chat.postMessage", params)
+        return self._sent(str(body.get("channel") or channel), str(body["ts"]), thread_ts)
+
+    def mirror_find(
+        self, target: str, key: str, since: datetime, thread_ts: str | None = None
+    ) -> Sent | None:
+        """The message ``mirror_post`` with ``key`` already made, if any (by key only)."""
+        if thread_ts is None:
+            return self.find_posted(target, key, since)
+        channel = self._target(target)
+        found = self._parts_posted(channel, thread_ts, key)
+        return self._sent(channel, found[0], thread_ts) if 0 in found else None
+
+    def mirror_edit(self, channel: str, ts: str, text: str) -> None:
+        """Replace the text of hero's message ``ts`` (a parent deleted meanwhile is left so)."""
+        params = {"channel": channel, "ts": ts, "text": text}
+        self.api.call("chat.update", params, allow=frozenset({"message_not_found"}))
+
+    def mirror_react(self, channel: str, ts: str, name: str) -> None:
+        """Add the reaction ``name`` to message ``ts`` (there already, or deleted, is fine)."""
+        params = {"channel": channel, "timestamp": ts, "name": name}
+        allow = frozenset({"already_reacted", "message_not_found"})
+        self.api.call("reactions.add", params, allow=allow)
+
     def mention(self, member: TeamMember) -> str | None:
         """``<@U…>`` for a member whose Slack user id is configured."""
         if member.slack and member.slack.startswith(("U", "W")):

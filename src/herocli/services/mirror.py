@@ -1,0 +1,261 @@
+"""The team mirror: every item posted to a team Slack channel, teammates' answers relayed back.
+
+Each sync with ``[mirror] enabled`` runs, after the channels:
+
+1. **Read** the mirror channel incrementally (``SlackChannel.fetch_mirror``: history,
+   then only the threads whose replies changed). Each teammate message in a parent's
+   thread is taken once (``mirror_seen``, by its ts): relayed to the customer when it
+   starts with ``relay_prefix`` (or always with ``relay = "all"``) as an outbox reply
+   on the item's own channel whose key derives from the message's ts, else kept as
+   an internal note on the item. hero's own messages there are never taken.
+2. **Send** what that queued (the outbox: claimed, looked up before a retry).
+3. **Mirror**: a parent for each item that has none, an edit for each parent whose
+   text changed (whose turn, past the target, assignee, snoozed, closed), a thread
+   message for each new customer message; then send those.
+
+Every write is an outbox entry committed with the row that says it was queued, so a
+crash at any point neither loses nor doubles one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+from herocli.channels.base import Channel
+from herocli.config_mirror import MirrorSettings
+from herocli.errors import ChannelError, HeroError
+from herocli.models import JSON, Clock, Conversation, FetchPage, ItemState, SyncProgress
+from herocli.services.mirror_text import follow_up_text, parent_text
+from herocli.services.mirror_writes import MIRROR_CHANNEL, RELAY_KEY, relay_key
+from herocli.services.outbox import ChannelFor, Delivery, deliver, enqueue
+from herocli.services.sync import SyncResult
+from herocli.services.team import TeamDirectory
+from herocli.store import Store, cursors, log, mirror, queue
+from herocli.store import outbox as rows
+from herocli.store.outbox import MIRROR_OPS, Op
+
+#: The cursor the mirror channel's reads resume from (beside the channels' own).
+MIRROR_CURSOR = "mirror"
+#: A closed item's thread is still read this long, for a teammate's late answer.
+WATCH_AFTER_CLOSE = timedelta(days=7)
+
+
+@runtime_checkable
+class MirrorReader(Protocol):
+    def fetch_mirror(
+        self, target: str, watch: set[str], cursor: JSON, progress: SyncProgress
+    ) -> Iterator[FetchPage]: ...
+
+
+class Counts:
+    def __init__(self) -> None:
+        self.posted = self.edited = self.followed = self.relayed = self.noted = 0
+        self.deliveries: list[Delivery] = []
+
+    def summary(self) -> str:
+        failed = sum(1 for d in self.deliveries if not d.ok)
+        parts = [
+            f"{self.posted} posted",
+            f"{self.edited} updated",
+            f"{self.followed} follow-ups",
+            f"{self.relayed} relayed",
+            f"{self.noted} notes",
+        ]
+        if failed:
+            parts.append(f"{failed} not sent (see `hero outbox`)")
+        return ", ".join(parts)
+
+
+def sync_mirror(
+    store: Store,
+    settings: MirrorSettings,
+    channel_for: ChannelFor,
+    team: TeamDirectory,
+    clock: Clock,
+    *,
+    target_minutes: int,
+    progress: SyncProgress,
+    me: str | None = None,
+) -> SyncResult:
+    """Read the mirror's threads, relay and note what teammates wrote, then bring every
+    parent up to date; one step failing is reported and the others still run."""
+    counts = Counts()
+    result = SyncResult("mirror")
+
+    def read() -> None:
+        read_threads(store, settings, channel_for(MIRROR_CHANNEL), team, clock, progress, counts)
+
+    steps = (
+        read,
+        lambda: counts.deliveries.extend(deliver_mirror(store, channel_for, clock, me)),
+        lambda: queue_mirror(store, settings.slack_channel, clock, target_minutes, counts),
+        lambda: counts.deliveries.extend(deliver_mirror(store, channel_for, clock, me)),
+    )
+    for step in steps:
+        try:
+            step()
+        except HeroError as exc:
+            result.error = result.error or exc
+    result.summary = counts.summary()
+    return result
+
+
+def read_threads(
+    store: Store,
+    settings: MirrorSettings,
+    slack: Channel,
+    team: TeamDirectory,
+    clock: Clock,
+    progress: SyncProgress,
+    counts: Counts,
+) -> None:
+    """Take every new teammate message in the watched parents' threads, page by page."""
+    if not isinstance(slack, MirrorReader):
+        raise ChannelError(f"the {slack.name} channel cannot read the team mirror")
+    watch = mirror.watched(store.conn, clock.now() - WATCH_AFTER_CLOSE)
+    if not watch:
+        return  # no parent posted yet: nothing to read, no request made
+    cursor = cursors.load(store.conn, MIRROR_CURSOR)
+    for page in slack.fetch_mirror(settings.slack_channel, set(watch), cursor, progress):
+        now = clock.now()
+        with store.transaction() as db:
+            for conv in page.conversations:
+                item_id = watch.get(str(conv.meta.get("ts") or ""))
+                if item_id is not None:
+                    _take(db, conv, item_id, settings, team, now, counts)
+            cursors.save(db, MIRROR_CURSOR, page.cursor, now)
+
+
+def relayed_body(text: str, settings: MirrorSettings) -> str | None:
+    """What of a teammate's message goes to the customer; None when it stays a note."""
+    if settings.relay == "all":
+        return text.strip() or None
+    prefix = settings.relay_prefix.strip()
+    body = text.lstrip()
+    if not body.startswith(prefix):
+        return None
+    rest = body[len(prefix) :]
+    if rest and not rest[0].isspace() and settings.relay_prefix.endswith(tuple(" \t\n")):
+        return None  # "!replying" is not "!reply "
+    return rest.strip() or None
+
+
+def _take(
+    db: sqlite3.Connection,
+    conv: Conversation,
+    item_id: int,
+    settings: MirrorSettings,
+    team: TeamDirectory,
+    now: datetime,
+    counts: Counts,
+) -> None:
+    channel_id = str(conv.meta.get("channel") or "")
+    for message in conv.messages[1:]:  # the first is hero's parent
+        # Every message hero posts carries its outbox key (a follow-up, a notice).
+        if message.deleted or not message.author_id or message.meta.get("key"):
+            continue
+        ts = str(message.meta.get("ts") or "")
+        member = team.member_for("slack", message.author_id)
+        who = member.name if member else message.author_name or message.author_id
+        body = relayed_body(message.body, settings)
+        kind = "note" if body is None else "relay"
+        if not mirror.mark_seen(db, ts, item_id, kind, who, now):
+            continue  # taken before
+        if body is None:
+            log.add_note(db, item_id, now, who, message.body)
+            counts.noted += 1
+            continue
+        item = queue.get_item(db, item_id, now)
+        if item is None:
+            continue
+        rows.add_once(
+            db,
+            key=relay_key(channel_id, ts),
+            item_id=item_id,
+            channel=item.channel,
+            op=Op.REPLY,
+            payload={
+                "body": body,
+                "by": who,
+                "sender": who,
+                "relay": {"ts": ts, "react": settings.confirm_reaction},
+            },
+            at=now,
+        )
+        counts.relayed += 1
+
+
+def queue_mirror(
+    store: Store, target: str, clock: Clock, target_minutes: int, counts: Counts
+) -> None:
+    """Queue a parent for each new item, an edit where a parent's text changed, and a
+    thread message for each new customer message, in one transaction."""
+    now = clock.now()
+    with store.transaction() as db:
+        ours = mirror.mirror_channel_ids(db)
+        for item_id in mirror.unmirrored(db):
+            item = queue.get_item(db, item_id, now)
+            if item is None or (item.channel == "slack" and item.meta.get("channel") in ours):
+                continue  # never mirror the mirror channel itself
+            messages = queue.messages(db, item_id)
+            first = next((m.message for m in messages if not m.message.deleted), None)
+            text = parent_text(item, first, now, target_minutes)
+            payload = {"target": target, "text": text}
+            enqueue(
+                store,
+                clock,
+                channel=MIRROR_CHANNEL,
+                op=Op.MIRROR_POST,
+                item_id=item_id,
+                payload=payload,
+            )
+            upto = max((m.id for m in messages), default=0)
+            mirror.add_thread(db, item_id, text, upto, now, settled=item.state is ItemState.CLOSED)
+            counts.posted += 1
+        for thread in mirror.followed(db):
+            item = queue.get_item(db, thread.item_id, now)
+            if item is None:
+                continue
+            messages = queue.messages(db, thread.item_id)
+            first = next((m.message for m in messages if not m.message.deleted), None)
+            text = parent_text(item, first, now, target_minutes)
+            if text != thread.wanted:
+                enqueue(
+                    store,
+                    clock,
+                    channel=MIRROR_CHANNEL,
+                    op=Op.MIRROR_EDIT,
+                    item_id=item.id,
+                    payload={"text": text},
+                )
+                mirror.set_wanted(db, item.id, text, settled=item.state is ItemState.CLOSED)
+                counts.edited += 1
+            later = [m for m in messages if m.id > thread.upto]
+            for m in later:
+                if m.from_team or m.message.deleted:
+                    continue  # only what customers write; never hero's own
+                payload = {"text": follow_up_text(m.message)}
+                enqueue(
+                    store,
+                    clock,
+                    channel=MIRROR_CHANNEL,
+                    op=Op.MIRROR_NOTE,
+                    item_id=item.id,
+                    payload=payload,
+                )
+                counts.followed += 1
+            if later:
+                mirror.set_upto(db, item.id, max(m.id for m in later))
+
+
+def deliver_mirror(
+    store: Store, channel_for: ChannelFor, clock: Clock, me: str | None
+) -> list[Delivery]:
+    """Send every unfinished mirror write and relayed answer, oldest first."""
+    return [
+        deliver(store, entry.id, channel_for, clock, me=me)
+        for entry in rows.unsent_of(store.conn, MIRROR_OPS, RELAY_KEY)
+    ]

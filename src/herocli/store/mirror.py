@@ -1,0 +1,124 @@
+"""The team mirror's rows: a parent message per item, and each teammate message read once."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from herocli.store.timefmt import to_db
+
+
+@dataclass(frozen=True)
+class MirrorThread:
+    """One item's parent in the mirror channel; ``parent_ts`` is None until it is posted."""
+
+    item_id: int
+    channel_id: str | None
+    parent_ts: str | None
+    wanted: str
+    settled: bool
+    upto: int
+
+
+def unmirrored(db: sqlite3.Connection) -> list[int]:
+    """Items not closed, not merged away, and without a parent yet: oldest first."""
+    rows = db.execute(
+        "SELECT i.id FROM items i LEFT JOIN mirror_threads m ON m.item_id = i.id "
+        "WHERE m.item_id IS NULL AND i.state != 'closed' AND i.merged_into IS NULL ORDER BY i.id"
+    )
+    return [int(row[0]) for row in rows]
+
+
+def followed(db: sqlite3.Connection) -> list[MirrorThread]:
+    """Mirrored items whose parent may still change: not closed, or closed and not shown so."""
+    rows = db.execute(
+        "SELECT m.* FROM mirror_threads m JOIN items i ON i.id = m.item_id "
+        "WHERE i.merged_into IS NULL AND (i.state != 'closed' OR m.settled = 0) "
+        "ORDER BY m.item_id"
+    )
+    return [_thread(row) for row in rows]
+
+
+def thread_of(db: sqlite3.Connection, item_id: int) -> MirrorThread | None:
+    row = db.execute("SELECT * FROM mirror_threads WHERE item_id = ?", (item_id,)).fetchone()
+    return _thread(row) if row else None
+
+
+def add_thread(
+    db: sqlite3.Connection, item_id: int, wanted: str, upto: int, at: datetime, *, settled: bool
+) -> None:
+    """Remember that the item's parent is queued, with its text and the messages it covers."""
+    db.execute(
+        "INSERT INTO mirror_threads (item_id, wanted, settled, upto, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (item_id, wanted, int(settled), upto, to_db(at)),
+    )
+
+
+def set_wanted(db: sqlite3.Connection, item_id: int, wanted: str, *, settled: bool) -> None:
+    db.execute(
+        "UPDATE mirror_threads SET wanted = ?, settled = ? WHERE item_id = ?",
+        (wanted, int(settled), item_id),
+    )
+
+
+def set_upto(db: sqlite3.Connection, item_id: int, upto: int) -> None:
+    db.execute("UPDATE mirror_threads SET upto = ? WHERE item_id = ?", (upto, item_id))
+
+
+def set_parent(db: sqlite3.Connection, item_id: int, channel_id: str, ts: str) -> None:
+    """Record where the item's parent landed (the mirror channel's id and the message ts)."""
+    db.execute(
+        "UPDATE mirror_threads SET channel_id = ?, parent_ts = ? WHERE item_id = ?",
+        (channel_id, ts, item_id),
+    )
+
+
+def watched(db: sqlite3.Connection, closed_since: datetime) -> dict[str, int]:
+    """Posted parents whose threads are read for teammates' answers: ts → item id.
+
+    Items closed before ``closed_since`` are no longer read.
+    """
+    rows = db.execute(
+        "SELECT m.parent_ts, m.item_id FROM mirror_threads m "
+        "JOIN items i ON i.id = m.item_id "
+        "WHERE m.parent_ts IS NOT NULL AND i.merged_into IS NULL "
+        "AND (i.state != 'closed' OR i.closed_at IS NULL OR i.closed_at >= ?)",
+        (to_db(closed_since),),
+    )
+    return {str(row[0]): int(row[1]) for row in rows}
+
+
+def mirror_channel_ids(db: sqlite3.Connection) -> set[str]:
+    """The mirror channel's id, as every posted parent recorded it."""
+    rows = db.execute("SELECT DISTINCT channel_id FROM mirror_threads WHERE channel_id IS NOT NULL")
+    return {str(row[0]) for row in rows}
+
+
+def mark_seen(
+    db: sqlite3.Connection, ts: str, item_id: int, kind: str, author: str, at: datetime
+) -> bool:
+    """Record a teammate message read in a mirror thread; False when it was read before."""
+    cur = db.execute(
+        "INSERT INTO mirror_seen (ts, item_id, kind, author, at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (ts) DO NOTHING",
+        (ts, item_id, kind, author, to_db(at)),
+    )
+    return cur.rowcount > 0
+
+
+def seen_kinds(db: sqlite3.Connection) -> dict[str, str]:
+    """Every teammate message read so far: ts → ``relay`` or ``note``."""
+    return {str(r[0]): str(r[1]) for r in db.execute("SELECT ts, kind FROM mirror_seen")}
+
+
+def _thread(row: sqlite3.Row) -> MirrorThread:
+    return MirrorThread(
+        item_id=row["item_id"],
+        channel_id=row["channel_id"],
+        parent_ts=row["parent_ts"],
+        wanted=row["wanted"],
+        settled=bool(row["settled"]),
+        upto=row["upto"],
+    )

@@ -1,0 +1,136 @@
+"""The team mirror against the GitHub and Slack simulators and real mail servers.
+
+Each item (a GitHub issue, an email, a Slack question) gets one parent in #team; a
+teammate's prefixed answer in its thread reaches the customer once on the item's own
+channel; an unprefixed one stays a note; customer follow-ups and state changes show.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from herocli.store import Store, log
+from tests.mirror_world import QUESTION_ID, MirrorWorld, mirror_world
+from tests.outbox_worlds import REPO, hero
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> MirrorWorld:
+    with mirror_world(tmp_path / "world") as w:
+        yield w  # type: ignore[misc]
+
+
+def _sync(world: MirrorWorld) -> dict[str, dict[str, object]]:
+    result = hero(world, "sync", "--json")
+    assert result.code == 0, result
+    return {r["channel"]: r for r in json.loads(result.out)}
+
+
+def _items(world: MirrorWorld) -> dict[str, int]:
+    listed = hero(world, "inbox", "--all", "--json")
+    assert listed.code == 0, listed
+    return {i["channel"]: i["number"] for i in json.loads(listed.out)}
+
+
+def test_each_source_is_mirrored_once_and_a_quiet_resync_costs_no_write(
+    world: MirrorWorld,
+) -> None:
+    _sync(world)
+    items = _items(world)
+    assert set(items) == {"github", "email", "slack"}
+    parents = world.parents()
+    assert len(parents) == 3
+    github = world.parent_for(items["github"])["text"]
+    assert "GitHub" in github
+    assert "Export fails" in github
+    assert "carol" in github
+    assert f"https://github.com/{REPO}/issues/1" in github or "/issues/1|" in github
+    assert "> Export to CSV fails." in github
+    email = world.parent_for(items["email"])["text"]
+    assert "Email" in email
+    assert "Login broken" in email
+    assert "I cannot log in." in email
+    slack = world.parent_for(items["slack"])["text"]
+    assert "Slack" in slack
+    assert "reset my API key" in slack
+    assert all("Waiting on us since <!date^" in p["text"] for p in parents)
+
+    world.slack.clear_requests()
+    _sync(world)
+    assert len(world.parents()) == 3
+    assert world.slack.calls("chat.update") == 0
+    assert world.slack.calls("chat.postMessage") == 0
+
+
+def test_a_prefixed_answer_reaches_each_customer_once_and_chatter_stays_a_note(
+    world: MirrorWorld,
+) -> None:
+    _sync(world)
+    items = _items(world)
+    for channel, number in items.items():
+        parent = world.parent_for(number)["ts"]
+        world.teammate_says(parent, f"I think this is the {channel} cache bug")
+        world.teammate_says(parent, f"!reply Thanks! Fixed for {channel} in 1.2.")
+    _sync(world)
+    for _ in range(2):  # nothing more goes out, however often it syncs
+        _sync(world)
+
+    comments = [c for c in world.comments() if "Fixed for github" in c]
+    assert len(comments) == 1
+    assert "cache bug" not in "".join(world.comments())
+    assert not comments[0].startswith("!reply")
+    mails = world.mails()
+    assert len(mails) == 1
+    assert mails[0]["In-Reply-To"] == QUESTION_ID
+    assert QUESTION_ID in str(mails[0]["References"])
+    assert "Ravi" in str(mails[0]["From"])
+    assert "hey@acme.dev" in str(mails[0]["From"])
+    assert "Fixed for email" in mails[0].get_payload(decode=True).decode()
+    replies = world.support_replies()
+    assert [r["text"] for r in replies] == ["Thanks! Fixed for slack in 1.2."]
+
+    store = Store.open(world.queue)
+    try:
+        notes = log.notes(store.conn, list(items.values()))
+    finally:
+        store.close()
+    for channel, number in items.items():
+        assert [(n.author, n.body) for n in notes[number]] == [
+            ("Ravi", f"I think this is the {channel} cache bug")
+        ]
+    # Confirmed in the thread, and the parents now say the customers' turn.
+    for number in items.values():
+        parent = world.parent_for(number)
+        relayed = [m for m in world.thread(parent["ts"]) if m["text"].startswith("!reply")]
+        assert [r["name"] for r in relayed[0].get("reactions", ())] == ["incoming_envelope"]
+        assert "Waiting on them" in parent["text"]
+    shown = hero(world, "show", str(items["github"]), "--json")
+    assert "Ravi" in shown.out
+
+
+def test_a_customer_follow_up_shows_in_the_thread_and_the_parent_follows_the_item(
+    world: MirrorWorld,
+) -> None:
+    _sync(world)
+    number = _items(world)["github"]
+    world.github.add_comment(REPO, 1, "Still broken on 1.1, see log.", user="carol")
+    _sync(world)
+    parent = world.parent_for(number)
+    assert [m["text"] for m in world.thread(parent["ts"])] == [
+        "*carol* wrote:\nStill broken on 1.1, see log."
+    ]
+    assert hero(world, "assign", str(number), "ravi", "--local").code == 0
+    _sync(world)
+    assert "Assigned to Ravi" in world.parent_for(number)["text"]
+    assert hero(world, "snooze", str(number), "2h").code == 0
+    _sync(world)
+    assert ":zzz: Snoozed until" in world.parent_for(number)["text"]
+    assert hero(world, "close", str(number)).code == 0
+    world.slack.clear_requests()
+    _sync(world)
+    assert ":white_check_mark: Closed" in world.parent_for(number)["text"]
+    assert world.slack.calls("chat.update") == 1
+    assert len(world.parents()) == 3

@@ -158,7 +158,7 @@ def addresses(values: list[str], defects: list[str] | None = None) -> list[tuple
     out: list[tuple[str, str]] = []
     for raw_name, raw_addr in pairs:
         name, addr = raw_name, raw_addr.strip().strip("<>").lower()
-        if not addr or any(c.isspace() for c in addr) or "@" not in addr:
+        if not addr or addr.split() != [addr] or "@" not in addr:  # no blank inside
             if name and "@" in name and " " not in name.strip():
                 addr, name = name.strip().strip("<>").lower(), ""
             else:

@@ -17,6 +17,7 @@ from email.message import Message as EmailMessage
 from email.parser import BytesParser
 from email.policy import compat32
 
+from herocli.channels.mail.headblock import split_message
 from herocli.channels.mail.headers import (
     SYNTHETIC_DOMAIN,
     RawHeaders,
@@ -129,7 +130,9 @@ def _parse(raw: bytes) -> ParsedMail:
     defects: list[str] = []
     # Most mail is one text part: its headers are all the parser needs to read (the body is
     # the payload as it stands), which halves the cost of a first sync.
-    msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+    msg = split_message(raw)
+    if msg is None:
+        msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
     if msg.get_content_maintype() in ("multipart", "message"):
         msg = email.message_from_bytes(raw, policy=compat32)
     if msg.get_content_maintype() == "multipart" and not msg.is_multipart():

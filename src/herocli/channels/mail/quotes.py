@@ -59,7 +59,7 @@ _TO_SUBJECT_RE = re.compile(
     r"assunto|ämne|emne|temat|aihe|cc|кому|тема|копия)\s*\*?\s*:",
     re.I,
 )
-_SIGNATURE_RE = re.compile(r"^-- ?$")
+_SIGNATURE_LINES = ("--", "-- ")  # a whole line; the text is split at every "\n"
 # What phones and mail apps add below a reply, in the languages of the fixtures.
 _MOBILE_RE = re.compile(
     r"""^\s*(?:
@@ -82,6 +82,16 @@ _FORWARD_RE = re.compile(
     re.IGNORECASE,
 )
 _QUOTE_RE = re.compile(r"^\s*>")
+_BLANK_RUN_RE = re.compile(r"\n{3,}")
+# Any of the line shapes above that end or skip the reply's text. Most lines match none, and one
+# match call tells so (the union is built from the patterns, none of which has a cased letter
+# outside the ones that already ignore case).
+_SPECIAL_RE = re.compile(
+    "|".join(
+        f"(?:{p.pattern})" for p in (_FORWARD_RE, _ORIGINAL_RE, _FROM_RE, _RULE_RE, _QUOTE_RE)
+    ),
+    re.IGNORECASE,
+)
 
 
 def _outlook_header_at(lines: list[str], i: int) -> bool:
@@ -135,10 +145,15 @@ def _attribution_at(lines: list[str], i: int) -> int:
 def _drop_signature(kept: list[str]) -> list[str]:
     """``kept`` without a "-- " block or a phone's "Sent from my …" line near its end."""
     for n, line in enumerate(kept):
-        if n and _SIGNATURE_RE.match(line) and (line == "-- " or len(kept) - n <= 12):
+        if n and line in _SIGNATURE_LINES and (line == "-- " or len(kept) - n <= 12):
             kept = kept[:n]
             break
-    tail = [n for n, line in enumerate(kept) if line.strip()][-3:]
+    tail: list[int] = []  # the last three lines that are not blank, in order
+    for n in range(len(kept) - 1, -1, -1):
+        if len(tail) == 3:
+            break
+        if kept[n].strip():
+            tail.insert(0, n)
     for n in tail:
         if n and _MOBILE_RE.match(kept[n]):
             return kept[:n]
@@ -152,31 +167,31 @@ def trim_quoted(text: str) -> str:
     kept: list[str] = []
     forwarded: list[str] = []
     ends = [line.rstrip().endswith((":", "\uff1a")) for line in lines]
-
-    def colon_near(i: int) -> bool:  # an attribution ends with a colon within three lines
-        return any(ends[i : i + 3])
+    # An attribution ends with a colon within three lines.
+    colon_near = [any(ends[i : i + 3]) for i in range(len(lines))]
 
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _FORWARD_RE.match(line):
-            # A forward is what the sender wants read: keep it whole.
-            forwarded = lines[i:]
-            break
-        if _ORIGINAL_RE.match(line) or _outlook_header_at(lines, i):
-            while kept and _SEPARATOR_RE.match(kept[-1]):
-                kept.pop()
-            break
-        if _RULE_RE.match(line) and i + 1 < len(lines):
-            nxt = i + 1
-            while nxt < len(lines) and not lines[nxt].strip():
-                nxt += 1
-            if nxt < len(lines) and _outlook_header_at(lines, nxt):
+        if _SPECIAL_RE.match(line):
+            if _FORWARD_RE.match(line):
+                # A forward is what the sender wants read: keep it whole.
+                forwarded = lines[i:]
                 break
-        if _QUOTE_RE.match(line):
-            i += 1
-            continue
-        span = _attribution_at(lines, i) if line.strip() and colon_near(i) else 0
+            if _ORIGINAL_RE.match(line) or _outlook_header_at(lines, i):
+                while kept and _SEPARATOR_RE.match(kept[-1]):
+                    kept.pop()
+                break
+            if _RULE_RE.match(line) and i + 1 < len(lines):
+                nxt = i + 1
+                while nxt < len(lines) and not lines[nxt].strip():
+                    nxt += 1
+                if nxt < len(lines) and _outlook_header_at(lines, nxt):
+                    break
+            if _QUOTE_RE.match(line):
+                i += 1
+                continue
+        span = _attribution_at(lines, i) if line.strip() and colon_near[i] else 0
         if span:
             i += span
             continue
@@ -184,6 +199,5 @@ def trim_quoted(text: str) -> str:
         i += 1
     kept = _drop_signature(kept)
     kept.extend(forwarded)
-    result = "\n".join(line.rstrip() for line in kept)
-    result = re.sub(r"\n{3,}", "\n\n", result).strip()
+    result = _BLANK_RUN_RE.sub("\n\n", "\n".join([line.rstrip() for line in kept])).strip()
     return result or text.strip()

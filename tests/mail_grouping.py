@@ -7,6 +7,7 @@ The server-backed tests drive the same code through IMAP.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from herocli.channels.mail.conversations import Incoming, build_conversations
@@ -47,6 +48,8 @@ class MailQueue:
             self.uid += 1
             incoming.append(Incoming(folder, Fetched(self.uid, b"", ()), mail))
         now = self.clock.now()
+        # Each sync starts from the cursor the last one stored, as JSON, as a real sync does.
+        self.state = MailCursor.load(json.loads(json.dumps(self.state.dump())))
         convs = build_conversations(incoming, self.state, ours, now)
 
         def is_team(m: Message) -> bool:

@@ -1,10 +1,12 @@
 """The email channel: an IMAP mailbox in (RFC 4549 resync), threaded SMTP replies out.
 
-A conversation is a mail thread, keyed by its root Message-ID; a message is
-keyed by its own Message-ID. The cursor is the only state the channel keeps:
-per folder UIDVALIDITY, UIDNEXT, EXISTS, the last UID fetched and (with
-CONDSTORE) HIGHESTMODSEQ, plus the map of Message-ID to thread key and of
-subject key to thread key that threading needs across syncs.
+A conversation is a mail thread, keyed by its root Message-ID as far as the
+sync has seen it; a message is keyed by its own Message-ID. The cursor is the
+only state the channel keeps: per folder UIDVALIDITY, UIDNEXT, EXISTS, the last
+UID fetched and (with CONDSTORE) HIGHESTMODSEQ, and Gmail's thread ids. Which
+earlier item a later message joins is the queue's to answer: each conversation
+names every id it has or refers to (``refers_to``), so the cursor carries no
+map of every Message-ID.
 
 An unchanged folder costs one SELECT. A UIDVALIDITY change refetches the
 folder; the messages come back with the same Message-IDs and thread keys, so

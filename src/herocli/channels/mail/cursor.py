@@ -1,4 +1,4 @@
-"""The email channel's cursor: per-folder IMAP state and the maps threading needs across syncs."""
+"""The email channel's cursor: per-folder IMAP state and Gmail's thread ids."""
 
 from __future__ import annotations
 
@@ -11,6 +11,10 @@ CURSOR_VERSION = 1
 
 class MailCursor:
     """The cursor, unpacked: folders, Message-ID → thread key, subject key → thread key.
+
+    ``thread_of`` lives for one sync only (the pages of a first sync thread into each other
+    through it); it is not stored, because the queue finds the item a later message joins
+    by the ids the message refers to. Older cursors that stored it load without it.
 
     ``subject_times`` holds when each subject key last had mail (POSIX seconds); the cursor
     keeps it in the same string as the thread key, after a space (ids contain none).
@@ -37,8 +41,6 @@ class MailCursor:
         """Unpack a stored cursor; one of another version starts afresh."""
         if cursor.get("v") != CURSOR_VERSION:
             return cls({}, {}, {})
-        # A message that is its own thread's root is stored with an empty key to halve the map.
-        threads = {mid: key or mid for mid, key in dict(cursor.get("threads", {})).items()}
         subjects: dict[str, str] = {}
         times: dict[str, int] = {}
         for skey, value in dict(cursor.get("subjects", {})).items():
@@ -48,7 +50,7 @@ class MailCursor:
                 times[skey] = int(stamp)
         return cls(
             {name: dict(value) for name, value in dict(cursor.get("folders", {})).items()},
-            threads,
+            {},
             subjects,
             cursor.get("sent"),
             cursor.get("sent_setting"),
@@ -60,7 +62,6 @@ class MailCursor:
         return {
             "v": CURSOR_VERSION,
             "folders": {name: dict(value) for name, value in self.folders.items()},
-            "threads": {mid: ("" if key == mid else key) for mid, key in self.thread_of.items()},
             "subjects": {
                 skey: f"{thread} {self.subject_times[skey]}"
                 if skey in self.subject_times

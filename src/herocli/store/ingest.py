@@ -145,6 +145,10 @@ def _upsert_messages(
     # the config does not list, for instance).
     messages = [_distinct(m, existing) for m in messages]
     sent = outbox.origins(db, channel, [m.external_id for m in messages])
+    # New messages and their events are written together at the end (a first sync inserts
+    # thousands); an update first writes what is pending, as it may be a message just added.
+    inserts: list[tuple[Any, ...]] = []
+    events: list[log.EventRow] = []
     for m in messages:
         team = is_team(m)
         origin = sent.get(m.external_id)
@@ -170,6 +174,7 @@ def _upsert_messages(
         )
         if m.external_id in existing:
             edited = edited or content[m.external_id] != (m.body, values[7], int(m.deleted))
+            _insert_messages(db, inserts)
             db.execute(
                 "UPDATE messages SET author_id = ?, author_name = ?, from_team = MAX(from_team, ?), sent_at = ?, "
                 "body = ?, url = COALESCE(?, url), deleted = ?, edited_at = ?, attachments = ?, "
@@ -178,12 +183,7 @@ def _upsert_messages(
                 (*values, item_id, m.external_id),
             )
             continue
-        db.execute(
-            "INSERT INTO messages (author_id, author_name, from_team, sent_at, body, url, deleted, "
-            "edited_at, attachments, meta, internal, sent_by, item_id, external_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*values, item_id, m.external_id),
-        )
+        inserts.append((*values, item_id, m.external_id))
         existing[m.external_id] = values[9]
         content[m.external_id] = (m.body, values[7], int(m.deleted))
         if m.deleted:
@@ -193,10 +193,24 @@ def _upsert_messages(
             continue  # a word between teammates: neither received nor answered
         kind = EventKind.REPLIED if team else EventKind.RECEIVED
         who = sent_by or m.author_name or m.author_id
-        log.record(db, item_id, kind, m.sent_at, who, {"channel": channel})
+        events.append((item_id, kind, m.sent_at, who, {"channel": channel}))
         if not team:
             new_outside.append(m)
+    _insert_messages(db, inserts)
+    log.record_all(db, events)
     return new, new_outside, edited
+
+
+def _insert_messages(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Write the pending new messages and empty ``rows``."""
+    if rows:
+        db.executemany(
+            "INSERT INTO messages (author_id, author_name, from_team, sent_at, body, url, deleted, "
+            "edited_at, attachments, meta, internal, sent_by, item_id, external_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        rows.clear()
 
 
 def _distinct(m: Message, existing: dict[str, str]) -> Message:

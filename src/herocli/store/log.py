@@ -11,6 +11,16 @@ from typing import Any
 from herocli.models import Event, EventKind, Note
 from herocli.store.timefmt import from_db, to_db
 
+#: One event to record: item, kind, when, who, detail.
+EventRow = tuple[int | None, EventKind, datetime, str | None, Mapping[str, Any] | None]
+
+_INSERT = "INSERT INTO events (item_id, kind, at, actor, detail) VALUES (?, ?, ?, ?, ?)"
+
+
+def _values(row: EventRow) -> tuple[int | None, str, str, str | None, str]:
+    item_id, kind, at, actor, detail = row
+    return (item_id, kind.value, to_db(at), actor, json.dumps(dict(detail or {})))
+
 
 def record(
     db: sqlite3.Connection,
@@ -20,10 +30,14 @@ def record(
     actor: str | None,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
-    db.execute(
-        "INSERT INTO events (item_id, kind, at, actor, detail) VALUES (?, ?, ?, ?, ?)",
-        (item_id, kind.value, to_db(at), actor, json.dumps(dict(detail or {}))),
-    )
+    """Add one event to the log."""
+    db.execute(_INSERT, _values((item_id, kind, at, actor, detail)))
+
+
+def record_all(db: sqlite3.Connection, rows: list[EventRow]) -> None:
+    """Add ``rows`` to the log in order, in one statement (a sync records thousands)."""
+    if rows:
+        db.executemany(_INSERT, [_values(row) for row in rows])
 
 
 def item_events(db: sqlite3.Connection, item_id: int) -> list[Event]:

@@ -102,6 +102,10 @@ class ImapSession:
                 f"cannot reach the IMAP server {self.where}: {exc}",
                 hint="check [email] imap_host, imap_port and imap_security, and the network",
             ) from None
+        # imapclient turns imaplib's protocol trace on (debug 5) to feed its own logger, which
+        # formats the repr of every line and literal read, message bodies included, whether
+        # or not anything listens. hero logs no IMAP traffic (it would hold the mail).
+        client._imap.debug = 0
         self.client = client
         with self._errors("log in"):
             if s.imap_security == "starttls":

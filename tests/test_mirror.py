@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from herocli.store import Store, log
-from tests.mirror_world import QUESTION_ID, MirrorWorld, mirror_world
+from herocli.store import Store, cursors, log
+from tests.mirror_world import MIRROR, QUESTION_ID, MirrorWorld, mirror_world
 from tests.outbox_worlds import REPO, hero
 
 
@@ -63,6 +63,14 @@ def test_each_source_is_mirrored_once_and_a_quiet_resync_costs_no_write(
     assert len(world.parents()) == 3
     assert world.slack.calls("chat.update") == 0
     assert world.slack.calls("chat.postMessage") == 0
+    # A quiet mirror costs one history page; its cursor is no channel's "last synced".
+    history = [r for r in world.slack.requests if r.params.get("channel") == MIRROR]
+    assert [r.method for r in history] == ["conversations.history"]
+    store = Store.open(world.queue)
+    try:
+        assert set(cursors.last_synced(store.conn)) == {"github", "email", "slack"}
+    finally:
+        store.close()
 
 
 def test_a_prefixed_answer_reaches_each_customer_once_and_chatter_stays_a_note(
@@ -134,3 +142,34 @@ def test_a_customer_follow_up_shows_in_the_thread_and_the_parent_follows_the_ite
     assert ":white_check_mark: Closed" in world.parent_for(number)["text"]
     assert world.slack.calls("chat.update") == 1
     assert len(world.parents()) == 3
+
+
+def test_relayed_answers_count_as_the_teammates_replies(world: MirrorWorld) -> None:
+    _sync(world)
+    for number in _items(world).values():
+        world.teammate_says(world.parent_for(number)["ts"], "!reply On it.")
+    _sync(world)
+    stats = hero(world, "stats", "--json")
+    assert stats.code == 0, stats
+    assert {"author": "Ravi", "count": 3} in json.loads(stats.out)["replies_by"]
+    listed = hero(world, "inbox", "--json")
+    assert json.loads(listed.out) == []  # every item now waits on the customer
+
+
+def test_a_failed_relay_is_said_in_the_thread_once_then_retried(world: MirrorWorld) -> None:
+    _sync(world)
+    number = _items(world)["github"]
+    parent = world.parent_for(number)["ts"]
+    world.github.inject("server_error", path="/comments", method="POST", status=502, times=2)
+    world.teammate_says(parent, "!reply Fixed in 1.2.")
+    for _ in range(2):
+        assert hero(world, "sync").code == 1
+    notices = [m["text"] for m in world.thread(parent) if "Not sent to the customer" in m["text"]]
+    assert len(notices) == 1
+    assert "502" in notices[0]
+    assert not [c for c in world.comments() if "Fixed in 1.2." in c]
+    _sync(world)  # the fault is spent: the retry goes out, once, and is confirmed
+    assert len([c for c in world.comments() if "Fixed in 1.2." in c]) == 1
+    relayed = [m for m in world.thread(parent) if m["text"].startswith("!reply")]
+    assert [r["name"] for r in relayed[0].get("reactions", ())] == ["incoming_envelope"]
+    assert len([m for m in world.thread(parent) if "Not sent" in m["text"]]) == 1

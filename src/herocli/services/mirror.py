@@ -35,10 +35,8 @@ from herocli.services.sync import SyncResult
 from herocli.services.team import TeamDirectory
 from herocli.store import Store, cursors, log, mirror, queue
 from herocli.store import outbox as rows
-from herocli.store.outbox import MIRROR_OPS, Op
+from herocli.store.outbox import MIRROR_OPS, Op, OutboxState
 
-#: The cursor the mirror channel's reads resume from (beside the channels' own).
-MIRROR_CURSOR = "mirror"
 #: A closed item's thread is still read this long, for a teammate's late answer.
 WATCH_AFTER_CLOSE = timedelta(days=7)
 
@@ -54,6 +52,11 @@ class Counts:
     def __init__(self) -> None:
         self.posted = self.edited = self.followed = self.relayed = self.noted = 0
         self.deliveries: list[Delivery] = []
+
+    def deliver(self, store: Store, channel_for: ChannelFor, clock: Clock, me: str | None) -> None:
+        """Send what is unfinished, each entry at most once per sync."""
+        tried = {d.entry.id for d in self.deliveries}
+        self.deliveries += deliver_mirror(store, channel_for, clock, me, skip=tried)
 
     def summary(self) -> str:
         failed = sum(1 for d in self.deliveries if not d.ok)
@@ -90,15 +93,19 @@ def sync_mirror(
 
     steps = (
         read,
-        lambda: counts.deliveries.extend(deliver_mirror(store, channel_for, clock, me)),
+        lambda: counts.deliver(store, channel_for, clock, me),
         lambda: queue_mirror(store, settings.slack_channel, clock, target_minutes, counts),
-        lambda: counts.deliveries.extend(deliver_mirror(store, channel_for, clock, me)),
+        lambda: counts.deliver(store, channel_for, clock, me),
     )
     for step in steps:
         try:
             step()
         except HeroError as exc:
             result.error = result.error or exc
+    # A write that failed now fails the sync (an uncertain one waits for the hero: it is
+    # reported by `hero outbox`, not on every sync).
+    failed = [d.error for d in counts.deliveries if d.entry.state is OutboxState.FAILED]
+    result.error = result.error or next((e for e in failed if e is not None), None)
     result.summary = counts.summary()
     return result
 
@@ -118,7 +125,7 @@ def read_threads(
     watch = mirror.watched(store.conn, clock.now() - WATCH_AFTER_CLOSE)
     if not watch:
         return  # no parent posted yet: nothing to read, no request made
-    cursor = cursors.load(store.conn, MIRROR_CURSOR)
+    cursor = cursors.load(store.conn, cursors.MIRROR)
     for page in slack.fetch_mirror(settings.slack_channel, set(watch), cursor, progress):
         now = clock.now()
         with store.transaction() as db:
@@ -126,7 +133,7 @@ def read_threads(
                 item_id = watch.get(str(conv.meta.get("ts") or ""))
                 if item_id is not None:
                     _take(db, conv, item_id, settings, team, now, counts)
-            cursors.save(db, MIRROR_CURSOR, page.cursor, now)
+            cursors.save(db, cursors.MIRROR, page.cursor, now)
 
 
 def relayed_body(text: str, settings: MirrorSettings) -> str | None:
@@ -252,10 +259,16 @@ def queue_mirror(
 
 
 def deliver_mirror(
-    store: Store, channel_for: ChannelFor, clock: Clock, me: str | None
+    store: Store,
+    channel_for: ChannelFor,
+    clock: Clock,
+    me: str | None,
+    *,
+    skip: set[int] | frozenset[int] = frozenset(),
 ) -> list[Delivery]:
-    """Send every unfinished mirror write and relayed answer, oldest first."""
+    """Send every unfinished mirror write and relayed answer (but ``skip``), oldest first."""
     return [
         deliver(store, entry.id, channel_for, clock, me=me)
         for entry in rows.unsent_of(store.conn, MIRROR_OPS, RELAY_KEY)
+        if entry.id not in skip
     ]

@@ -23,7 +23,11 @@ def save(db: sqlite3.Connection, channel: str, cursor: JSON, at: datetime) -> No
     )
 
 
+#: The team mirror's read position (services/mirror): kept here, but no channel's sync.
+MIRROR = "mirror"
+
+
 def last_synced(db: sqlite3.Connection) -> dict[str, datetime]:
-    return {
-        row[0]: from_db(row[1]) for row in db.execute("SELECT channel, updated_at FROM cursors")
-    }
+    """When each channel last synced (the mirror's cursor is not a channel's)."""
+    rows = db.execute("SELECT channel, updated_at FROM cursors WHERE channel != ?", (MIRROR,))
+    return {row[0]: from_db(row[1]) for row in rows}

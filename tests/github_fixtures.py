@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from herocli.channels.github import GithubChannel
@@ -18,6 +17,7 @@ from herocli.models import (
     SyncProgress,
     TeamMember,
 )
+from herocli.records import replace
 from herocli.secrets import EnvSecrets
 from herocli.simulators.github import GithubSimulator
 from herocli.simulators.server import free_port

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import os
@@ -19,6 +18,7 @@ from herocli.cli.main import run_cli
 from herocli.context import Context
 from herocli.errors import ExitCode, UnreachableError
 from herocli.models import RemoteState
+from herocli.records import replace
 from herocli.store import Store, log
 from tests.cli_harness import (
     ITEM_FIELDS,
@@ -390,12 +390,9 @@ class _Linked(MemoryChannel):
     def _conversation(self, thread: Any) -> Any:
         conv = super()._conversation(thread)
         messages = tuple(
-            dataclasses.replace(m, url=f"https://example.test/{m.external_id}")
-            for m in conv.messages
+            replace(m, url=f"https://example.test/{m.external_id}") for m in conv.messages
         )
-        return dataclasses.replace(
-            conv, url=f"https://example.test/{thread.external_id}", messages=messages
-        )
+        return replace(conv, url=f"https://example.test/{thread.external_id}", messages=messages)
 
 
 def test_show_links_back_to_the_source(hero: Hero) -> None:

@@ -13,6 +13,7 @@ from herocli.cli.main import run_cli
 from herocli.config import data_dir, find_config, load_config, parse_config
 from herocli.context import Context
 from herocli.errors import ConfigError, ConfigProblem, ExitCode
+from herocli.records import field_names
 from tests.cli_harness import hero_process
 from tests.sample_config import HANA, sample_config, team
 
@@ -117,7 +118,7 @@ def test_the_example_config_is_valid_and_documents_every_key() -> None:
     assert config.mirror_on() is None
     sections = (config.hero, config.github, config.email, config.slack, config.rota, config.mirror)
     for section in sections:
-        for name in type(section).__dataclass_fields__:
+        for name in field_names(type(section)):
             key = {"swaps": "rota.swaps"}.get(name, name)
             assert f"{key} =" in text or f"[[{key}]]" in text, name
 

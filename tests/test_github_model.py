@@ -18,7 +18,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from hypothesis.stateful import (
 from herocli.channels.github import GithubChannel
 from herocli.config import GithubSettings, TeamSettings
 from herocli.models import ItemState, SilentProgress, TeamMember, Waiting
+from herocli.records import replace
 from herocli.secrets import EnvSecrets
 from herocli.services.sync import sync_channel
 from herocli.simulators.github import GithubSimulator

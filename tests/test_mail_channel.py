@@ -6,7 +6,6 @@ import email
 import email.policy
 import itertools
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from herocli.models import (
     TeamMember,
     Thread,
 )
+from herocli.records import replace
 from herocli.services.sync import sync_channel
 from herocli.store import Store, queue
 from herocli.store.queue import ItemFilter

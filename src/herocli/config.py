@@ -1,4 +1,4 @@
-"""Find, read and validate the config file into frozen dataclasses.
+"""Find, read and validate the config file into frozen records.
 
 Discovery: ``--config PATH``, else ``$HERO_CONFIG``, else
 ``$XDG_CONFIG_HOME/hero/config.toml`` (``~/.config/hero/config.toml``).
@@ -12,7 +12,6 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from herocli.config_mirror import MirrorSettings, read_mirror
 from herocli.config_reader import KeyLines, Problems, Section
 from herocli.errors import ConfigError, ConfigProblem
 from herocli.models import TeamMember
+from herocli.records import field, record, replace
 
 SECURITY = ("ssl", "starttls", "none")
 # Upper bounds: past these a value is a typo, and would overflow date arithmetic later.
@@ -33,7 +33,7 @@ READ_TIMEOUT = 30.0
 MAX_TIMEOUT = 600.0
 
 
-@dataclass(frozen=True)
+@record
 class HeroSettings:
     me: str | None = None  # the team member running this copy of hero
     timezone: str | None = None  # IANA name; None means the system's
@@ -41,7 +41,7 @@ class HeroSettings:
     keyring: bool = False  # also look secrets up in the OS keyring
 
 
-@dataclass(frozen=True)
+@record
 class TeamSettings:
     members: tuple[TeamMember, ...] = ()
     email_domains: tuple[str, ...] = ()
@@ -54,7 +54,7 @@ class TeamSettings:
         return None
 
 
-@dataclass(frozen=True)
+@record
 class GithubSettings:
     enabled: bool = True
     api_url: str = "https://api.github.com"
@@ -72,7 +72,7 @@ class GithubSettings:
     read_timeout: float = READ_TIMEOUT
 
 
-@dataclass(frozen=True)
+@record
 class EmailSettings:
     enabled: bool = True
     imap_host: str = ""
@@ -97,7 +97,7 @@ class EmailSettings:
     read_timeout: float = READ_TIMEOUT
 
 
-@dataclass(frozen=True)
+@record
 class SlackSettings:
     enabled: bool = True
     api_url: str = "https://slack.com/api"
@@ -115,13 +115,13 @@ class SlackSettings:
     history_days: int = 30
 
 
-@dataclass(frozen=True)
+@record
 class RotaSwap:
     day: date
     hero: str
 
 
-@dataclass(frozen=True)
+@record
 class RotaSettings:
     heroes: tuple[str, ...] = ()
     start: date | None = None
@@ -129,12 +129,12 @@ class RotaSettings:
     swaps: tuple[RotaSwap, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class TuiSettings:
     sync_minutes: float = 5.0  # `hero tui` syncs in the background this often; 0: never
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     path: Path | None = None
     hero: HeroSettings = field(default_factory=HeroSettings)

@@ -6,14 +6,13 @@ read after ``[slack]``, whose app token and API it uses, and checked against it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from herocli.config_reader import Section
+from herocli.records import record
 
 RELAY_MODES = ("prefix", "all")
 
 
-@dataclass(frozen=True)
+@record
 class MirrorSettings:
     """Where the mirror posts and which teammate messages in its threads reach the customer."""
 

@@ -7,9 +7,9 @@ hint on stderr and exits with its code, without a traceback (unless --debug).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 
+from herocli.records import record
 from herocli.redact import redact
 
 
@@ -43,7 +43,7 @@ class UsageError(HeroError):
     exit_code = ExitCode.USAGE
 
 
-@dataclass(frozen=True)
+@record
 class ConfigProblem:
     """One thing wrong with a config file: where, which key, and what."""
 

@@ -1,4 +1,4 @@
-"""The queue's vocabulary: plain dataclasses and enums shared by every layer.
+"""The queue's vocabulary: frozen records and enums shared by every layer.
 
 Times are always timezone-aware UTC ``datetime`` objects. Anything a channel
 hands over (titles, bodies, names) is untrusted text and is stored verbatim;
@@ -8,11 +8,11 @@ escaping happens only when it is rendered.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from herocli.records import field, record
 from herocli.redact import remember
 
 JSON = dict[str, Any]
@@ -60,7 +60,7 @@ class CloseReason(StrEnum):
     NOT_PLANNED = "not_planned"
 
 
-@dataclass(frozen=True)
+@record
 class TeamMember:
     """One person on the support team, with their identity on each channel."""
 
@@ -70,14 +70,14 @@ class TeamMember:
     slack: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Attachment:
     name: str
     size: int
     content_type: str = "application/octet-stream"
 
 
-@dataclass(frozen=True)
+@record
 class Message:
     """One message of a conversation, as a channel saw it.
 
@@ -102,7 +102,7 @@ class Message:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class LooseLink:
     """Weaker evidence than ``refers_to`` that conversations belong together (a subject).
 
@@ -115,7 +115,7 @@ class LooseLink:
     seeks: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Conversation:
     """A conversation as fetched: new or changed messages of one thread.
 
@@ -149,7 +149,7 @@ class Conversation:
     closed_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@record
 class FetchPage:
     """One committed step of a fetch: the conversations, then the cursor to resume from.
 
@@ -161,7 +161,7 @@ class FetchPage:
     cursor: JSON
 
 
-@dataclass(frozen=True)
+@record
 class Thread:
     """What a channel needs to know about an item to write to it."""
 
@@ -173,7 +173,7 @@ class Thread:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class OutgoingReply:
     """A reply waiting in the outbox. ``key`` is unique and stable across retries."""
 
@@ -187,7 +187,7 @@ class OutgoingReply:
     sender: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Sent:
     """Proof that a write reached the channel."""
 
@@ -249,7 +249,7 @@ def utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-@dataclass(frozen=True)
+@record
 class Secret:
     """A credential and the name of the variable (or keyring entry) it came from."""
 
@@ -266,7 +266,7 @@ class SecretSource(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     """An item as the queue holds it: the conversation plus local state and derived fields."""
 
@@ -299,7 +299,7 @@ class Item:
         return Waiting.THEM if self.last_from_team else Waiting.US
 
 
-@dataclass(frozen=True)
+@record
 class StoredMessage:
     id: int
     item_id: int
@@ -309,7 +309,7 @@ class StoredMessage:
     sent_by: str | None = None  # the member who sent it through hero
 
 
-@dataclass(frozen=True)
+@record
 class Note:
     id: int
     item_id: int
@@ -318,7 +318,7 @@ class Note:
     body: str
 
 
-@dataclass(frozen=True)
+@record
 class Event:
     id: int
     item_id: int | None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from herocli.config import Config
 from herocli.config_mirror import MirrorSettings
 from herocli.context import Context
 from herocli.errors import ExitCode, NotFoundError, UsageError
+from herocli.records import replace
 from herocli.redact import debug_traceback
 from herocli.render.progress import ChannelProgress, sync_progress, sync_summary
 from herocli.render.text import safe

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
 from herocli.config import TeamSettings
 from herocli.models import Item, StoredMessage
+from herocli.records import field, record
 from herocli.store import Store, cursors
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 
 
-@dataclass(frozen=True)
+@record
 class Names:
     """User and channel names by their ids on a channel (Slack's, for now)."""
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
 
 from herocli.errors import NotFoundError, UsageError
 from herocli.models import Clock, Item, ItemState, Note, StoredMessage, TeamMember, Waiting
+from herocli.records import record, replace
 from herocli.store import Store, log, queue
 from herocli.store.queue import ItemFilter
 
@@ -42,7 +42,7 @@ def require_item(store: Store, item_id: int, clock: Clock) -> Item:
     return item
 
 
-@dataclass(frozen=True)
+@record
 class Listing:
     items: list[Item]
     total: int  # how many match without the limit
@@ -65,7 +65,7 @@ def iter_inbox(store: Store, clock: Clock, f: ItemFilter) -> Iterator[Item]:
     return queue.iter_items(store.conn, f, clock.now())
 
 
-@dataclass(frozen=True)
+@record
 class ItemDetail:
     item: Item
     messages: list[StoredMessage]

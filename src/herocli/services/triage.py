@@ -8,12 +8,13 @@ retried later if the channel cannot take it now.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from herocli.channels.base import Capabilities
 from herocli.errors import HeroError, NotFoundError, UsageError
 from herocli.models import Clock, CloseReason, EventKind, Item, ItemState, TeamMember
+from herocli.records import as_dict
 
 # The sanitiser's rule for one line of text (a plain regex module: no Rich).
 from herocli.render.text import UNSAFE_IN_LINE, clean
@@ -193,7 +194,7 @@ def assign(
             | ({"why": why} if why else {}),
         )
         if send and member is not None:
-            payload["member"] = asdict(member)
+            payload["member"] = as_dict(member)
             entry_id = _queue(store, actor, item, Op.ASSIGN, payload)
     return _send(store, actor, entry_id)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from herocli.models import Conversation, EventKind, ItemState, Message, RemoteState
+from herocli.records import replace
 from herocli.store import log, outbox, threads
 from herocli.store.outbox import Op
 from herocli.store.queue import refresh_summary, set_labels, set_state

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from herocli.models import (
     StoredMessage,
     Waiting,
 )
+from herocli.records import record
 from herocli.store import log
 from herocli.store.timefmt import from_db, maybe_from_db, to_db
 
@@ -179,7 +179,7 @@ _ITEM_COLUMNS = (
 _ORDER = "i.waiting_since IS NULL, i.waiting_since, i.last_message_at, i.id"
 
 
-@dataclass(frozen=True)
+@record
 class ItemFilter:
     """What `hero inbox` asks for. ``states`` are effective states (due snoozes count as open)."""
 

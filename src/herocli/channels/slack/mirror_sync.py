@@ -8,12 +8,11 @@ mirror channel ever starts an item, and a reaction on a parent closes nothing.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from herocli.channels.slack.api import SlackApi
 from herocli.channels.slack.sync import SlackFetch
 from herocli.config import SlackSettings
 from herocli.models import JSON, Clock, SyncProgress
+from herocli.records import replace
 
 
 class MirrorFetch(SlackFetch):

@@ -109,7 +109,7 @@ def test_inbox_and_show_load_no_write_path(tmp_path: Path) -> None:
 
 def test_piped_and_json_listings_never_load_rich(tmp_path: Path) -> None:
     # A script reading `hero inbox` gets plain rows; the terminal renderer is not its cost.
-    for args in (["inbox"], ["inbox", "--json"], ["show", "1", "--json"]):
+    for args in (["inbox"], ["inbox", "--json"], ["show", "1"], ["show", "1", "--json"]):
         code, modules = _loaded_by(args, tmp_path)
         assert code == 0, args
         assert _offending(modules, ("rich",)) == [], args
@@ -118,7 +118,7 @@ def test_piped_and_json_listings_never_load_rich(tmp_path: Path) -> None:
 def test_reading_compiles_no_dataclass(tmp_path: Path) -> None:
     # A @dataclass compiles its methods when its module loads; what the read path
     # builds (models, config, filters) is a record instead, which compiles nothing.
-    for args in (["inbox"], ["inbox", "--json"], ["show", "1", "--json"]):
+    for args in (["inbox"], ["inbox", "--json"], ["show", "1"], ["show", "1", "--json"]):
         code, modules = _loaded_by(args, tmp_path)
         assert code == 0, args
         assert "dataclasses" not in modules, args

@@ -23,9 +23,11 @@ MAX_TEXT = 10_000
 
 def zone_of(hero: Context) -> tzinfo | None:
     """The hero's time zone (``[hero] timezone``); ``None`` means the system's."""
-    from zoneinfo import ZoneInfo
+    if not hero.config.hero.timezone:
+        return None
+    from zoneinfo import ZoneInfo  # here: only a configured zone pays for tzdata
 
-    return ZoneInfo(hero.config.hero.timezone) if hero.config.hero.timezone else None
+    return ZoneInfo(hero.config.hero.timezone)
 
 
 def context_of(ctx: typer.Context) -> Context:

@@ -183,10 +183,10 @@ def show(
 
     names = names_for(hero.store, hero.config.team, detail.messages)
     zone = zone_of(hero)
-    if not hero.out.is_terminal:  # piped: plain text, nothing boxed or cut
+    if not hero.out_is_terminal:  # piped: plain text, nothing boxed or cut
         from herocli.render.thread import thread_text
 
-        hero.out.file.write(
+        hero.data_file.write(
             thread_text(
                 detail.item, detail.messages, detail.notes, now, zone=zone, names=names, full=full
             )

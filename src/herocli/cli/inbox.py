@@ -1,7 +1,5 @@
 """`hero inbox` and `hero show`."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 

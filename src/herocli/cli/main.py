@@ -1,7 +1,5 @@
 """The `hero` command: global options, the command modules, and the one error handler."""
 
-from __future__ import annotations
-
 import importlib
 import sys
 from collections.abc import Sequence

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from rich.console import Console
 from typer.main import get_command
 
 from herocli.cli.commands import COMMANDS
-from herocli.cli.main import command_word, full_app
+from herocli.cli.main import command_word, full_app, run_cli
+from herocli.context import Context
+from herocli.store import Store
 from tests.cli_harness import Hero
 
 # What a read command must not pay for: the channel libraries, hero's write,
@@ -132,3 +136,34 @@ def test_typer_finds_the_read_commands_annotations_evaluated() -> None:
     for command in (main.main, inbox.inbox, inbox.show):
         strings = [k for k, v in command.__annotations__.items() if isinstance(v, str)]
         assert strings == [], command.__name__
+
+
+def _statements(hero: Hero, *args: str) -> tuple[str, list[str]]:
+    """What piped `hero ARGS` prints, and every SQL statement it runs."""
+    out = io.StringIO()
+    ctx = Context(
+        config_path=hero.config,
+        env=hero.env,
+        clock=hero.clock,
+        out=Console(file=out, color_system=None),
+        err=Console(file=io.StringIO(), color_system=None),
+    )
+    store = Store.open(hero.data / "queue.db")
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    ctx.__dict__["store"] = store  # the cached Store the commands use
+    assert run_cli(list(args), ctx) == 0
+    return out.getvalue(), statements
+
+
+def test_a_piped_listing_scans_nothing_it_does_not_print(tmp_path: Path) -> None:
+    # Counting every match (the table's title says how many) and reading the names a
+    # filter may use are scans of the whole queue: a pipe gets no title, and only
+    # the names it filters by are checked.
+    hero = _queue_with_an_item(tmp_path)
+    printed, statements = _statements(hero, "inbox", "--limit", "1")  # as many as match
+    assert printed.startswith("1\tgithub\tIt crashes\t")
+    assert not [s for s in statements if "COUNT(" in s or "DISTINCT" in s]
+    printed, statements = _statements(hero, "inbox", "--channel", "GitHub")
+    assert printed.startswith("1\tgithub\t")
+    assert [s for s in statements if "DISTINCT" in s] == ["SELECT DISTINCT channel FROM items"]

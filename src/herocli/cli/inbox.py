@@ -16,6 +16,7 @@ from herocli.cli.common import (
     zone_of,
 )
 from herocli.cli.help import examples
+from herocli.context import Context
 from herocli.errors import UsageError
 from herocli.models import ItemState, Waiting, iso
 from herocli.render.rows import inbox_lines, item_json, message_json
@@ -123,16 +124,17 @@ def inbox(
     if json_:
         hero.print_json_list(item_json(item, now) for item in iter_inbox(hero.store, hero.clock, f))
         return
+    if not hero.out_is_terminal:
+        # A pipe gets the rows alone: no title, so no count of everything that matches.
+        items = list(iter_inbox(hero.store, hero.clock, f))
+        if items:
+            hero.data_file.writelines(line + "\n" for line in inbox_lines(items, now))
+        else:
+            _say_empty(hero, who)
+        return
     listing = list_inbox(hero.store, hero.clock, f)
     if not listing.items:
-        if not last_synced(hero.store.conn):
-            hero.err.print("The queue is empty: nothing was synced yet. Run `hero sync`.")
-        elif hero.out_is_terminal:
-            hero.err.print(
-                "Nothing here. Nobody is waiting on us."
-                if who is WaitingChoice.us
-                else "No items match."
-            )
+        _say_empty(hero, who)
         return
     title = f"{listing.total} item{'s' if listing.total != 1 else ''}" + (
         " waiting on us" if who is WaitingChoice.us and not all_ else ""
@@ -141,12 +143,20 @@ def inbox(
     if synced:
         # The stalest channel says how far the list can be trusted.
         title += f" · synced {since(min(synced.values()), now)} ago"
-    if hero.out_is_terminal:
-        from herocli.render.items import print_items
+    from herocli.render.items import print_items
 
-        print_items(hero.out, listing.items, now, listing.total, title)
-    else:
-        hero.data_file.writelines(line + "\n" for line in inbox_lines(listing.items, now))
+    print_items(hero.out, listing.items, now, listing.total, title)
+
+
+def _say_empty(hero: Context, who: WaitingChoice) -> None:
+    if not last_synced(hero.store.conn):
+        hero.err.print("The queue is empty: nothing was synced yet. Run `hero sync`.")
+    elif hero.out_is_terminal:
+        hero.err.print(
+            "Nothing here. Nobody is waiting on us."
+            if who is WaitingChoice.us
+            else "No items match."
+        )
 
 
 def show(

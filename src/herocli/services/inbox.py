@@ -171,9 +171,14 @@ def resolve_filter(
     ``channels`` are the configured ones and ``members`` the team; the queue adds the
     channels, labels and assignees it already holds.
     """
-    held = queue.known_names(store.conn)
-    known_channels = sorted({*channels, *held["channel"]})
-    out = replace(f, channels=tuple(_one_of(c, known_channels, "channel") for c in f.channels))
+    # Each kind of name costs a scan of the queue: read only those the filter names.
+    given = (("channel", f.channels or None), ("assignee", f.assignee), ("label", f.label))
+    kinds = [kind for kind, value in given if value is not None]
+    held = queue.known_names(store.conn, kinds) if kinds else {}
+    out = f
+    if f.channels:
+        known_channels = sorted({*channels, *held["channel"]})
+        out = replace(f, channels=tuple(_one_of(c, known_channels, "channel") for c in f.channels))
     if f.assignee is not None:
         team = [m.name for m in members]
         by_login = {m.github.casefold(): m.name for m in members if m.github}

@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, TypeVar
 
 from herocli.errors import ConfigProblem
@@ -18,9 +19,10 @@ from herocli.errors import ConfigProblem
 T = TypeVar("T")
 _MISSING: Any = object()
 
-_ARRAY_TABLE = re.compile(r"^\s*\[\[\s*([^\]]+?)\s*\]\]")
-_TABLE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+?)\s*=")
+# Patterns, compiled on first use: only a file with a problem is scanned for lines.
+_ARRAY_TABLE = r"^\s*\[\[\s*([^\]]+?)\s*\]\]"
+_TABLE = r"^\s*\[\s*([^\]]+?)\s*\]"
+_KEY = r"^\s*([A-Za-z0-9_\-\"'.]+?)\s*="
 # No config value needs a control character; one (a NUL in a path, an escape in a
 # name) would only fail later, far from the file, or reach a terminal.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -38,23 +40,29 @@ class KeyLines:
     """Maps dotted keys (``team.members[1].name``) to the line they are written on."""
 
     def __init__(self, text: str) -> None:
-        self.lines: dict[str, int] = {}
+        self.text = text
+
+    @cached_property
+    def lines(self) -> dict[str, int]:
+        """Each key's line, read from the text when a problem first asks for one."""
+        lines: dict[str, int] = {}
         counts: dict[str, int] = {}
         prefix = ""
-        for number, line in enumerate(text.splitlines(), start=1):
-            if m := _ARRAY_TABLE.match(line):
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            if m := re.match(_ARRAY_TABLE, line):
                 name = _clean(m.group(1))
                 index = counts.get(name, 0)
                 counts[name] = index + 1
                 prefix = f"{name}[{index}]"
-                self.lines.setdefault(prefix, number)
-                self.lines.setdefault(name, number)
-            elif m := _TABLE.match(line):
+                lines.setdefault(prefix, number)
+                lines.setdefault(name, number)
+            elif m := re.match(_TABLE, line):
                 prefix = _clean(m.group(1))
-                self.lines.setdefault(prefix, number)
-            elif m := _KEY.match(line):
+                lines.setdefault(prefix, number)
+            elif m := re.match(_KEY, line):
                 key = _clean(m.group(1))
-                self.lines.setdefault(f"{prefix}.{key}" if prefix else key, number)
+                lines.setdefault(f"{prefix}.{key}" if prefix else key, number)
+        return lines
 
     def find(self, key: str) -> int | None:
         """Line of ``key``, or of the nearest enclosing table that is written down."""

@@ -102,10 +102,10 @@ def serve() -> None:
         sys.stdout.flush()
 
 
-def loop(stop: Path) -> None:
+def loop(stop: Path, args: list[str]) -> None:
     runs = 0
     while not stop.exists():
-        run(["outbox", "retry"])
+        run(args)
         runs += 1
         time.sleep(0.01)  # leave the other core some room on a busy machine
     print(runs, flush=True)
@@ -113,6 +113,6 @@ def loop(stop: Path) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--loop"]:
-        loop(Path(sys.argv[2]))
+        loop(Path(sys.argv[2]), sys.argv[3:] or ["outbox", "retry"])
     else:
         serve()

@@ -71,11 +71,12 @@ class Zygote:
 
 
 @contextmanager
-def retry_loop(world: World, zygote: Zygote) -> Iterator[Callable[[], int]]:
-    """A second process running `hero outbox retry` over and over; yields its stopper."""
-    stop = world.root / "stop-retrying"
+def retry_loop(world: World, zygote: Zygote, *args: str) -> Iterator[Callable[[], int]]:
+    """A second process running `hero outbox retry` (or `hero ARGS`) over and over; yields
+    its stopper."""
+    stop = world.root / f"stop-{'-'.join(args) or 'retrying'}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.hero_zygote", "--loop", str(stop)],
+        [sys.executable, "-m", "tests.hero_zygote", "--loop", str(stop), *args],
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,

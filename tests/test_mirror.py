@@ -173,3 +173,21 @@ def test_a_failed_relay_is_said_in_the_thread_once_then_retried(world: MirrorWor
     relayed = [m for m in world.thread(parent) if m["text"].startswith("!reply")]
     assert [r["name"] for r in relayed[0].get("reactions", ())] == ["incoming_envelope"]
     assert len([m for m in world.thread(parent) if "Not sent" in m["text"]]) == 1
+
+
+def test_an_answer_that_may_have_gone_out_is_said_so_and_never_resent(
+    world: MirrorWorld,
+) -> None:
+    _sync(world)
+    parent = world.parent_for(_items(world)["email"])["ts"]
+    assert world.smtp is not None
+    world.smtp.hang_up_next = 1  # the server keeps the mail and never answers 250
+    world.teammate_says(parent, "!reply Try logging in again now.")
+    for _ in range(3):
+        hero(world, "sync")
+    assert len(world.mails()) == 1
+    notices = [m["text"] for m in world.thread(parent) if ":warning:" in m["text"]]
+    assert len(notices) == 1
+    assert "may not have reached the customer" in notices[0]
+    outbox = json.loads(hero(world, "outbox", "--json").out)
+    assert [e["state"] for e in outbox] == ["uncertain"]

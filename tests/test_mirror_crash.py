@@ -1,5 +1,6 @@
-"""Kill `hero sync` with SIGKILL at random points of relaying teammates' answers, while a
-second process loops `hero outbox retry`: every answer reaches its customer exactly once.
+"""Kill `hero sync` with SIGKILL at random points of relaying teammates' answers, while two
+more processes loop `hero outbox retry` and `hero sync`: every answer reaches its customer
+exactly once.
 
 The world is the mirror's (GitHub and Slack simulators, an IMAP server and an aiosmtpd
 sink, answering slowly). Each round a teammate writes a prefixed answer and some
@@ -94,7 +95,12 @@ def test_relayed_answers_land_exactly_once_through_kills(tmp_path: Path) -> None
             answers: dict[str, tuple[str, str]] = {}  # text -> (item number, its ts)
             chatter: list[str] = []
             killed = 0
-            with retry_loop(world, zygote) as stop_retrying:
+            # Two more processes loop all along: `hero outbox retry`, and `hero sync`
+            # (two syncs reading the same threads and relaying at once).
+            with (
+                retry_loop(world, zygote) as stop_retrying,
+                retry_loop(world, zygote, "sync") as stop_syncing,
+            ):
                 for round_ in range(ROUNDS):
                     number = rng.choice(numbers)
                     answer = f"Answer {round_} for {number}."
@@ -110,7 +116,7 @@ def test_relayed_answers_land_exactly_once_through_kills(tmp_path: Path) -> None
                         killed += 1
                     else:
                         took.append(ran["seconds"])
-                retries = stop_retrying()
+                retries = stop_retrying() + stop_syncing()
             world.slack.latency = world.github.latency = 0.0
             world.smtp.delay = 0.0
             _settle(world, zygote)

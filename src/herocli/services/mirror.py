@@ -203,6 +203,8 @@ def queue_mirror(
     now = clock.now()
     with store.transaction() as db:
         ours = mirror.mirror_channel_ids(db)
+        # The channel's id once a parent landed there: no name lookup for every new item.
+        where = next(iter(ours)) if len(ours) == 1 else target
         for item_id in mirror.unmirrored(db):
             item = queue.get_item(db, item_id, now)
             if item is None or (item.channel == "slack" and item.meta.get("channel") in ours):
@@ -210,7 +212,7 @@ def queue_mirror(
             messages = queue.messages(db, item_id)
             first = next((m.message for m in messages if not m.message.deleted), None)
             text = parent_text(item, first, now, target_minutes)
-            payload = {"target": target, "text": text}
+            payload = {"target": where, "text": text}
             enqueue(
                 store,
                 clock,

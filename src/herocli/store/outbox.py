@@ -79,6 +79,8 @@ class OutboxEntry:
             text = (
                 str(member.get("name")) if isinstance(member, dict) else " ".join(labels)
             ) or self.payload.get("reason", "")
+            if self.op is Op.MIRROR_REACT:
+                text = f":{self.payload.get('name', '')}:"
         line = " ".join(text.split())
         return line if len(line) <= width else line[: width - 1] + "…"
 

@@ -22,7 +22,9 @@ from dataclasses import replace
 from herocli.channels.base import Capabilities, Channel
 from herocli.channels.mail.conversations import Incoming, build_conversations
 from herocli.channels.mail.cursor import MailCursor
+from herocli.channels.mail.fetching import Fetched
 from herocli.channels.mail.imap import FolderMissingError, FolderStatus, ImapSession
+from herocli.channels.mail.plans import FolderPlan, unchanged
 from herocli.config import EmailSettings
 from herocli.errors import ChannelError, HeroError, UncertainError
 from herocli.models import (
@@ -121,9 +123,10 @@ class EmailChannel(Channel):
                 if plan is not None:
                     plans.append(plan)
             first = True
+            ahead: dict[tuple[str, tuple[int, ...]], list[Fetched]] = {}
             while first or any(p.remaining for p in plans):
                 first = False
-                batch = self._next_batch(session, plans, progress)
+                batch = self._next_batch(session, plans, progress, ahead)
                 conversations = build_conversations(batch, state, self._ours, self.clock.now())
                 for plan in plans:
                     state.folders[plan.folder] = plan.cursor_state()
@@ -142,7 +145,7 @@ class EmailChannel(Channel):
 
     def _plan(
         self, session: ImapSession, folder: str, state: MailCursor, progress: SyncProgress
-    ) -> _FolderPlan | None:
+    ) -> FolderPlan | None:
         """SELECT ``folder`` and list what is new there; None when nothing changed."""
         progress.update(f"checking {folder}")
         status = session.select(folder)
@@ -152,7 +155,7 @@ class EmailChannel(Channel):
                 f"{folder} was rebuilt on the server (UIDVALIDITY changed); reading it again"
             )
             known = None
-        if known is not None and _unchanged(known, status):
+        if known is not None and unchanged(known, status):
             return None
         last_uid = int(known["last_uid"]) if known else 0
         modseq = known.get("highestmodseq") if known else None
@@ -167,27 +170,58 @@ class EmailChannel(Channel):
         new_uids = list(sizes)
         if known is not None:
             self._note_changes(folder, known, status, new_uids, changed, progress)
-        return _FolderPlan(folder, status, new_uids, last_uid, modseq, sizes)
+        return FolderPlan(folder, status, new_uids, last_uid, modseq, sizes)
 
     def _next_batch(
-        self, session: ImapSession, plans: list[_FolderPlan], progress: SyncProgress
+        self,
+        session: ImapSession,
+        plans: list[FolderPlan],
+        progress: SyncProgress,
+        ahead: dict[tuple[str, tuple[int, ...]], list[Fetched]],
     ) -> list[Incoming]:
+        """The next messages of every folder, parsed. The fetch that comes next, when it is
+        in the folder already selected, is sent before this one is parsed, so the server
+        prepares it meanwhile; it waits in ``ahead`` for the next call."""
         from herocli.channels.mail.parse import parse_message
 
         batch: list[Incoming] = []
-        for plan in plans:
+        for n, plan in enumerate(plans):
             uids = plan.take(self.batch)
             if not uids:
                 continue
-            if session.current != plan.folder:
-                session.select(plan.folder)
-            for fetched in session.fetch_messages(uids, plan.sizes):
-                mail = parse_message(fetched.raw)
-                if fetched.listed:  # a large message: its attachments stayed on the server
-                    mail = replace(mail, attachments=(*mail.attachments, *fetched.listed))
-                batch.append(Incoming(plan.folder, fetched, mail))
+            fetched = ahead.pop((plan.folder, tuple(uids)), None)
+            if fetched is None:
+                if session.current != plan.folder:
+                    session.select(plan.folder)
+                fetched = session.fetch_messages(uids, plan.sizes)
+            following = self._following(plans, n)
+            pending = (
+                session.start_fetch(list(following[1]), following[0].sizes)
+                if following is not None and following[0].folder == session.current
+                else None
+            )
+            try:
+                for one in fetched:
+                    mail = parse_message(one.raw)
+                    if one.listed:  # a large message: its attachments stayed on the server
+                        mail = replace(mail, attachments=(*mail.attachments, *one.listed))
+                    batch.append(Incoming(plan.folder, one, mail))
+            finally:  # the session is left with nothing unread, whatever happened
+                if pending is not None and following is not None:
+                    ahead[(following[0].folder, following[1])] = session.finish_fetch(pending)
             progress.update(f"reading {plan.folder}", completed=plan.done, total=len(plan.new_uids))
         return batch
+
+    def _following(
+        self, plans: list[FolderPlan], n: int
+    ) -> tuple[FolderPlan, tuple[int, ...]] | None:
+        """The folder and UIDs fetched after ``plans[n]``'s batch: the next folder's in this
+        batch, or the first folder's in the next one."""
+        for plan in (*plans[n + 1 :], *plans):
+            uids = plan.peek(self.batch)
+            if uids:
+                return plan, tuple(uids)
+        return None
 
     def _note_changes(
         self,
@@ -383,56 +417,3 @@ class EmailChannel(Channel):
             found = self._thread_uids(session, thread, [self.settings.close_folder])
             for folder, uids in found.items():
                 session.move(folder, uids, self.settings.folders[0])
-
-
-class _FolderPlan:
-    """One folder's new UIDs, taken a batch at a time, and the cursor state they lead to."""
-
-    def __init__(
-        self,
-        folder: str,
-        status: FolderStatus,
-        new_uids: list[int],
-        last_uid: int,
-        modseq: int | None,
-        sizes: dict[int, int],
-    ) -> None:
-        self.folder = folder
-        self.sizes = sizes
-        self.status = status
-        self.new_uids = new_uids
-        self.last_uid = last_uid
-        self.modseq = modseq
-        self.done = 0
-
-    @property
-    def remaining(self) -> bool:
-        return self.done < len(self.new_uids)
-
-    def take(self, count: int) -> list[int]:
-        uids = self.new_uids[self.done : self.done + count]
-        self.done += len(uids)
-        if uids:
-            self.last_uid = max(uids)
-        return uids
-
-    def cursor_state(self) -> JSON:
-        state: JSON = {
-            "uidvalidity": self.status.uidvalidity,
-            "uidnext": self.status.uidnext,
-            "exists": self.status.exists,
-            "highestmodseq": self.status.highestmodseq,
-            "last_uid": self.last_uid,
-        }
-        if self.remaining:
-            # The counts SELECT gave only describe the folder once every UID below UIDNEXT is in.
-            state.update(uidnext=0, exists=-1, highestmodseq=self.modseq)
-        return state
-
-
-def _unchanged(known: JSON, status: FolderStatus) -> bool:
-    return (
-        known.get("uidnext") == status.uidnext
-        and known.get("exists") == status.exists
-        and (status.highestmodseq is None or known.get("highestmodseq") == status.highestmodseq)
-    )

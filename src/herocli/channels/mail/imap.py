@@ -12,7 +12,6 @@ cannot serve ``n:*`` ranges.
 
 from __future__ import annotations
 
-import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -20,14 +19,33 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
+from herocli.channels.mail.fetching import (
+    Fetched,
+    as_text,
+    flags_of,
+    plain_fetch_answers,
+    size_of,
+    thrid_of,
+    uidset,
+)
 from herocli.config import EmailSettings
 from herocli.errors import AuthError, ChannelError, HeroError, UnreachableError
-from herocli.models import Attachment, Secret
+from herocli.models import Secret
 
 #: A message larger than this is read by its structure: headers and text parts, and the
 #: attachments listed (name, type, size) but left on the server.
 LARGE = 1 << 20
 SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "INBOX.Sent", "INBOX/Sent")
+
+
+@dataclass(frozen=True)
+class PendingFetch:
+    """A ``UID FETCH`` sent and not yet read (see ``ImapSession.start_fetch``)."""
+
+    uids: tuple[int, ...]
+    small: tuple[int, ...]
+    tag: Any
+    sizes: dict[int, int]
 
 
 class FolderMissingError(ChannelError):
@@ -43,24 +61,6 @@ class FolderStatus:
     uidnext: int
     exists: int
     highestmodseq: int | None
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """One message as fetched. ``raw`` is the whole message, or for a large one its
-    headers and text parts only, with ``listed`` naming the attachments left on the server."""
-
-    uid: int
-    raw: bytes
-    flags: tuple[str, ...]
-    gm_thrid: int | None = None
-    listed: tuple[Attachment, ...] = ()
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
 
 
 class ImapSession:
@@ -128,7 +128,7 @@ class ImapSession:
                     f"{'OAuth2 access token' if self.oauth2 else 'password (or app password)'} "
                     f"in {self.credential.source}",
                 ) from None
-            self.capabilities = frozenset(_text(c).upper() for c in client.capabilities())
+            self.capabilities = frozenset(as_text(c).upper() for c in client.capabilities())
             if self.condstore:
                 client.enable("CONDSTORE")
         return self
@@ -189,7 +189,7 @@ class ImapSession:
         self.selected = None if readonly else folder
         self.current = folder
         if not readonly:  # EXAMINE reports no permanent flags
-            self._permanent[folder] = tuple(_text(f) for f in info.get(b"PERMANENTFLAGS", ()))
+            self._permanent[folder] = tuple(as_text(f) for f in info.get(b"PERMANENTFLAGS", ()))
         modseq = info.get(b"HIGHESTMODSEQ")
         return FolderStatus(
             name=folder,
@@ -225,14 +225,14 @@ class ImapSession:
             return None
         with self._errors("list folders"):
             folders = self.client.list_folders()
-            names = [_text(name) for _flags, _sep, name in folders]
+            names = [as_text(name) for _flags, _sep, name in folders]
             if wanted != "auto":
                 if wanted not in names:
                     self.client.create_folder(wanted)
                 return wanted
             for flags, _sep, name in folders:
                 if b"\\Sent" in flags or "\\Sent" in flags:
-                    return _text(name)
+                    return as_text(name)
             for candidate in SENT_NAMES:
                 if candidate in names:
                     return candidate
@@ -244,20 +244,27 @@ class ImapSession:
         self, uidset: str, items: list[str], modifiers: list[str] | None = None
     ) -> dict[int, dict[bytes, Any]]:
         """``UID FETCH uidset (items) [(modifiers)]``, every answer kept."""
+        return self._read_fetch(self._send_fetch(uidset, items, modifiers))
+
+    def _send_fetch(self, uidset: str, items: list[str], modifiers: list[str] | None = None) -> Any:
+        """Send ``UID FETCH`` and return its tag; ``_read_fetch`` reads the answers."""
+        with self._errors("fetch messages"):
+            args = ["FETCH", uidset, "(" + " ".join(items) + ")"]
+            if modifiers:
+                args.append("(" + " ".join(modifiers) + ")")
+            return self.client._imap._command("UID", *args)
+
+    def _read_fetch(self, tag: Any) -> dict[int, dict[bytes, Any]]:
         from imapclient.response_parser import parse_fetch_response
 
         with self._errors("fetch messages"):
             imap = self.client._imap
-            args = ["FETCH", uidset, "(" + " ".join(items) + ")"]
-            if modifiers:
-                args.append("(" + " ".join(modifiers) + ")")
-            tag = imap._command("UID", *args)
             typ, data = imap._command_complete("FETCH", tag)
             self.client._checkok("fetch", typ, data)
             typ, data = imap._untagged_response(typ, data, "FETCH")
             if data == [None]:
                 return {}
-            fast = _plain_fetch_answers(data)
+            fast = plain_fetch_answers(data)
             if fast is not None:
                 return fast
             parsed: dict[int, dict[bytes, Any]] = parse_fetch_response(data, False, True)
@@ -267,33 +274,44 @@ class ImapSession:
         """UIDs above ``last_uid`` and their sizes; ``n:*`` always answers the highest UID,
         which may be ≤ last."""
         answers = self.fetch_range(f"{last_uid + 1}:*", ["UID", "RFC822.SIZE"])
-        return {uid: _size(data) for uid, data in sorted(answers.items()) if uid > last_uid}
+        return {uid: size_of(data) for uid, data in sorted(answers.items()) if uid > last_uid}
 
     def fetch_messages(self, uids: list[int], sizes: dict[int, int] | None = None) -> list[Fetched]:
         """The messages ``uids``; those ``sizes`` says are large by their structure."""
+        return self.finish_fetch(self.start_fetch(uids, sizes))
+
+    def start_fetch(self, uids: list[int], sizes: dict[int, int] | None = None) -> PendingFetch:
+        """Ask for the messages ``uids`` and return at once, so the server prepares them
+        while the caller works; ``finish_fetch`` reads them. No other command may come
+        between the two on this session."""
         sizes = sizes or {}
-        large = [uid for uid in uids if sizes.get(uid, 0) > LARGE]
         small = [uid for uid in uids if sizes.get(uid, 0) <= LARGE]
         items = ["UID", "FLAGS", "BODY.PEEK[]"]
         if self.gmail:
             items.append("X-GM-THRID")
-        answers = self.fetch_range(_uidset(small), items) if small else {}
+        tag = self._send_fetch(uidset(small), items) if small else None
+        return PendingFetch(tuple(uids), tuple(small), tag, dict(sizes))
+
+    def finish_fetch(self, pending: PendingFetch) -> list[Fetched]:
+        """The messages ``start_fetch`` asked for, in its order; large ones by structure."""
+        answers = self._read_fetch(pending.tag) if pending.tag is not None else {}
         by_uid = {}
-        for uid in small:
+        for uid in pending.small:
             data = answers.get(uid)
             if data is None:
                 continue  # expunged between listing and fetching
             by_uid[uid] = Fetched(
                 uid=uid,
                 raw=bytes(data.get(b"BODY[]") or b""),
-                flags=tuple(_text(f) for f in data.get(b"FLAGS", ())),
-                gm_thrid=_thrid(data),
+                flags=flags_of(data),
+                gm_thrid=thrid_of(data),
             )
-        for uid in large:
-            found = self._fetch_by_structure(uid)
-            if found is not None:
-                by_uid[uid] = found
-        return [by_uid[uid] for uid in uids if uid in by_uid]
+        for uid in pending.uids:
+            if pending.sizes.get(uid, 0) > LARGE:
+                found = self._fetch_by_structure(uid)
+                if found is not None:
+                    by_uid[uid] = found
+        return [by_uid[uid] for uid in pending.uids if uid in by_uid]
 
     def _fetch_by_structure(self, uid: int) -> Fetched | None:
         """A large message without its attachments' bytes: headers and text parts only."""
@@ -327,8 +345,8 @@ class ImapSession:
         return Fetched(
             uid=uid,
             raw=raw,
-            flags=tuple(_text(f) for f in data.get(b"FLAGS", ())),
-            gm_thrid=_thrid(data),
+            flags=flags_of(data),
+            gm_thrid=thrid_of(data),
             listed=listed,
         )
 
@@ -340,12 +358,8 @@ class ImapSession:
         answers = self.fetch_range(
             "1:*", ["UID", "FLAGS", "RFC822.SIZE"], [f"CHANGEDSINCE {modseq}"]
         )
-        new = {uid: _size(data) for uid, data in sorted(answers.items()) if uid > last_uid}
-        changed = {
-            uid: tuple(_text(f) for f in data.get(b"FLAGS", ()))
-            for uid, data in answers.items()
-            if uid <= last_uid
-        }
+        new = {uid: size_of(data) for uid, data in sorted(answers.items()) if uid > last_uid}
+        changed = {uid: flags_of(data) for uid, data in answers.items() if uid <= last_uid}
         return new, changed
 
     # --- writing --------------------------------------------------------------------
@@ -360,7 +374,7 @@ class ImapSession:
         """Those of ``uids`` still in ``folder``."""
         self.ensure_selected(folder)
         with self._errors(f"search {folder!r}"):
-            found = self.client.search(["UID", _uidset(uids)]) if uids else []
+            found = self.client.search(["UID", uidset(uids)]) if uids else []
         return sorted(int(u) for u in found)
 
     def flags_of(self, folder: str, uids: list[int]) -> dict[int, tuple[str, ...]]:
@@ -370,7 +384,7 @@ class ImapSession:
         self.ensure_selected(folder)
         with self._errors(f"read flags in {folder!r}"):
             answers = self.client.get_flags(uids)
-        return {int(uid): tuple(_text(f) for f in flags) for uid, flags in answers.items()}
+        return {int(uid): tuple(as_text(f) for f in flags) for uid, flags in answers.items()}
 
     def remove(self, folder: str, uids: list[int]) -> None:
         """Delete ``uids`` from ``folder`` (only these: UID EXPUNGE where the server has it)."""
@@ -421,78 +435,3 @@ class ImapSession:
     def append(self, folder: str, raw: bytes, flags: tuple[str, ...] = ()) -> None:
         with self._errors(f"file the message in {folder!r}"):
             self.client.append(folder, raw, flags=flags)
-
-
-def _size(data: dict[bytes, Any]) -> int:
-    value = data.get(b"RFC822.SIZE")
-    return int(value) if value is not None else 0
-
-
-def _thrid(data: dict[bytes, Any]) -> int | None:
-    value = data.get(b"X-GM-THRID")
-    return int(value) if value is not None else None
-
-
-_SIZE_RE = re.compile(rb"[( ]RFC822\.SIZE (\d+)")
-_UID_RE = re.compile(rb"[( ]UID (\d+)")
-_FLAGS_RE = re.compile(rb"[( ]FLAGS \(([^()]*)\)")
-_THRID_RE = re.compile(rb"[( ]X-GM-THRID (\d+)")
-
-
-def _plain_fetch_answers(data: list[Any]) -> dict[int, dict[bytes, Any]] | None:
-    """Read the FETCH answers the channel asks for (UID, FLAGS, one BODY[] literal,
-    X-GM-THRID) without the general parser, which costs seconds on a first sync.
-
-    None when an answer has any other shape: the general parser then reads them all.
-    """
-    out: dict[int, dict[bytes, Any]] = {}
-    i = 0
-    while i < len(data):
-        element = data[i]
-        body: bytes | None = None
-        if isinstance(element, tuple) and len(element) == 2:
-            head, body = element
-            if not (isinstance(head, bytes) and head.endswith(b"BODY[] {%d}" % len(body))):
-                return None
-            tail = data[i + 1] if i + 1 < len(data) else b")"
-            if not isinstance(tail, bytes):
-                return None
-            text, i = head + b" " + tail, i + 2
-        elif isinstance(element, bytes):
-            text, i = element, i + 1
-        else:
-            return None
-        uid = _UID_RE.search(text)
-        if uid is None:
-            return None
-        entry: dict[bytes, Any] = {}
-        flags = _FLAGS_RE.search(text)
-        if flags is not None:
-            entry[b"FLAGS"] = tuple(flags.group(1).split())
-        size = _SIZE_RE.search(text)
-        if size is not None:
-            entry[b"RFC822.SIZE"] = int(size.group(1))
-        thrid = _THRID_RE.search(text)
-        if thrid is not None:
-            entry[b"X-GM-THRID"] = int(thrid.group(1))
-        if body is not None:
-            entry[b"BODY[]"] = body
-        out[int(uid.group(1))] = entry
-    return out
-
-
-def _uidset(uids: list[int]) -> str:
-    """Compact ``1:5,7,9:12`` form of sorted UIDs."""
-    parts: list[str] = []
-    start = prev = None
-    for uid in sorted(uids):
-        if start is None:
-            start = prev = uid
-        elif prev is not None and uid == prev + 1:
-            prev = uid
-        else:
-            parts.append(f"{start}" if start == prev else f"{start}:{prev}")
-            start = prev = uid
-    if start is not None:
-        parts.append(f"{start}" if start == prev else f"{start}:{prev}")
-    return ",".join(parts)

@@ -73,9 +73,9 @@ def ingest(
         before = _looks(db, item_id)
         _update_item(db, item_id, conv, now)
 
-    threads.record_links(db, item_id, conv)
+    threads.record_links(db, item_id, conv, fresh=created)
     new, new_outside, edited = _upsert_messages(
-        db, item_id, conv.channel, conv.messages, is_team, is_internal
+        db, item_id, conv.channel, conv.messages, is_team, is_internal, fresh=created
     )
     if conv.labels is not None:
         set_labels(db, item_id, conv.labels)
@@ -125,18 +125,25 @@ def _upsert_messages(
     messages: Iterable[Message],
     is_team: Classifier,
     is_internal: Classifier | None = None,
+    *,
+    fresh: bool = False,
 ) -> tuple[list[Message], list[Message], bool]:
-    """Insert new messages, update changed ones.
+    """Insert new messages, update changed ones (``fresh``: the item was just made).
 
     Returns the new messages, the new ones from outside the team, and whether
     a known message changed (an edit, a deletion).
     """
     existing: dict[str, str] = {}
     content: dict[str, tuple[Any, ...]] = {}
-    for row in db.execute(
-        "SELECT external_id, meta, body, edited_at, deleted FROM messages WHERE item_id = ?",
-        (item_id,),
-    ):
+    rows = (
+        ()
+        if fresh
+        else db.execute(  # an item just made holds no message yet
+            "SELECT external_id, meta, body, edited_at, deleted FROM messages WHERE item_id = ?",
+            (item_id,),
+        )
+    )
+    for row in rows:
         existing[row[0]] = row[1]
         content[row[0]] = (row[2], row[3], row[4])
     new: list[Message] = []

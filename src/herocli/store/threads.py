@@ -128,8 +128,13 @@ def _waiting_seekers(
     return out
 
 
-def record_links(db: sqlite3.Connection, item_id: int, conv: Conversation) -> None:
-    """Remember what ``conv`` refers to, offers and seeks; a seek its item answers is dropped."""
+def record_links(
+    db: sqlite3.Connection, item_id: int, conv: Conversation, *, fresh: bool = False
+) -> None:
+    """Remember what ``conv`` refers to, offers and seeks; a seek its item answers is dropped.
+
+    ``fresh``: the item was just made, so the only seeks it has are those of ``conv``.
+    """
     db.executemany(
         "INSERT OR IGNORE INTO thread_links (item_id, channel, kind, link) VALUES (?, ?, 'ref', ?)",
         [(item_id, conv.channel, ref) for ref in dict.fromkeys(conv.refers_to)],
@@ -140,6 +145,8 @@ def record_links(db: sqlite3.Connection, item_id: int, conv: Conversation) -> No
         if link.seeks:
             at = to_db(link.at)
             _span(db, item_id, conv.channel, "seek", link.key, at, at)
+    if fresh and not any(link.seeks for link in conv.loose):
+        return
     # A seek is settled once its item holds a thread with that subject from before it.
     db.execute(
         "DELETE FROM thread_links WHERE item_id = ? AND kind = 'seek' AND EXISTS ("

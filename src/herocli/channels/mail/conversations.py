@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from herocli.channels.mail.cursor import MailCursor
-from herocli.channels.mail.imap import Fetched
+from herocli.channels.mail.fetching import Fetched
 from herocli.channels.mail.parse import ParsedMail
 from herocli.channels.mail.smtp import REPLY_PREFIX
 from herocli.channels.mail.subjects import is_reply_subject, normalise_subject
@@ -69,14 +69,12 @@ def build_conversations(
     out = []
     for key, members in grouped.items():
         members.sort(key=lambda m: _when(m.mail.date))
-        refers: list[str] = []
-        loose: list[LooseLink] = []
-        for member in members:
-            mail = member.mail
-            for ref in (mail.message_id, *mail.in_reply_to, *mail.references):
-                if ref not in refers:
-                    refers.append(ref)
-            loose.extend(_evidence(mail, ours, now))
+        refers = dict.fromkeys(
+            ref
+            for member in members
+            for ref in (member.mail.message_id, *member.mail.in_reply_to, *member.mail.references)
+        )
+        loose = [link for member in members for link in _evidence(member.mail, ours, now)]
         first = members[0].mail
         title = first.subject
         if first.message_id != key:

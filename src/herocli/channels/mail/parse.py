@@ -133,9 +133,11 @@ def _parse(raw: bytes) -> ParsedMail:
     msg = split_message(raw)
     if msg is None:
         msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
-    if msg.get_content_maintype() in ("multipart", "message"):
+    maintype = msg.get_content_maintype()
+    if maintype in ("multipart", "message"):
         msg = email.message_from_bytes(raw, policy=compat32)
-    if msg.get_content_maintype() == "multipart" and not msg.is_multipart():
+        maintype = msg.get_content_maintype()
+    if maintype == "multipart" and not msg.is_multipart():
         repaired = _repair_boundary(raw, msg)
         if repaired is not None:
             defects.append("multipart declared without a boundary; boundary guessed from the body")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from herocli.channels.mail.headers import fold_ws
 
@@ -30,6 +31,11 @@ _TRAILER_RE = re.compile(r"\s*\((?:fwd|fw)\)\s*$", re.IGNORECASE)
 
 def normalise_subject(subject: str) -> str:
     """Strip reply/forward prefixes (Re:, AW:, SV:, Fwd:, ...) and [list] tags; casefold."""
+    # A thread's messages share their subject, give or take a "Re:": remember the usual ones.
+    return _normalise_short(subject) if len(subject) <= 300 else _normalise(subject)
+
+
+def _normalise(subject: str) -> str:
     text = fold_ws(subject)
     while True:
         stripped = _PREFIX_RE.sub("", text, count=1)
@@ -38,6 +44,9 @@ def normalise_subject(subject: str) -> str:
         text = stripped
     text = _TRAILER_RE.sub("", text)
     return fold_ws(text).casefold()
+
+
+_normalise_short = lru_cache(maxsize=4096)(_normalise)
 
 
 def is_reply_subject(subject: str) -> bool:

@@ -175,8 +175,10 @@ _ITEM_COLUMNS = (
 )
 
 
-# Longest wait first, then least recently active.
-_ORDER = "i.waiting_since IS NULL, i.waiting_since, i.last_message_at, i.id"
+# Longest wait first, then least recently active: the order of the items_queue_unmerged
+# index, by the names of a listing's result columns (``_UNSET_WAIT`` among them).
+_ORDER = "unset_wait, waiting_since, last_message_at, id"
+_UNSET_WAIT = "i.waiting_since IS NULL AS unset_wait"
 
 
 @record
@@ -193,23 +195,37 @@ class ItemFilter:
     limit: int | None = None
 
 
-def _where(f: ItemFilter, now: datetime) -> tuple[str, list[Any]]:
-    clauses: list[str] = ["i.merged_into IS NULL"]  # a merged item lives on in another
-    params: list[Any] = []
-    state_clauses = []
-    for state in f.states:
+def _slices(f: ItemFilter, now: datetime) -> list[tuple[str, list[Any]]]:
+    """The items ``f`` matches as disjoint slices of the queue: a condition and its parameters each.
+
+    A due snooze counts as open. Every other slice is one value of ``state``, so with
+    a side waiting it is one range of items_queue_unmerged, read in listing order:
+    a listing stops at its limit instead of sorting every match. Due snoozes are few
+    and found by their time (the unary plus keeps the planner off the queue index,
+    which would walk every snoozed item to find them).
+    """
+    merged = "i.merged_into IS NULL"  # a merged item lives on in another
+    when = to_db(now)
+    slices: list[tuple[str, list[Any]]] = []
+    for state in dict.fromkeys(f.states):
         if state is ItemState.OPEN:
-            state_clauses.append(
-                "i.state = 'open' OR (i.state = 'snoozed' AND i.snoozed_until <= ?)"
-            )
-            params.append(to_db(now))
+            slices.append((f"{merged} AND i.state = 'open'", []))
+            slices.append((f"+{merged} AND i.state = 'snoozed' AND i.snoozed_until <= ?", [when]))
         elif state is ItemState.SNOOZED:
-            state_clauses.append("(i.state = 'snoozed' AND i.snoozed_until > ?)")
-            params.append(to_db(now))
+            slices.append((f"{merged} AND i.state = 'snoozed' AND i.snoozed_until > ?", [when]))
         else:
-            state_clauses.append("i.state = 'closed'")
-    if state_clauses:
-        clauses.append("(" + " OR ".join(state_clauses) + ")")
+            slices.append((f"{merged} AND i.state = 'closed'", []))
+    clauses, params = _narrowing(f)
+    return [
+        (" AND ".join([state, *clauses]), [*values, *params])
+        for state, values in slices or [(merged, [])]
+    ]
+
+
+def _narrowing(f: ItemFilter) -> tuple[list[str], list[Any]]:
+    """The conditions of ``f`` other than state, and their parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
     if f.waiting is Waiting.US:
         clauses.append("i.last_from_team = 0")
     elif f.waiting is Waiting.THEM:
@@ -232,7 +248,20 @@ def _where(f: ItemFilter, now: datetime) -> tuple[str, list[Any]]:
             "WHERE m.item_id = i.id AND m.body LIKE ? ESCAPE '\\'))"
         )
         params.extend([pattern, pattern])
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+    return clauses, params
+
+
+def _listing(columns: str, f: ItemFilter, now: datetime) -> tuple[str, list[Any]]:
+    """One statement for ``columns`` of the items ``f`` matches, in listing order."""
+    selects, params = [], []
+    for where, values in _slices(f, now):
+        selects.append(f"SELECT {columns}, {_UNSET_WAIT} FROM items i WHERE {where}")
+        params += values
+    sql = " UNION ALL ".join(selects) + f" ORDER BY {_ORDER}"
+    if f.limit:
+        sql += " LIMIT ?"
+        params.append(f.limit)
+    return sql, params
 
 
 def list_items(db: sqlite3.Connection, f: ItemFilter, now: datetime) -> list[Item]:
@@ -244,12 +273,7 @@ def iter_items(
     db: sqlite3.Connection, f: ItemFilter, now: datetime, batch: int = 500
 ) -> Iterator[Item]:
     """Like ``list_items``, a batch at a time, so a listing of the whole queue stays small."""
-    where, params = _where(f, now)
-    sql = f"SELECT {_ITEM_COLUMNS} FROM items i{where} ORDER BY {_ORDER}"
-    if f.limit:
-        sql += " LIMIT ?"
-        params.append(f.limit)
-    cursor = db.execute(sql, params)
+    cursor = db.execute(*_listing(_ITEM_COLUMNS, f, now))
     while rows := cursor.fetchmany(batch):
         labels = _labels_for(db, [row["id"] for row in rows])
         yield from (_item(row, labels.get(row["id"], ()), now) for row in rows)
@@ -257,11 +281,7 @@ def iter_items(
 
 def item_ids(db: sqlite3.Connection, f: ItemFilter, now: datetime) -> list[int]:
     """The ids of the items matching ``f``, in listing order: cheap even for a whole queue."""
-    where, params = _where(f, now)
-    sql = f"SELECT i.id FROM items i{where} ORDER BY {_ORDER}"
-    if f.limit:
-        sql += " LIMIT ?"
-        params.append(f.limit)
+    sql, params = _listing("i.id, i.waiting_since, i.last_message_at", f, now)
     return [int(row[0]) for row in db.execute(sql, params)]
 
 
@@ -280,8 +300,11 @@ def items_by_id(db: sqlite3.Connection, ids: list[int], now: datetime) -> dict[i
 
 
 def count_items(db: sqlite3.Connection, f: ItemFilter, now: datetime) -> int:
-    where, params = _where(f, now)
-    return int(db.execute(f"SELECT COUNT(*) FROM items i{where}", params).fetchone()[0])
+    """How many items ``f`` matches, its limit aside."""
+    return sum(
+        int(db.execute(f"SELECT COUNT(*) FROM items i WHERE {where}", params).fetchone()[0])
+        for where, params in _slices(f, now)
+    )
 
 
 def get_item(db: sqlite3.Connection, item_id: int, now: datetime) -> Item | None:

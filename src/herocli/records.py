@@ -134,6 +134,8 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     # Setting the instance dict directly is how a frozen class sets its own fields.
     if not kwargs and len(args) == len(layout.names):
         self.__dict__.update(zip(layout.names, args, strict=True))
+    elif not args and tuple(kwargs) == layout.names:  # every field by name, in order
+        self.__dict__.update(kwargs)
     else:
         self.__dict__.update(layout.bind(type(self), args, kwargs))
     if layout.post_init is not None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.console import Console
 
-from herocli.render.text import clean, safe
+from herocli.render.text import UNSAFE, clean, json_text, safe
 from tests.cli_harness import Hero, hero_process
 
 MARKUP = "[bold red]x[/]"
@@ -182,3 +185,37 @@ def test_markup_in_a_handoff_target_is_shown_literally(hero: Hero, tmp_path: Pat
     assert "part 1/1 for slack:#[red]x" in result.out  # the Rule above the text to post
     assert "[bold]week[/bold].md" in result.err  # the plan
     assert not output.exists()
+
+
+# Every character the sanitiser escapes, and some it keeps, to build hostile text from.
+HOSTILE = st.text(
+    st.sampled_from(
+        [chr(c) for c in (*range(0x00, 0x21), *range(0x7E, 0xA2), 0x061C, 0x200B, 0x200E)]
+        + [chr(c) for c in (0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+        + ["\u2028", "\u2029", "\u00a0", "é", "日", "\U0001f600", "a", '"', "\\"]
+    ),
+    max_size=30,
+)
+
+
+@given(HOSTILE)
+def test_clean_and_json_text_escape_exactly_the_unsafe_characters(text: str) -> None:
+    # The plain definition, by the pattern itself; clean and json_text skip it for text
+    # that cannot hold an unsafe character (all printable; JSON that is all ASCII).
+    assert clean(text) == re.sub(UNSAFE, lambda m: _shown(m.group()), text)
+    assert clean(text, single_line=True) == clean(" ".join(text.split()))
+    raw = json.dumps({"t": text}, indent=2, ensure_ascii=False)
+    assert json_text({"t": text}) == re.sub(UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", raw)
+    assert json.loads(json_text({"t": text})) == {"t": text}
+
+
+def _shown(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def test_no_unsafe_character_is_printable() -> None:
+    # What lets clean skip printable text: the unsafe set lies outside str.isprintable.
+    unsafe = [chr(c) for c in range(0x3000) if re.fullmatch(UNSAFE, chr(c))]
+    assert len(unsafe) == 77  # C0 but tab and newline, DEL, C1, 12 bidi controls, 2 separators
+    assert not [c for c in unsafe if c.isprintable()]

@@ -37,7 +37,7 @@ GROUP_TITLES = {
 
 
 def _one_line(text: str, limit: int) -> str:
-    text = " ".join(UNSAFE_IN_LINE.sub(" ", text).split())
+    text = " ".join(re.sub(UNSAFE_IN_LINE, " ", text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -57,7 +57,7 @@ def escape_slack(text: str, limit: int = TITLE_MAX) -> str:
 
 
 def _safe_url(url: str | None) -> str | None:
-    if not url or not url.startswith(("https://", "http://")) or UNSAFE_IN_LINE.search(url):
+    if not url or not url.startswith(("https://", "http://")) or re.search(UNSAFE_IN_LINE, url):
         return None
     return (
         url.replace(" ", "%20")

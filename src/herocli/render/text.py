@@ -23,9 +23,11 @@ if TYPE_CHECKING:
 # paragraph separators, which split lines in editors, terminals and str.splitlines.
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _SEPARATORS = "\u2028\u2029"
-UNSAFE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}{_SEPARATORS}]")
+# Patterns for re's functions, which compile each on first use: compiling these classes
+# costs more than a listing's whole use of them, and all-printable text needs neither.
+UNSAFE = f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}{_SEPARATORS}]"
 # The same, tab and newline included: what a single line or a field may not hold.
-UNSAFE_IN_LINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}{_SEPARATORS}]")
+UNSAFE_IN_LINE = f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI}{_SEPARATORS}]"
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -41,7 +43,11 @@ def clean(text: str, *, single_line: bool = False) -> str:
     """
     if single_line:
         text = " ".join(text.split())
-    return UNSAFE.sub(_visible, text)
+    # Every unsafe character is a control, format or separator character, which
+    # str.isprintable refuses: printable text (most titles and names) is safe as it is.
+    if text.isprintable():
+        return text
+    return re.sub(UNSAFE, _visible, text)
 
 
 def field(text: str | None) -> str:
@@ -67,4 +73,7 @@ def json_text(data: Any, *, indent: int | None = 2) -> str:
     can only occur inside string literals of its output, where ``\\uNNNN`` stands
     for the same character, so escaping them keeps the value and the syntax.
     """
-    return UNSAFE.sub(_json_escape, json.dumps(data, indent=indent, ensure_ascii=False))
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    if text.isascii():  # json escaped every C0 control: DEL is the one left to escape
+        return text.replace("\x7f", "\\u007f")
+    return re.sub(UNSAFE, _json_escape, text)

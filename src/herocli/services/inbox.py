@@ -103,7 +103,7 @@ def read_detail(store: Store, clock: Clock, item_id: int) -> ItemDetail:
 
 
 # A link in a message body, up to what usually ends one in prose.
-_LINK = re.compile(r"https?://[^\s<>\"'`]+")
+_LINK = r"https?://[^\s<>\"'`]+"  # compiled when first used, by re
 
 
 def thread_links(detail: ItemDetail) -> list[str]:
@@ -112,9 +112,9 @@ def thread_links(detail: ItemDetail) -> list[str]:
     links = [detail.item.url or ""]
     links += [m.message.url or "" for m in detail.messages]
     for stored in detail.messages:
-        links += [link.rstrip(".,;:!?)]}*_") for link in _LINK.findall(stored.message.body)]
+        links += [link.rstrip(".,;:!?)]}*_") for link in re.findall(_LINK, stored.message.body)]
     links += [
-        link.rstrip(".,;:!?)]}*_") for note in detail.notes for link in _LINK.findall(note.body)
+        link.rstrip(".,;:!?)]}*_") for note in detail.notes for link in re.findall(_LINK, note.body)
     ]
     return [link for link in dict.fromkeys(links) if link]
 

@@ -7,6 +7,7 @@ retried later if the channel cannot take it now.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -206,7 +207,7 @@ def label_changes(changes: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]
     for change in changes:
         if len(change) < 2 or change[0] not in "+-":
             raise UsageError(f"CHANGE {change[:40]!r}: write +name to add or -name to remove")
-        if UNSAFE_IN_LINE.search(change) or len(change) > 200:
+        if re.search(UNSAFE_IN_LINE, change) or len(change) > 200:
             raise UsageError(
                 f"CHANGE {clean(change[:40])!r}: a label is one line of at most 200 characters"
             )

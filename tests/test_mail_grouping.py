@@ -216,3 +216,17 @@ def test_two_messages_with_one_message_id_are_both_kept() -> None:
     # The same message fetched again (another folder, a rebuilt one) is still kept once.
     q.deliver([second, first], folder="Archive")
     assert list(q.items().values()) == [["<dup@x>", "<dup@x>"]]
+
+
+def test_two_messages_with_one_message_id_in_one_sync_are_both_kept() -> None:
+    first = mail("<dup@x>", subject="Order 1", text="first order")
+    second = mail("<dup@x>", subject="Order 1", text="the order again, other text", minutes=5)
+    third = mail("<dup@x>", subject="Order 1", text="and a third time", minutes=9)
+    q = MailQueue()
+    q.deliver([first, second, third])
+    [texts] = [
+        [m.message.body for m in queue.messages(q.store.conn, number)] for number in q.items()
+    ]
+    assert texts == ["first order", "the order again, other text", "and a third time"]
+    q.deliver([third, first, second], folder="Archive")  # fetched again: still once each
+    assert list(q.items().values()) == [["<dup@x>"] * 3]

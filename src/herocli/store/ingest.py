@@ -151,13 +151,15 @@ def _upsert_messages(
     edited = False
     # A message once known to be the team's stays so (a reply we sent whose author
     # the config does not list, for instance).
-    messages = [_distinct(m, existing) for m in messages]
+    messages = list(messages)
     sent = outbox.origins(db, channel, [m.external_id for m in messages])
     # New messages and their events are written together at the end (a first sync inserts
     # thousands); an update first writes what is pending, as it may be a message just added.
     inserts: list[tuple[Any, ...]] = []
     events: list[log.EventRow] = []
-    for m in messages:
+    for fetched in messages:
+        # One at a time: a reused Message-ID may come twice in this very batch.
+        m = _distinct(fetched, existing)
         team = is_team(m)
         origin = sent.get(m.external_id)
         # The outbox knows who sent a message through hero, and that a ping is no answer.

@@ -87,7 +87,7 @@ class ImapSession:
     # --- connection -----------------------------------------------------------------
     def connect(self) -> ImapSession:
         from imapclient import IMAPClient, SocketTimeout
-        from imapclient.exceptions import LoginError
+        from imapclient.exceptions import IMAPClientError, LoginError
 
         s = self.settings
         try:
@@ -101,6 +101,14 @@ class ImapSession:
             raise UnreachableError(
                 f"cannot reach the IMAP server {self.where}: {exc}",
                 hint="check [email] imap_host, imap_port and imap_security, and the network",
+            ) from None
+        except IMAPClientError as exc:
+            # The connection was made but broke off (or spoke no IMAP) before the greeting
+            # and CAPABILITY were through: imaplib says so with its own error, not OSError.
+            raise UnreachableError(
+                f"lost the IMAP server {self.where} before logging in: {exc}",
+                hint="run the sync again; if it keeps failing, check [email] imap_port and "
+                "imap_security",
             ) from None
         # imapclient turns imaplib's protocol trace on (debug 5) to feed its own logger, which
         # formats the repr of every line and literal read, message bodies included, whether

@@ -1,0 +1,107 @@
+"""A relay in front of a real IMAP server that fails on cue: a dropped connection, or NO.
+
+The channel connects to the relay's port; every byte goes through to the server
+unchanged until a fault is armed. Then the relay counts the tagged commands the
+clients send and, at the chosen one, either closes both sides of that connection
+(a server or network that went away mid-command) or answers the command itself
+with ``NO [UNAVAILABLE]`` without passing it on (a server that refuses). It only
+reads command lines, so arm it while no literal (an APPEND) is under way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import select
+import socket
+import threading
+
+from herocli.simulators.server import free_port
+
+_COMMAND = re.compile(rb"^([A-Za-z0-9.]+) ([A-Za-z]+)")
+
+
+class FaultyRelay:
+    """Listens on 127.0.0.1:``port`` and relays each connection to ``target``."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.port = free_port()
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._lock = threading.Lock()
+        self._fault: str | None = None
+        self._countdown = 0
+        self.fired: list[str] = []  # the commands a fault hit, for the failure message
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def arm(self, fault: str, at_command: int) -> None:
+        """Fail the ``at_command``-th command from now (1 is the next): ``drop`` or ``no``."""
+        assert fault in ("drop", "no")
+        with self._lock:
+            self._fault, self._countdown = fault, at_command
+
+    def disarm(self) -> None:
+        with self._lock:
+            self._fault = None
+
+    def stop(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # stopped
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _verdict(self, line: bytes) -> str | None:
+        """What to do with one line from a client: None passes it on."""
+        with self._lock:
+            if self._fault is None or not _COMMAND.match(line):
+                return None
+            self._countdown -= 1
+            if self._countdown > 0:
+                return None
+            fault, self._fault = self._fault, None
+            self.fired.append(f"{fault}: {line[:60]!r}")
+            return fault
+
+    def _relay(self, client: socket.socket) -> None:
+        try:
+            server = socket.create_connection(("127.0.0.1", self.target), timeout=10)
+        except OSError:
+            client.close()
+            return
+        server.settimeout(None)
+        pending = b""
+        try:
+            while True:
+                ready, _, _ = select.select([client, server], [], [])
+                if server in ready:
+                    data = server.recv(65536)
+                    if not data:
+                        return
+                    client.sendall(data)
+                if client in ready:
+                    data = client.recv(65536)
+                    if not data:
+                        return
+                    pending += data
+                    while b"\r\n" in pending:
+                        line, pending = pending.split(b"\r\n", 1)
+                        verdict = self._verdict(line)
+                        if verdict == "drop":
+                            return
+                        if verdict == "no":
+                            tag = line.split(b" ", 1)[0]
+                            client.sendall(tag + b" NO [UNAVAILABLE] refused by the test\r\n")
+                            continue
+                        server.sendall(line + b"\r\n")
+        except OSError:
+            return
+        finally:
+            for end in (client, server):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+                end.close()

@@ -1,0 +1,453 @@
+"""The email model's ground truth: generated support mail in a real mailbox, and where it is.
+
+A ``MailWorld`` writes mail the way clients and delivery do, through an IMAP
+connection of its own (never through the channel under test): customers start
+conversations and reply in every client's shape, teammates file answers into Sent,
+mail is held back and delivered late, moved, expunged, flagged, and a folder is
+rebuilt with a new UIDVALIDITY. Each message carries a token (``[m17]`` in its text,
+``X-Model-Token`` in its header), so whatever hero makes of it, the test knows which
+message of which conversation it is, who wrote it, and which folder holds it now.
+"""
+
+from __future__ import annotations
+
+import base64
+import quopri
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.header import Header
+from email.utils import format_datetime
+
+from imapclient import IMAPClient
+
+from tests.clock import FakeClock
+from tests.mail_servers import ImapServer
+
+HOME = "hey@acme.dev"
+CUSTOMERS = ("carla@customer.example", "dmitri@kunde.example", "li@client.example")
+TEAM_SENDERS = (f"Acme Support <{HOME}>", "Hana <hana@acme.dev>")
+SUBJECTS = ("Cannot log in", "Invoice", "Rückerstattung", "Export fails")
+SENT = "Sent"
+WATCHED = ("INBOX", "Support", SENT)  # Sent is read too (sent_folder = "auto")
+FOLDERS = (*WATCHED, "Archive")  # Archive is not watched
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+# name → (declared charset or None, transfer encoding, codec, text, read back exactly)
+CHARSETS: dict[str, tuple[str | None, str, str, str, bool]] = {
+    "utf-8": ("utf-8", "8bit", "utf-8", "Grüße aus Köln, es geht nicht", True),
+    "latin-1": ("iso-8859-1", "quoted-printable", "latin-1", "Ça ne marche pas, déjà vu", True),
+    "koi8-r": ("koi8-r", "8bit", "koi8-r", "Здравствуйте, не работает вход", True),
+    "big5": ("big5", "base64", "big5", "您好，無法登入系統", True),  # noqa: RUF001
+    "wrong": ("us-ascii", "8bit", "utf-8", "naïve café, still broken", True),
+    "undeclared-utf8": (None, "8bit", "utf-8", "Ärger mit dem Export", True),
+    # Guessed by detection: the token must be there, the letters may not be.
+    "undeclared-1252": (None, "8bit", "cp1252", "Déjà essayé, ça plante", False),
+}
+SHAPES = ("full", "irt-only", "refs-only", "bare")
+TOKEN = re.compile(r"\[(m\d+)\]")
+
+
+@dataclass
+class Said:
+    """One message of the ground truth."""
+
+    token: str
+    conv: int
+    team: bool
+    when: datetime
+    message_id: str | None  # None: the mail has no Message-ID header
+    chain: list[str]  # the References a reply to it carries
+    target: str  # the folder it is (or is to be) delivered into
+    raw: bytes | None = None  # None: hero's own reply, filed by the channel
+    text: str | None = None  # what hero must read back exactly, when it must
+    folder: str | None = None  # where it is upstream now; None: not delivered, or expunged
+    refers: frozenset[str] = frozenset()  # the ids its In-Reply-To and References name
+    answered: str | None = None  # for hero's replies: the token of the message answered
+
+    def ids(self) -> frozenset[str]:
+        """Every id in its threading headers, its own included: what ties it to others."""
+        return self.refers | {self.message_id} if self.message_id else self.refers
+
+
+@dataclass
+class Conv:
+    number: int
+    customer: str
+    subject: str
+    said: list[str] = field(default_factory=list)
+
+
+def compose(
+    *,
+    token: str,
+    sender: str,
+    to: str,
+    subject: str,
+    when: datetime,
+    message_id: str | None,
+    in_reply_to: str | None,
+    references: list[str],
+    charset: str,
+) -> bytes:
+    """A message as a client writes it; ``X-Model-Token`` lets the test find it again."""
+    declared, encoding, codec, text, _exact = CHARSETS[charset]
+    if not subject.isascii():
+        subject = Header(subject, "utf-8").encode()
+    head = [f"From: {sender}", f"To: {to}", f"Subject: {subject}"]
+    head.append(f"Date: {format_datetime(when)}")
+    if message_id:
+        head.append(f"Message-ID: {message_id}")
+    if in_reply_to:
+        head.append(f"In-Reply-To: {in_reply_to}")
+    if references:
+        head.append("References: " + "\r\n ".join(references))  # folded between ids
+    content = "text/plain" + (f"; charset={declared}" if declared else "")
+    head += [f"X-Model-Token: {token}", "MIME-Version: 1.0", f"Content-Type: {content}"]
+    head.append(f"Content-Transfer-Encoding: {encoding}")
+    body = f"{text} [{token}]\r\n".encode(codec)
+    if encoding == "quoted-printable":
+        body = quopri.encodestring(body).replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n")
+    elif encoding == "base64":
+        body = base64.encodebytes(body).replace(b"\n", b"\r\n")
+    return "\r\n".join(head).encode() + b"\r\n\r\n" + body
+
+
+def message_id(token: str, style: int, domain: str) -> str | None:
+    """A short id, a long Outlook/Exchange one (78+ characters), or none at all."""
+    if style % 7 == 6:
+        return None
+    if style % 3 == 1:
+        return f"<DB9PR07MB7851{token.upper()}A1B2C3D4E5F6A7B8C9D0E1F2@DB9PR07MB7851.eurprd07.prod.outlook.com>"
+    return f"<{token}.{style}@{domain}>"
+
+
+class Upstream:
+    """The mailbox as other clients see it: one IMAP connection of the test's own."""
+
+    def __init__(self, imap: ImapServer) -> None:
+        self.c: IMAPClient = imap.client()
+
+    def close(self) -> None:
+        try:
+            self.c.logout()
+        except Exception:
+            self.c.shutdown()
+
+    def uid(self, folder: str, said: Said) -> int | None:
+        self.c.select_folder(folder)
+        if said.raw is not None:
+            found = self.c.search(["HEADER", "X-Model-Token", said.token])
+        else:
+            found = self.c.search(["HEADER", "Message-ID", str(said.message_id)])
+        return int(found[0]) if found else None
+
+    def append(self, folder: str, raw: bytes, flags: tuple[bytes, ...] = ()) -> None:
+        self.c.append(folder, raw, flags=flags)
+
+    def expunge(self, uid: int) -> None:
+        """Delete the message ``uid`` of the selected folder, and only it."""
+        self.c.delete_messages([uid])
+        if self.c.has_capability("UIDPLUS"):
+            self.c.expunge([uid])
+        else:
+            self.c.expunge()
+
+    def move(self, uid: int, to: str) -> None:
+        """Move the message ``uid`` of the selected folder to ``to``, as a client does."""
+        if self.c.has_capability("MOVE"):
+            self.c.move([uid], to)
+        else:
+            self.c.copy([uid], to)
+            self.expunge(uid)
+
+
+class MailWorld:
+    """Every message ever written, by token, and the conversations they make up."""
+
+    def __init__(self, imap: ImapServer, clock: FakeClock) -> None:
+        self.up = Upstream(imap)
+        for folder in FOLDERS:
+            if not self.up.c.folder_exists(folder):
+                self.up.c.create_folder(folder)
+        self.clock = clock
+        self.said: dict[str, Said] = {}
+        self.convs: list[Conv] = []
+        self.ever: set[str] = set()  # was in a watched folder at some time
+        self.log: list[str] = []
+
+    def close(self) -> None:
+        self.up.close()
+
+    def tick(self, minutes: int = 1) -> datetime:
+        return self.clock.advance(minutes=minutes)
+
+    def present(self) -> set[str]:
+        """The tokens in a watched folder now."""
+        return {t for t, s in self.said.items() if s.folder in WATCHED}
+
+    def place(self, said: Said, folder: str | None) -> None:
+        """``said`` is in ``folder`` now (None: expunged)."""
+        said.folder = folder
+        if folder in WATCHED:
+            self.ever.add(said.token)
+
+    def new_token(self) -> str:
+        return f"m{len(self.said) + 1}"
+
+    def _file(self, said: Said, hold: bool, flags: tuple[bytes, ...] = ()) -> None:
+        self.said[said.token] = said
+        self.convs[said.conv].said.append(said.token)
+        if hold:
+            self.log.append(f"held {said.token} for {said.target}")
+            return
+        assert said.raw is not None
+        self.up.append(said.target, said.raw, flags)
+        self.place(said, said.target)
+
+    def new_conversation(self, a: int, b: int) -> list[str]:
+        customer = CUSTOMERS[a % len(CUSTOMERS)]
+        taken = {c.subject for c in self.convs if c.customer == customer}
+        free = [s for s in SUBJECTS if s not in taken]
+        if not free:
+            return []  # a customer never reuses a subject: a bare reply has one right thread
+        subject = free[b % len(free)]
+        conv = Conv(len(self.convs), customer, subject)
+        self.convs.append(conv)
+        token = self.new_token()
+        mid = message_id(token, b, customer.split("@")[1])
+        charset = list(CHARSETS)[a % len(CHARSETS)]
+        when = self.tick()
+        raw = compose(
+            token=token,
+            sender=customer,
+            to=f"Acme <{HOME}>",
+            subject=subject,
+            when=when,
+            message_id=mid,
+            in_reply_to=None,
+            references=[],
+            charset=charset,
+        )
+        target = "INBOX" if b % 4 else "Support"
+        said = Said(token, conv.number, False, when, mid, [mid] if mid else [], target, raw)
+        said.text = CHARSETS[charset][3] if CHARSETS[charset][4] else None
+        self.log.append(f"{token}: conv {conv.number} new from {customer} {subject!r} id={mid}")
+        self._file(said, hold=a % 5 == 4)
+        return [token]
+
+    def _parent(self, conv: Conv, pick: int, with_id: bool) -> Said | None:
+        candidates = [self.said[t] for t in conv.said]
+        if with_id:
+            candidates = [s for s in candidates if s.message_id]
+        if not candidates:
+            return None
+        # Mostly the newest, sometimes an older one (a reply to the middle of the thread).
+        return candidates[-1] if pick % 3 else candidates[pick // 3 % len(candidates)]
+
+    def reply(self, a: int, b: int, team: bool) -> list[str]:
+        if not self.convs:
+            return []
+        conv = self.convs[a % len(self.convs)]
+        shape = SHAPES[b % len(SHAPES)]
+        if team and shape in ("refs-only", "bare"):
+            shape = "full"
+        parent = self._parent(conv, b // 4, with_id=shape != "bare")
+        if parent is None:
+            if team:
+                return []
+            shape, parent = "bare", self._parent(conv, b // 4, with_id=False)
+        assert parent is not None
+        token = self.new_token()
+        sender = TEAM_SENDERS[a % 2] if team else conv.customer
+        to = conv.customer if team else f"Acme <{HOME}>"
+        domain = "acme.dev" if team else conv.customer.split("@")[1]
+        mid = message_id(token, b // 2 + 1, domain)
+        irt = parent.message_id if shape in ("full", "irt-only") else None
+        refs = parent.chain if shape in ("full", "refs-only") else []
+        charset = list(CHARSETS)[(a + b) % len(CHARSETS)]
+        when = self.tick(1 + b % 3)
+        prefix = ("Re: ", "RE: ", "AW: ")[b % 3] if not team else "Re: "
+        raw = compose(
+            token=token,
+            sender=sender,
+            to=to,
+            subject=prefix + conv.subject,
+            when=when,
+            message_id=mid,
+            in_reply_to=irt,
+            references=refs,
+            charset=charset,
+        )
+        chain = [*(refs or ([irt] if irt else [])), *([mid] if mid else [])]
+        target = SENT if team else ("INBOX", "INBOX", "Support")[b % 3]
+        said = Said(token, conv.number, team, when, mid, chain, target, raw)
+        said.refers = frozenset([*refs, *([irt] if irt else [])])
+        said.text = CHARSETS[charset][3] if CHARSETS[charset][4] else None
+        who = "team" if team else "customer"
+        self.log.append(
+            f"{token}: conv {conv.number} {who} reply {shape} to {parent.token} id={mid}"
+        )
+        self._file(said, hold=not team and a % 7 == 6, flags=(b"\\Seen",) if team else ())
+        return [token]
+
+    def reuse_id(self, a: int, b: int) -> list[str]:
+        """A customer's message again under its Message-ID, with another date and text."""
+        originals = [s for s in self.said.values() if s.raw and s.message_id and not s.team]
+        if not originals:
+            return []
+        original = originals[a % len(originals)]
+        assert original.raw is not None
+        token = self.new_token()
+        when = self.tick()
+        head = original.raw.split(b"\r\n\r\n", 1)[0].decode()
+        fields = dict(line.split(": ", 1) for line in head.split("\r\n") if ": " in line)
+        refs = [r for r in original.chain if r != original.message_id]
+        charset = list(CHARSETS)[b % len(CHARSETS)]
+        raw = compose(
+            token=token,
+            sender=fields["From"],
+            to=fields["To"],
+            subject=self.convs[original.conv].subject,
+            when=when,
+            message_id=original.message_id,
+            in_reply_to=fields.get("In-Reply-To"),
+            references=refs,
+            charset=charset,
+        )
+        said = Said(
+            token, original.conv, False, when, original.message_id, original.chain, "INBOX", raw
+        )
+        said.refers = original.refers
+        said.text = CHARSETS[charset][3] if CHARSETS[charset][4] else None
+        self.log.append(f"{token}: conv {original.conv} reuses {original.token}'s id")
+        self._file(said, hold=False)
+        return [token]
+
+    def deliver_held(self, a: int) -> list[str]:
+        held = [s for s in self.said.values() if s.raw and s.folder is None]
+        held = [s for s in held if s.token not in self.ever]
+        if not held:
+            return []
+        said = held[a % len(held)]
+        assert said.raw is not None
+        self.up.append(said.target, said.raw)
+        self.place(said, said.target)
+        self.log.append(f"{said.token}: delivered late into {said.target}")
+        return [said.token]
+
+    def _somewhere(self, a: int) -> Said | None:
+        placed = [s for s in self.said.values() if s.folder is not None]
+        return placed[a % len(placed)] if placed else None
+
+    def move(self, a: int, b: int) -> list[str]:
+        said = self._somewhere(a)
+        if said is None:
+            return []
+        assert said.folder is not None
+        to = [f for f in FOLDERS if f != said.folder][b % (len(FOLDERS) - 1)]
+        uid = self.up.uid(said.folder, said)
+        assert uid is not None, f"{said.token} is not in {said.folder}"
+        self.up.move(uid, to)
+        self.log.append(f"{said.token}: moved {said.folder} -> {to}")
+        self.place(said, to)
+        return [said.token]
+
+    def expunge(self, a: int) -> list[str]:
+        said = self._somewhere(a)
+        if said is None:
+            return []
+        assert said.folder is not None
+        uid = self.up.uid(said.folder, said)
+        assert uid is not None, f"{said.token} is not in {said.folder}"
+        self.up.expunge(uid)
+        self.log.append(f"{said.token}: expunged from {said.folder}")
+        self.place(said, None)
+        return [said.token]
+
+    def flag(self, a: int, b: int) -> list[str]:
+        said = self._somewhere(a)
+        if said is None:
+            return []
+        assert said.folder is not None
+        uid = self.up.uid(said.folder, said)
+        assert uid is not None
+        flag = (b"\\Seen", b"\\Answered", b"\\Flagged")[b % 3]
+        if b % 2:
+            self.up.c.add_flags([uid], [flag])
+        else:
+            self.up.c.remove_flags([uid], [flag])
+        return []
+
+    def rebuild(self, a: int) -> list[str]:
+        """Delete a folder and make it again with the same mail: a new UIDVALIDITY."""
+        folder = ("Support", SENT)[a % 2]
+        self.up.c.select_folder(folder)
+        uids = self.up.c.search("ALL")
+        data = self.up.c.fetch(uids, ["FLAGS", "BODY.PEEK[]"]) if uids else {}
+        self.up.c.close_folder()
+        self.up.c.delete_folder(folder)
+        self.up.c.create_folder(folder)
+        for uid in sorted(data):
+            flags = tuple(f for f in data[uid][b"FLAGS"] if f != b"\\Recent")
+            self.up.append(folder, bytes(data[uid][b"BODY[]"]), flags)
+        self.log.append(f"{folder} rebuilt (new UIDVALIDITY)")
+        return [t for t, s in self.said.items() if s.folder == folder]
+
+    def change(self, kind: str, a: int, b: int) -> list[str]:
+        """One upstream change; returns the tokens it touched."""
+        if kind == "new":
+            return self.new_conversation(a, b)
+        if kind in ("customer", "team"):
+            return self.reply(a, b, team=kind == "team")
+        if kind == "reuse_id":
+            return self.reuse_id(a, b)
+        if kind == "late":
+            return self.deliver_held(a)
+        if kind == "move":
+            return self.move(a, b)
+        if kind == "expunge":
+            return self.expunge(a)
+        if kind == "flag":
+            return self.flag(a, b)
+        assert kind == "rebuild"
+        return self.rebuild(a)
+
+    def record(self, said: Said) -> None:
+        """A message the hero sent through hero, filed in Sent by the channel itself."""
+        self.said[said.token] = said
+        self.convs[said.conv].said.append(said.token)
+        self.place(said, said.target)
+
+    def of(self, body: str) -> Said:
+        """The message whose text this is (each holds exactly one token)."""
+        found = TOKEN.findall(body)
+        assert len(found) == 1, f"a message with tokens {found}: {body!r}"
+        assert found[0] in self.said, f"a message nobody wrote: {body!r}"
+        return self.said[found[0]]
+
+    def threads(self, messages: list[Said]) -> list[set[str]]:
+        """``messages`` grouped by header evidence alone: two belong together when their
+        threading headers share an id (a reply and its parent, two replies to one parent,
+        a reused Message-ID), or one is hero's reply to the other. What only the subject
+        ties (a reply without headers) may stand apart until its thread is seen."""
+        parent = {s.token: s.token for s in messages}
+
+        def root(token: str) -> str:
+            while parent[token] != token:
+                token = parent[token]
+            return token
+
+        by_id: dict[str, str] = {}
+        for s in messages:
+            tied = [by_id[i] for i in s.ids() if i in by_id]
+            if s.answered in parent:
+                tied.append(str(s.answered))
+            for other in tied:
+                parent[root(other)] = root(s.token)
+            for i in s.ids():
+                by_id.setdefault(i, s.token)
+        groups: dict[str, set[str]] = {}
+        for s in messages:
+            groups.setdefault(root(s.token), set()).add(s.token)
+        return list(groups.values())

@@ -48,6 +48,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from email import message_from_bytes
@@ -442,17 +443,18 @@ TestEmailModel = pytest.mark.timeout(900)(EmailModel.TestCase)
 @pytest.fixture(scope="module", autouse=True)
 def _stop_servers() -> Iterator[None]:
     yield
-    if SHARED.zygote is not None:
-        SHARED.zygote.stop()
-    if SHARED.relay is not None:
-        SHARED.relay.stop()
-    if SHARED.smtp_stack is not None:
-        SHARED.smtp_stack.__exit__(None, None, None)
-    if SHARED.imap is not None:
-        SHARED.imap.stop()
-    if SHARED.root is not None:
-        shutil.rmtree(SHARED.root, ignore_errors=True)
-    SHARED.__init__()  # type: ignore[misc]
+    with ExitStack() as stack:  # each one stopped even when another fails to
+        if SHARED.imap is not None:
+            stack.callback(SHARED.imap.stop)
+        if SHARED.root is not None:
+            stack.callback(shutil.rmtree, SHARED.root, ignore_errors=True)
+        if SHARED.smtp_stack is not None:
+            stack.callback(SHARED.smtp_stack.__exit__, None, None, None)
+        if SHARED.relay is not None:
+            stack.callback(SHARED.relay.stop)
+        if SHARED.zygote is not None:
+            stack.callback(SHARED.zygote.stop)
+        stack.callback(SHARED.__init__)
 
 
 # --- what the machine found, pinned ---------------------------------------------------------

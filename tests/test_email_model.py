@@ -426,8 +426,9 @@ class EmailModel(RuleBasedStateMachine):
 
 EmailModel.TestCase.settings = settings(
     max_examples=int(os.environ.get("HERO_EMAIL_MODEL_EXAMPLES", "0"))
-    # 50 under "ci" and 20 under "quick" on Dovecot; pymap is three times slower.
-    or min(50 if dovecot_available() else 15, settings.default.max_examples),
+    # 75 under "ci" (about a minute on two busy cores) and 20 under "quick" on Dovecot;
+    # pymap is three times slower.
+    or min(75 if dovecot_available() else 20, settings.default.max_examples),
     stateful_step_count=15,
     deadline=None,
     print_blob=True,

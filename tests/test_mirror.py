@@ -154,6 +154,8 @@ def test_relayed_answers_count_as_the_teammates_replies(world: MirrorWorld) -> N
     assert {"author": "Ravi", "count": 3} in json.loads(stats.out)["replies_by"]
     listed = hero(world, "inbox", "--json")
     assert json.loads(listed.out) == []  # every item now waits on the customer
+    handoff = hero(world, "handoff", "--to", "Ravi", "--dry-run")
+    assert "Replies by: Ravi 3" in handoff.out, handoff
 
 
 def test_a_failed_relay_is_said_in_the_thread_once_then_retried(world: MirrorWorld) -> None:

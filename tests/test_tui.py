@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
@@ -350,3 +351,32 @@ def test_a_reply_to_a_closed_item_says_it_stays_closed(world: TuiWorld) -> None:
         assert "kept as the draft" in status_line(app)
 
     drive(world.app(), scenario)
+
+
+def test_background_sync_runs_the_team_mirror(tmp_path: Path) -> None:
+    from herocli.simulators.slack import SlackSimulator
+    from tests.slack_fixtures import workspace_seed
+
+    seed = workspace_seed()
+    seed["channels"].append({"id": "C0MIRROR", "name": "team", "is_member": True})
+    with SlackSimulator(seed) as slack:
+        world = TuiWorld(
+            tmp_path,
+            slack={"channels": [], "api_url": slack.url},
+            mirror={"slack_channel": "#team"},
+        )
+        world.env["SLACK_TOKEN"] = slack.token
+        try:
+            world.issue("Printer is on fire", "It smokes when I print.")
+
+            async def scenario(pilot: Pilot[None]) -> None:
+                app = _app(pilot)
+                app.background_sync()
+                await jobs_done(pilot, 1)
+                assert "mirror 1 posted" in status_line(app)
+
+            drive(world.app(), scenario)
+            (parent,) = slack.messages("C0MIRROR")
+            assert parent["text"].startswith("*#1* · GitHub · ")
+        finally:
+            world.stop()

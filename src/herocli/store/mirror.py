@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 
+from herocli.records import record
 from herocli.store.timefmt import to_db
 
 
-@dataclass(frozen=True)
+@record
 class MirrorThread:
     """One item's parent in the mirror channel; ``parent_ts`` is None until it is posted."""
 

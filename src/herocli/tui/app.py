@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import tzinfo
 from functools import cached_property, partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -40,6 +40,10 @@ from herocli.services.triage import Actor
 from herocli.store import Store
 from herocli.store.queue import ItemFilter
 from herocli.tui.screen import NARROW, QueueScreen
+
+if TYPE_CHECKING:
+    from herocli.channels.base import Channel
+    from herocli.config_mirror import MirrorSettings
 
 T = TypeVar("T")
 Compose = Callable[[str, Mapping[str, str]], str]
@@ -212,6 +216,9 @@ class HeroApp(App[None]):
             results = sync_all(
                 store, channels, hero.config.team, hero.clock, lambda _name: SilentProgress()
             )
+            mirrored = hero.config.mirror_on()
+            if mirrored is not None:
+                results.append(self._mirror(store, mirrored))
             after = inbox_ids(store, hero.clock, on_us)
             return results, sum(1 for i in after if i not in before)
 
@@ -234,6 +241,34 @@ class HeroApp(App[None]):
             self._syncing = False
 
         self.run_job("syncing", work, done, always=over)
+
+    def _mirror(self, store: Store, settings: MirrorSettings) -> SyncResult:
+        """The team mirror, as `hero sync` runs it, on this worker's own channels."""
+        from herocli.services.mirror import sync_mirror
+        from herocli.services.team import TeamDirectory
+
+        hero = self.hero
+        made: dict[str, Channel] = {}
+
+        def channel_for(name: str) -> Channel:
+            if name not in made:
+                made[name] = hero.factories[name](hero)
+            return made[name]
+
+        try:
+            return sync_mirror(
+                store,
+                settings,
+                channel_for,
+                TeamDirectory(hero.config.team),
+                hero.clock,
+                target_minutes=hero.config.hero.response_target_minutes,
+                progress=SilentProgress(),
+                me=hero.config.hero.me,
+            )
+        finally:
+            for channel in made.values():
+                channel.shutdown()
 
     # --- what the screen's keys need ----------------------------------------------------------
 

@@ -193,3 +193,22 @@ def test_an_answer_that_may_have_gone_out_is_said_so_and_never_resent(
     assert "may not have reached the customer" in notices[0]
     outbox = json.loads(hero(world, "outbox", "--json").out)
     assert [e["state"] for e in outbox] == ["uncertain"]
+
+
+def test_a_post_whose_answer_was_lost_is_found_by_its_key_not_posted_again(
+    world: MirrorWorld,
+) -> None:
+    # Slack takes each parent, then the connection drops before it answers.
+    world.slack.inject_hang_up("chat.postMessage", times=3)
+    assert hero(world, "sync").code != 0
+    assert len(world.parents()) == 3
+    _sync(world)  # each retry looks the parent up by its key in the history first
+    assert len(world.parents()) == 3
+    number = _items(world)["github"]
+    world.github.add_comment(REPO, 1, "Any news?", user="carol")
+    world.slack.inject_hang_up("chat.postMessage", times=1)  # the follow-up, this time
+    hero(world, "sync")
+    _sync(world)
+    parent = world.parent_for(number)
+    assert [m["text"] for m in world.thread(parent["ts"])] == ["*carol* wrote:\nAny news?"]
+    assert "Waiting on us" in parent["text"]

@@ -12,14 +12,17 @@ word of chatter ever left hero.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from itertools import islice
 
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
 
+from herocli.channels.slack import SlackChannel
 from herocli.channels.slack.convert import message_key
 from herocli.config_mirror import MirrorSettings
-from herocli.models import SilentProgress
+from herocli.models import JSON, FetchPage, SilentProgress, SyncProgress
 from herocli.services.mirror import sync_mirror
 from herocli.services.mirror_writes import relay_key
 from herocli.services.team import TeamDirectory
@@ -29,6 +32,17 @@ from tests.test_slack_model import TEAM, WORDS, SlackWorkspaceMachine
 
 MIRROR = "C0MIRROR"
 SETTINGS = MirrorSettings(slack_channel=MIRROR)
+
+
+class KilledMirror(SlackChannel):
+    """The real channel, its mirror read stopped after ``pages`` pages."""
+
+    pages = 1
+
+    def fetch_mirror(
+        self, target: str, watch: set[str], cursor: JSON, progress: SyncProgress
+    ) -> Iterator[FetchPage]:
+        return islice(super().fetch_mirror(target, watch, cursor, progress), self.pages)
 
 
 class SlackMirrorMachine(SlackWorkspaceMachine):
@@ -64,6 +78,27 @@ class SlackMirrorMachine(SlackWorkspaceMachine):
             note = f"chatter{n} {text}"
             self.backend.say("U0HANA", note, thread_ts=str(parent["ts"]), channel=MIRROR)
             self.chatter.append(note)
+
+    @precondition(lambda self: self.parents())
+    @rule(pages=st.integers(0, 1))
+    def a_mirror_read_is_killed(self, pages: int) -> None:
+        """The mirror's read stops after ``pages`` pages, before anything is sent."""
+        from herocli.services.mirror import Counts, read_threads
+
+        killed = KilledMirror(
+            self.channel.settings, self.backend_secrets(), self.clock, self.channel.team_user_ids
+        )
+        killed.pages = pages
+        read_threads(
+            self.store,
+            SETTINGS,
+            killed,
+            TeamDirectory(TEAM),
+            self.clock,
+            SilentProgress(),
+            Counts(),
+        )
+        killed.shutdown()
 
     @rule()
     def hero_sync_and_check(self) -> None:

@@ -16,9 +16,12 @@ ENTRIES = [
 ]
 
 
-@pytest.mark.parametrize("count", [0, 1, 2])
-def test_streamed_list_matches_whole_dump(count: int) -> None:
+MANY = [{**ENTRIES[n % 2], "number": n} for n in range(250)]  # chunks of 100, and a rest
+
+
+@pytest.mark.parametrize("entries", [[], ENTRIES[:1], ENTRIES, MANY[:100], MANY[:101], MANY])
+def test_streamed_list_matches_whole_dump(entries: list[dict[str, object]]) -> None:
     out = io.StringIO()
     ctx = Context(out=Console(file=out), err=Console(file=io.StringIO()))
-    ctx.print_json_list(iter(ENTRIES[:count]))
-    assert out.getvalue() == json.dumps(ENTRIES[:count], indent=2, ensure_ascii=False) + "\n"
+    ctx.print_json_list(iter(entries))
+    assert out.getvalue() == json.dumps(entries, indent=2, ensure_ascii=False) + "\n"

@@ -7,7 +7,7 @@ the same interpreter and Typer in the same run, so the figure is what hero adds
 on top of Python and Typer themselves. The CPU time (user + system) of each run
 comes from wait4; the ratio is the median of the paired ratios.
 
-    python benchmarks/inbox_speed.py [--items 100000] [--runs 9] [--keep DIR]
+    python benchmarks/inbox_speed.py [--items 100000] [--runs 15] [--keep DIR]
 
 Targets: each command's CPU time at most 1.3x its floor; peak RSS at most 60 MB.
 Also checks what `hero inbox` and `hero show` import: no channel library, and
@@ -260,7 +260,7 @@ def unloaded_imports(command: list[str], env: dict[str, str]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--keep", type=Path, help="build the queue here and keep it")
     args = parser.parse_args()
 
@@ -318,25 +318,31 @@ def main() -> int:
             f"{'hero MB':>8} {'floor MB':>8}"
         )
         failed = False
+        argvs = {}
         for name, (command, n_commands, n_options, extra) in cases.items():
             floor = floor_script(root / f"floor_{n_commands}_{n_options}.py", n_commands, n_options)
             floor_argv = [*floor, "--help"] if command == ["--help"] else [*floor, "c0"]
-            case_env = {**env, **extra}
-            ratios, hero_cpu, floor_cpu, hero_rss, floor_rss = [], [], [], [], []
-            for run in range(args.runs):
+            argvs[name] = ([*hero, *command], floor_argv, {**env, **extra})
+        measured: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {
+            name: [] for name in cases
+        }
+        # Round-robin over the commands, one pair each per round, so a stretch of load on
+        # the shared machine falls on every command's pairs alike, not on one command.
+        for run in range(args.runs):
+            for name, (hero_argv, floor_argv, case_env) in argvs.items():
                 # Alternate which goes first, so neither always finds the caches warm.
-                order = [(True, [*hero, *command]), (False, floor_argv)]
-                measured = {}
+                order = [(True, hero_argv), (False, floor_argv)]
+                pair = {}
                 for is_hero, argv in order if run % 2 else order[::-1]:
-                    measured[is_hero] = run_once(argv, case_env)
-                (h_cpu, h_rss), (f_cpu, f_rss) = measured[True], measured[False]
-                ratios.append(h_cpu / max(f_cpu, 1e-3))
-                hero_cpu.append(h_cpu)
-                floor_cpu.append(f_cpu)
-                hero_rss.append(h_rss)
-                floor_rss.append(f_rss)
+                    pair[is_hero] = run_once(argv, case_env)
+                measured[name].append((pair[True], pair[False]))
+        for name, pairs in measured.items():
+            ratios = [h_cpu / max(f_cpu, 1e-3) for (h_cpu, _), (f_cpu, _) in pairs]
+            hero_cpu = [h_cpu for (h_cpu, _), _ in pairs]
+            floor_cpu = [f_cpu for _, (f_cpu, _) in pairs]
+            rss = max(h_rss for (_, h_rss), _ in pairs)
+            floor_rss = max(f_rss for _, (_, f_rss) in pairs)
             ratio = statistics.median(ratios)
-            rss = max(hero_rss)
             mark = ""
             if ratio > TARGETS["ratio"]:
                 mark += f"  MISSED (target {TARGETS['ratio']}x)"
@@ -346,8 +352,8 @@ def main() -> int:
                 failed = True
             print(
                 f"{name:24} {statistics.median(hero_cpu):10.3f} "
-                f"{statistics.median(floor_cpu):11.3f} {ratio:6.2f} {rss:8.1f} "
-                f"{max(floor_rss):8.1f}{mark}"
+                f"{statistics.median(floor_cpu):11.3f} {ratio:6.3f} {rss:8.1f} "
+                f"{floor_rss:8.1f}{mark}"
             )
         for command in (["inbox"], ["show", str(first)]):
             loaded = unloaded_imports(command, env)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.console import Console
 
 from herocli.cli.main import run_cli
 from herocli.config import data_dir, find_config, load_config, parse_config
+from herocli.config_reader import has_control, is_env_name
 from herocli.context import Context
 from herocli.errors import ConfigError, ConfigProblem, ExitCode
 from herocli.records import field_names
@@ -599,3 +603,9 @@ def test_problems_stay_one_line_each_when_stderr_is_a_pipe(tmp_path: Path) -> No
     )
     assert lines[3].startswith("hint: ")
     assert len(lines) == 4
+
+
+@given(st.text(st.sampled_from("aZ_09-.é\x00\x1f\x7f\x85\x9f\xa0 ") | st.characters(), max_size=12))
+def test_values_are_checked_for_controls_and_names_as_the_patterns_say(text: str) -> None:
+    assert has_control(text) == bool(re.search(r"[\x00-\x1f\x7f-\x9f]", text))
+    assert is_env_name(text) == bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text))

@@ -23,13 +23,25 @@ _MISSING: Any = object()
 _ARRAY_TABLE = r"^\s*\[\[\s*([^\]]+?)\s*\]\]"
 _TABLE = r"^\s*\[\s*([^\]]+?)\s*\]"
 _KEY = r"^\s*([A-Za-z0-9_\-\"'.]+?)\s*="
-# No config value needs a control character; one (a NUL in a path, an escape in a
-# name) would only fail later, far from the file, or reach a terminal.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Dates outside these are typos; far ones overflow the rota's arithmetic.
 _FIRST_DAY = date(1970, 1, 1)
 _LAST_DAY = date(2999, 12, 31)
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a C0 or C1 control character or DEL.
+
+    No config value needs one; one (a NUL in a path, an escape in a name) would
+    only fail later, far from the file, or reach a terminal. str.isprintable
+    refuses every control, so printable text (nearly all) needs no closer look.
+    """
+    return not text.isprintable() and any(c <= "\x1f" or "\x7f" <= c <= "\x9f" for c in text)
+
+
+def is_env_name(text: str) -> bool:
+    """Whether ``text`` can name an environment variable: ``[A-Za-z_][A-Za-z0-9_]*``,
+    which is what an ASCII identifier is."""
+    return text.isascii() and text.isidentifier()
 
 
 def _clean(dotted: str) -> str:
@@ -128,7 +140,7 @@ class Section:
         value = self._get(name, str, "a string", default)
         if isinstance(value, str) and default is _MISSING and not value.strip():
             self.problem(name, "must not be empty")
-        if isinstance(value, str) and _CONTROL.search(value):
+        if isinstance(value, str) and has_control(value):
             self.problem(name, "must not hold control characters (tabs, newlines, escapes)")
             return None if default is _MISSING else default
         return value
@@ -156,7 +168,7 @@ class Section:
     def env_name(self, name: str, default: Any) -> Any:
         """The name of an environment variable (``GH_TOKEN``), not a value."""
         value = self.string(name, default)
-        if isinstance(value, str) and not _ENV_NAME.fullmatch(value):
+        if isinstance(value, str) and not is_env_name(value):
             self.problem(
                 name, f"{value[:40]!r} is not an environment variable name (like GH_TOKEN)"
             )
@@ -171,7 +183,7 @@ class Section:
         if not values:
             self.problem(name, "list at least one environment variable name")
             return default
-        bad = [v for v in values if not _ENV_NAME.fullmatch(v)]
+        bad = [v for v in values if not is_env_name(v)]
         if bad:
             self.problem(name, f"{bad[0][:40]!r} is not an environment variable name")
             return default
@@ -206,7 +218,7 @@ class Section:
         if not all(isinstance(v, str) for v in value):
             self.problem(name, "must be a list of strings")
             return default
-        if any(not v.strip() or _CONTROL.search(v) for v in value):
+        if any(not v.strip() or has_control(v) for v in value):
             self.problem(name, "must not hold empty strings or control characters")
             return default
         return tuple(value)

@@ -6,11 +6,12 @@ Each test feeds parsed mail batch by batch (as syncs would) into a real queue; s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from herocli.channels.mail.parse import ParsedMail
-from herocli.models import EventKind
-from herocli.store import log, queue
+from herocli.models import Conversation, EventKind, Message
+from herocli.store import ingest, log, queue
 from herocli.store.threads import LOOSE_WINDOW
 from tests.mail_grouping import MailQueue
 
@@ -230,3 +231,33 @@ def test_two_messages_with_one_message_id_in_one_sync_are_both_kept() -> None:
     assert texts == ["first order", "the order again, other text", "and a third time"]
     q.deliver([third, first, second], folder="Archive")  # fetched again: still once each
     assert list(q.items().values()) == [["<dup@x>"] * 3]
+
+
+def test_hero_reply_read_back_from_sent_stays_where_it_was_filed() -> None:
+    """A reply to a mail without Message-ID has no threading headers: read back from Sent
+    its subject names the customer's newest thread on it, not the one it answered."""
+    q = MailQueue()
+    q.deliver([mail("<a@herocli.invalid>", subject="Cannot log in", minutes=0)])
+    q.deliver([mail("<c@x>", subject="Cannot log in", minutes=20)])  # fresh: its own item
+    first = q.item_of("<a@herocli.invalid>")
+    reply = mail("<hero.1@acme.dev>", subject="Re: Cannot log in", sender=US, to=(CUSTOMER,))
+    reply = replace(reply, date=T0 + timedelta(minutes=40))
+    sent = Message(
+        external_id=reply.message_id,
+        author_id=US,
+        author_name="Hana",
+        sent_at=T0 + timedelta(minutes=40),
+        body=reply.text,
+        team_hint=True,
+        meta={"message_id": reply.message_id},
+    )
+    with q.store.transaction() as db:  # filed as the outbox files a reply it sent
+        item = queue.get_item(db, first, q.clock.now())
+        assert item is not None
+        conv = Conversation("email", item.external_id, item.title, messages=(sent,))
+        ingest.ingest(db, conv, lambda _m: True, q.clock.now())
+    q.deliver([reply], folder="Sent")
+    assert q.groups() == {
+        frozenset({"<a@herocli.invalid>", "<hero.1@acme.dev>"}),
+        frozenset({"<c@x>"}),
+    }

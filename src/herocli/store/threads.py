@@ -52,18 +52,19 @@ def items_for(db: sqlite3.Connection, conv: Conversation) -> list[int]:
     if row:
         found.add(int(row[0]))
     refs = list(dict.fromkeys(conv.refers_to))
+    own = {m.external_id for m in conv.messages}
+    filed = False  # one of conv's messages is in the queue already
     for chunk in _chunks(refs):
         marks = ",".join("?" * len(chunk))
-        found.update(
-            int(r[0])
-            for r in db.execute(
-                # CROSS JOIN keeps messages the outer loop (by its external_id index):
-                # walking the channel's items first costs a scan of the queue per lookup.
-                f"SELECT DISTINCT m.item_id FROM messages m CROSS JOIN items i "
-                f"WHERE i.id = m.item_id AND i.channel = ? AND m.external_id IN ({marks})",
-                (conv.channel, *chunk),
-            )
-        )
+        for item_id, external_id in db.execute(
+            # CROSS JOIN keeps messages the outer loop (by its external_id index):
+            # walking the channel's items first costs a scan of the queue per lookup.
+            f"SELECT m.item_id, m.external_id FROM messages m CROSS JOIN items i "
+            f"WHERE i.id = m.item_id AND i.channel = ? AND m.external_id IN ({marks})",
+            (conv.channel, *chunk),
+        ):
+            found.add(int(item_id))
+            filed = filed or external_id in own
     # Items that wait for one of our ids, or for an id we wait for too (siblings).
     ours = list(dict.fromkeys([conv.external_id, *refs, *(m.external_id for m in conv.messages)]))
     for chunk in _chunks(ours):
@@ -77,7 +78,9 @@ def items_for(db: sqlite3.Connection, conv: Conversation) -> list[int]:
             )
         )
     live = {resolve(db, item_id) for item_id in found}
-    for link in conv.loose:
+    # A message in the queue already has its place (hero's reply, filed as it was sent, read
+    # back from Sent; a folder read again): its subject may name another thread now.
+    for link in () if filed else conv.loose:
         if link.seeks:
             best = _best_offer(db, conv.channel, link)
             if best is not None:

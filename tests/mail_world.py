@@ -44,7 +44,7 @@ CHARSETS: dict[str, tuple[str | None, str, str, str, bool]] = {
     # Guessed by detection: the token must be there, the letters may not be.
     "undeclared-1252": (None, "8bit", "cp1252", "Déjà essayé, ça plante", False),
 }
-SHAPES = ("full", "irt-only", "refs-only", "bare")
+SHAPES = ("full", "irt-only", "refs-only", "outlook", "bare")
 TOKEN = re.compile(r"\[(m\d+)\]")
 
 
@@ -174,6 +174,7 @@ class MailWorld:
         self.said: dict[str, Said] = {}
         self.convs: list[Conv] = []
         self.ever: set[str] = set()  # was in a watched folder at some time
+        self.must: set[str] = set()  # in the queue after every completed sync (the test says)
         self.log: list[str] = []
 
     def close(self) -> None:
@@ -207,11 +208,14 @@ class MailWorld:
 
     def new_conversation(self, a: int, b: int) -> list[str]:
         customer = CUSTOMERS[a % len(CUSTOMERS)]
-        taken = {c.subject for c in self.convs if c.customer == customer}
+        taken = sorted({c.subject for c in self.convs if c.customer == customer})
         free = [s for s in SUBJECTS if s not in taken]
-        if not free:
-            return []  # a customer never reuses a subject: a bare reply has one right thread
-        subject = free[b % len(free)]
+        if taken and (b % 5 == 0 or not free):
+            # A fresh mail (no "Re:") on a subject this customer wrote about before: a new
+            # conversation all the same.
+            subject = taken[b // 5 % len(taken)]
+        else:
+            subject = free[b % len(free)]
         conv = Conv(len(self.convs), customer, subject)
         self.convs.append(conv)
         token = self.new_token()
@@ -245,16 +249,30 @@ class MailWorld:
         # Mostly the newest, sometimes an older one (a reply to the middle of the thread).
         return candidates[-1] if pick % 3 else candidates[pick // 3 % len(candidates)]
 
+    def _subject_names(self, conv: Conv) -> bool:
+        """Whether a reply without threading headers from ``conv``'s customer names ``conv``
+        by its subject: the customer's only thread on it, or the one that started last, and
+        that one already seen (else the subject names the older one, rightly)."""
+        namesakes = [
+            c for c in self.convs if c.customer == conv.customer and c.subject == conv.subject
+        ]
+        if len(namesakes) == 1:
+            return True
+        newest = max(namesakes, key=lambda c: self.said[c.said[0]].when)
+        return newest is conv and conv.said[0] in self.must
+
     def reply(self, a: int, b: int, team: bool) -> list[str]:
         if not self.convs:
             return []
         conv = self.convs[a % len(self.convs)]
         shape = SHAPES[b % len(SHAPES)]
-        if team and shape in ("refs-only", "bare"):
+        if shape == "bare" and (team or not self._subject_names(conv)):
+            shape = "full"
+        if team and shape == "refs-only":
             shape = "full"
         parent = self._parent(conv, b // 4, with_id=shape != "bare")
         if parent is None:
-            if team:
+            if team or not self._subject_names(conv):
                 return []
             shape, parent = "bare", self._parent(conv, b // 4, with_id=False)
         assert parent is not None
@@ -263,8 +281,10 @@ class MailWorld:
         to = conv.customer if team else f"Acme <{HOME}>"
         domain = "acme.dev" if team else conv.customer.split("@")[1]
         mid = message_id(token, b // 2 + 1, domain)
-        irt = parent.message_id if shape in ("full", "irt-only") else None
+        irt = parent.message_id if shape in ("full", "irt-only", "outlook") else None
         refs = parent.chain if shape in ("full", "refs-only") else []
+        if shape == "outlook":  # Outlook keeps the first and the last of the chain only
+            refs = list(dict.fromkeys([*parent.chain[:1], str(parent.message_id)]))
         charset = list(CHARSETS)[(a + b) % len(CHARSETS)]
         when = self.tick(1 + b % 3)
         prefix = ("Re: ", "RE: ", "AW: ")[b % 3] if not team else "Re: "

@@ -3,15 +3,17 @@
 Hypothesis drives Dovecot (pymap where Dovecot is missing) through a second IMAP
 connection, as mail clients and delivery would: customers start conversations and
 reply in every client's shape (full References, In-Reply-To only, References only,
-no threading headers at all so only subject and customer tie it), some mail held back
-and delivered after its replies, a Message-ID reused with other content, bodies in
-odd or wrong charsets, long Outlook ids; teammates file answers into Sent from another
+Outlook's first-and-last References, no threading headers at all so only subject and
+customer tie it; a fresh mail on a subject the customer wrote about before), some mail
+held back and delivered after its replies, a Message-ID reused with other content,
+bodies in odd or wrong charsets, long Outlook ids, no Message-ID at all; teammates file answers into Sent from another
 client and the hero answers with `hero reply` (the outbox, SMTP to aiosmtpd); mail is
 moved between folders (watched or not), expunged, flagged; a folder is rebuilt (new
 UIDVALIDITY). Syncs run with changes landing *during* them (at the channel's progress
-reports, between folder reads and pages), with the connection dropped or a command
-refused by a relay in front of the server, killed in process at a random report, or
-run as a real `hero sync` process killed with SIGKILL after a random delay.
+reports, between folder reads and pages; another `hero sync` process among them),
+with the connection dropped or a command refused by a relay in front of the server,
+killed in process at a random report, or run as a real `hero sync` process killed
+with SIGKILL after a random delay.
 
 The model is the ground truth of the generator (tests/mail_world.py): every message
 knows its conversation, whether the team wrote it, and where it is upstream. After
@@ -36,7 +38,8 @@ every sync that completes, the queue must be what upstream says (docs/email.md,
   References (a 90-character Outlook id too), and no In-Reply-To at all when that
   message had no Message-ID.
 
-``HERO_EMAIL_MODEL_EXAMPLES`` sets the number of examples (a long local hunt),
+``HERO_EMAIL_MODEL_EXAMPLES`` and ``HERO_EMAIL_MODEL_STEPS`` set the number of examples
+and of steps in each (a long local hunt: 500 and 40),
 ``HERO_EMAIL_MODEL_SERVER=pymap`` runs it on pymap where Dovecot is installed;
 the blob to replay a failure is printed. The SIGKILL rule depends on timing, so a
 failure it causes may not replay exactly: the steps and the model's log are shown.
@@ -95,7 +98,8 @@ KINDS = (
     *("new", "new", "customer", "customer", "customer", "team", "team"),
     *("reuse_id", "late", "late", "move", "expunge", "flag", "rebuild"),
 )
-DURING_KINDS = ("new", "customer", "team", "late", "move", "expunge", "rebuild")
+# "hero sync": another `hero sync` process runs to its end in the middle of this one.
+DURING_KINDS = ("new", "customer", "team", "late", "move", "expunge", "rebuild", "hero sync")
 
 
 def event(text: str) -> None:
@@ -179,7 +183,6 @@ class EmailModel(RuleBasedStateMachine):
         self.store = Store.open(self.dir / "data" / "queue.db")
         self.directory = TeamDirectory(self.config.team)
         self.batch = 500
-        self.must: set[str] = set()  # in the queue after every completed sync
 
     def teardown(self) -> None:
         self.world.close()
@@ -297,7 +300,7 @@ class EmailModel(RuleBasedStateMachine):
         said = Said(token, parent.conv, True, self.clock.now(), mid, [*refs, mid], SENT)
         said.refers, said.answered = frozenset([*refs, *([irt] if irt else [])]), parent.token
         self.world.record(said)
-        self.must.add(token)  # recorded in the queue as it went out
+        self.world.must.add(token)  # recorded in the queue as it went out
         self.world.log.append(f"{token}: conv {parent.conv} hero reply to {parent.token} id={mid}")
         event("hero replied")
 
@@ -340,7 +343,10 @@ class EmailModel(RuleBasedStateMachine):
 
             def later(kind: str = kind, a: int = a, b: int = b) -> None:
                 self.world.log.append(f"(during the sync) {kind}")
-                touched.update(self.world.change(kind, a, b))
+                if kind == "hero sync":
+                    self._hero_sync(kill_after=None)
+                else:
+                    touched.update(self.world.change(kind, a, b))
 
             hooks.setdefault(at, []).append(later)
         assert self.srv.relay is not None
@@ -359,7 +365,7 @@ class EmailModel(RuleBasedStateMachine):
             event("a change landed during a sync that completed")
         for hook in [h for hs in hooks.values() for h in hs]:
             hook()  # at reports the sync never made: after it, then
-        self.must |= (start & self.world.present()) - touched
+        self.world.must |= (start & self.world.present()) - touched
         self.check()
 
     @rule()
@@ -368,21 +374,24 @@ class EmailModel(RuleBasedStateMachine):
         start = self.world.present()
         self.world.log.append("clean sync")
         assert self._sync({}, None), "a sync with no fault failed"
-        self.must |= start
+        self.world.must |= start
         self.check()
 
     @rule(after=st.sampled_from([0.05, 0.1, 0.2, 0.3, 0.5]))
     def hero_sync_killed(self, after: float) -> None:
         """A real `hero sync` process, SIGKILLed after ``after`` seconds (if still running)."""
+        self.world.log.append(f"hero sync killed after {after}s")
+        self._hero_sync(kill_after=after)
+
+    def _hero_sync(self, kill_after: float | None) -> None:
         if SHARED.zygote is None:
             SHARED.zygote = Zygote(Place(self.env))  # type: ignore[arg-type]
-        self.world.log.append(f"hero sync killed after {after}s")
-        SHARED.zygote.run(["--config", str(self.dir / "config.toml"), "sync"], kill_after=after)
+        SHARED.zygote.run(["--config", str(self.dir / "config.toml"), "sync"], kill_after)
 
     # ------------------------------------------------------------------ the invariant
     def check(self) -> None:
         """The queue is what upstream says (see the module's docstring)."""
-        event(f"checked, {min(len(self.must), 20) // 5 * 5}+ messages that must be in")
+        event(f"checked, {min(len(self.world.must), 20) // 5 * 5}+ messages that must be in")
         log = "\n".join(self.world.log[-60:])
         items_of: dict[int, list[int]] = {}
         item_holding: dict[str, int] = {}
@@ -410,10 +419,10 @@ class EmailModel(RuleBasedStateMachine):
                 )
         for conv in self.world.convs:
             found = [t for t in conv.said if t in item_holding]
-            missing = {t for t in conv.said if t in self.must} - set(found)
+            missing = {t for t in conv.said if t in self.world.must} - set(found)
             assert not missing, f"conversation {conv.number} misses {sorted(missing)}\n{log}"
             items = items_of.get(conv.number, [])
-            if all(t in self.must for t in conv.said):
+            if all(t in self.world.must for t in conv.said):
                 # Every message of it was seen: one item, whatever order they came in.
                 assert len(items) <= 1, f"conversation {conv.number} split over {items}\n{log}"
             for part in self.world.threads([self.world.said[t] for t in found]):
@@ -429,7 +438,7 @@ EmailModel.TestCase.settings = settings(
     # 75 under "ci" (about a minute on two busy cores) and 20 under "quick" on Dovecot;
     # pymap is three times slower.
     or min(75 if dovecot_available() else 20, settings.default.max_examples),
-    stateful_step_count=15,
+    stateful_step_count=int(os.environ.get("HERO_EMAIL_MODEL_STEPS", "15")),
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -212,3 +212,22 @@ def test_a_post_whose_answer_was_lost_is_found_by_its_key_not_posted_again(
     parent = world.parent_for(number)
     assert [m["text"] for m in world.thread(parent["ts"])] == ["*carol* wrote:\nAny news?"]
     assert "Waiting on us" in parent["text"]
+
+
+def test_a_dropped_parent_is_mirrored_afresh_once_the_channel_works(world: MirrorWorld) -> None:
+    world.slack.set_member(MIRROR, False)  # the app is not in #team yet: not_in_channel
+    assert hero(world, "sync").code != 0
+    number = _items(world)["github"]
+    assert hero(world, "assign", str(number), "ravi", "--local").code == 0
+    assert hero(world, "sync").code != 0  # the edit waits for a parent that is not there
+    entries = json.loads(hero(world, "outbox", "--json").out)
+    posts = [e for e in entries if e["op"] == "mirror_post" and e["item"] == number]
+    assert len(posts) == 1
+    assert hero(world, "outbox", "drop", str(posts[0]["id"]), "--yes").code == 0
+    world.slack.set_member(MIRROR, True)
+    _sync(world)
+    assert len(world.parents()) == 3
+    assert "Assigned to Ravi" in world.parent_for(number)["text"]
+    assert [
+        e for e in json.loads(hero(world, "outbox", "--json").out) if e["state"] != "uncertain"
+    ] == []

@@ -81,6 +81,13 @@ def record(db: sqlite3.Connection, entry: OutboxEntry, sent: Sent | None) -> Non
         mirror.set_parent(db, entry.item_id, str(sent.meta["channel"]), str(sent.meta["ts"]))
 
 
+def dropped(db: sqlite3.Connection, entry: OutboxEntry, at: datetime) -> None:
+    """A parent the hero dropped will never be posted: forget it, with the writes that
+    waited for it, so the next sync mirrors the item afresh."""
+    if entry.op is Op.MIRROR_POST and entry.item_id is not None:
+        mirror.forget(db, entry.item_id, at)
+
+
 def confirm(db: sqlite3.Connection, entry: OutboxEntry, at: datetime) -> None:
     """A relayed answer reached the customer: react to the teammate's message, once."""
     relay = entry.payload.get("relay")

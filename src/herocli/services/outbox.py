@@ -368,4 +368,5 @@ def drop(store: Store, entry_id: int, clock: Clock) -> OutboxEntry:
             raise UsageError(
                 f"outbox entry {entry_id} is {entry.state.value}; only unfinished ones can be dropped"
             )
+        mirror_writes.dropped(db, entry, clock.now())
     return _reload(store, entry_id)

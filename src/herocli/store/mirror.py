@@ -75,6 +75,17 @@ def set_parent(db: sqlite3.Connection, item_id: int, channel_id: str, ts: str) -
     )
 
 
+def forget(db: sqlite3.Connection, item_id: int, at: datetime) -> None:
+    """Forget an item's unposted parent and drop the mirror writes that waited for it."""
+    db.execute(
+        "UPDATE outbox SET state = 'dropped', lease_owner = NULL, lease_until = NULL, "
+        "updated_at = ? WHERE item_id = ? AND state IN ('pending', 'failed') "
+        "AND op IN ('mirror_edit', 'mirror_note', 'mirror_react')",
+        (to_db(at), item_id),
+    )
+    db.execute("DELETE FROM mirror_threads WHERE item_id = ? AND parent_ts IS NULL", (item_id,))
+
+
 def watched(db: sqlite3.Connection, closed_since: datetime) -> dict[str, int]:
     """Posted parents whose threads are read for teammates' answers: ts → item id.
 

@@ -14,13 +14,15 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from herocli.config_mirror import MirrorSettings, read_mirror
 from herocli.config_reader import KeyLines, Problems, Section
 from herocli.errors import ConfigError, ConfigProblem
 from herocli.models import TeamMember
 from herocli.records import field, record, replace
+
+if TYPE_CHECKING:
+    from herocli.config_mirror import MirrorSettings
 
 SECURITY = ("ssl", "starttls", "none")
 # Upper bounds: past these a value is a typo, and would overflow date arithmetic later.
@@ -251,6 +253,8 @@ def parse_config(text: str, file: str, path: Path | None = None) -> Config:
         tui=_tui(root.section("tui")),
     )
     if root.has("mirror"):
+        from herocli.config_mirror import read_mirror  # here: few configs have a [mirror]
+
         slack = config.slack.channels if config.slack else None
         config = replace(config, mirror=read_mirror(root.section("mirror"), slack))
     # Absent channel sections are still known names, so a typo like [githb] gets a suggestion.

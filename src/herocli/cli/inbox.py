@@ -20,9 +20,7 @@ from herocli.context import Context
 from herocli.errors import UsageError
 from herocli.models import ItemState, Waiting, iso
 from herocli.render.rows import inbox_lines, item_json, message_json
-from herocli.render.times import since
 from herocli.services.inbox import item_detail, iter_inbox, list_inbox, resolve_filter
-from herocli.store.cursors import last_synced
 from herocli.store.queue import ItemFilter
 
 
@@ -139,16 +137,21 @@ def inbox(
     title = f"{listing.total} item{'s' if listing.total != 1 else ''}" + (
         " waiting on us" if who is WaitingChoice.us and not all_ else ""
     )
+    # Only the table needs these: a pipe gets no title.
+    from herocli.render.items import print_items
+    from herocli.render.times import since
+    from herocli.store.cursors import last_synced
+
     synced = last_synced(hero.store.conn)
     if synced:
         # The stalest channel says how far the list can be trusted.
         title += f" · synced {since(min(synced.values()), now)} ago"
-    from herocli.render.items import print_items
-
     print_items(hero.out, listing.items, now, listing.total, title)
 
 
 def _say_empty(hero: Context, who: WaitingChoice) -> None:
+    from herocli.store.cursors import last_synced  # here: a piped listing with rows never asks
+
     if not last_synced(hero.store.conn):
         hero.err.print("The queue is empty: nothing was synced yet. Run `hero sync`.")
     elif hero.out_is_terminal:

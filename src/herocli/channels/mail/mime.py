@@ -7,6 +7,7 @@ what counting their size needs.
 from __future__ import annotations
 
 import email.utils
+import re
 from email.message import Message as EmailMessage
 from email.policy import compat32
 
@@ -114,7 +115,19 @@ def _filename(part: EmailMessage, defects: list[str]) -> str | None:
     return name.replace("/", "_").replace("\\", "_") or None
 
 
+# "type/subtype; charset=token" and nothing else, the token plain or in quotes: the common
+# Content-Type, whose charset get_param gives as the token (at some cost per message).
+_PLAIN_CHARSET_RE = re.compile(
+    r'[^\s;"]+\s*;\s*charset\s*=\s*(?:"([A-Za-z0-9._:+-]+)"|([A-Za-z0-9._:+-]+))\s*',
+    re.IGNORECASE | re.ASCII,
+)
+
+
 def _charset(part: EmailMessage) -> str | None:
+    header = part.get("content-type")
+    plain = _PLAIN_CHARSET_RE.fullmatch(header) if isinstance(header, str) else None
+    if plain is not None:
+        return plain.group(1) or plain.group(2)
     try:
         value = part.get_param("charset")
     except Exception:

@@ -405,8 +405,13 @@ def test_new_mail_is_fetched_once_in_batches(
     log = CommandLog(channel)
     final = pages(channel, result[-1].cursor)
     assert [c.external_id for c in conversations(final)] == [mid_of(later)]
-    assert [c.split()[0] for c in log.commands] == ["EXAMINE", "UID", "UID"]
-    assert log.commands[1] == "UID FETCH"
+    # With CONDSTORE one FETCH finds what is new and what changed; without, two SEARCHes
+    # (every new UID, and the large ones) answer in a line each. Then the one new message.
+    assert log.commands == (
+        ["EXAMINE INBOX", "UID FETCH", "UID FETCH"]
+        if imap.condstore
+        else ["EXAMINE INBOX", "SEARCH", "SEARCH", "UID FETCH"]
+    )
     channel.shutdown()
 
 
@@ -423,7 +428,10 @@ def test_highest_uid_returned_by_star_range_is_not_fetched_again(imap: ImapServe
     log = CommandLog(channel)
     again = pages(channel, cursor)
     assert conversations(again) == []
-    assert log.commands[:2] == ["EXAMINE INBOX", "UID FETCH"]
+    if imap.condstore:
+        assert log.commands[:2] == ["EXAMINE INBOX", "UID FETCH"]
+    else:  # the SEARCHes answer only the old highest UID: nothing is fetched at all
+        assert log.commands == ["EXAMINE INBOX", "SEARCH", "SEARCH"]
     channel.shutdown()
 
 

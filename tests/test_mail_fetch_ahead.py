@@ -66,7 +66,8 @@ def test_the_next_batch_is_asked_for_before_this_one_is_parsed(
     ]
     assert log.commands == [
         "EXAMINE INBOX",
-        "UID FETCH",  # the new UIDs and their sizes
+        "SEARCH",  # the new UIDs
+        "SEARCH",  # and those large enough to be read by their structure
         "UID FETCH",  # batch 1
         "UID FETCH",  # batch 2, asked for before batch 1 is parsed
         *["parse"] * 3,

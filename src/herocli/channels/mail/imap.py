@@ -279,10 +279,23 @@ class ImapSession:
             return parsed
 
     def uids_after(self, last_uid: int) -> dict[int, int]:
-        """UIDs above ``last_uid`` and their sizes; ``n:*`` always answers the highest UID,
-        which may be ≤ last."""
-        answers = self.fetch_range(f"{last_uid + 1}:*", ["UID", "RFC822.SIZE"])
-        return {uid: size_of(data) for uid, data in sorted(answers.items()) if uid > last_uid}
+        """UIDs above ``last_uid``, in order, each with its size if it is large (else 0).
+
+        Two SEARCHes answer in a line each, where a FETCH of every size answers a line
+        per message; only the large ones' sizes are fetched. ``n:*`` always answers the
+        highest UID, which may be ≤ last.
+        """
+        span = f"{last_uid + 1}:*"
+        with self._errors("search messages"):
+            found = self.client.search(["UID", span])
+            large = self.client.search(["UID", span, "LARGER", LARGE])
+        sizes = dict.fromkeys(sorted(u for u in map(int, found) if u > last_uid), 0)
+        big = sorted(u for u in map(int, large) if u in sizes)
+        if big:
+            for uid, data in self.fetch_range(uidset(big), ["UID", "RFC822.SIZE"]).items():
+                if uid in sizes:
+                    sizes[uid] = size_of(data)
+        return sizes
 
     def fetch_messages(self, uids: list[int], sizes: dict[int, int] | None = None) -> list[Fetched]:
         """The messages ``uids``; those ``sizes`` says are large by their structure."""

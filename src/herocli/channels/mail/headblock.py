@@ -12,10 +12,11 @@ first, a line that is no header): the caller then uses the feed parser.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from email.message import Message
 from email.policy import compat32
 
-__all__ = ["split_message"]
+__all__ = ["Split", "split_fields", "split_message"]
 
 # The feed parser's header line (email.feedparser.headerRE) with a name of one char or more:
 # no blank in the name, so neither an envelope "From " line nor a continuation matches.
@@ -23,8 +24,16 @@ _FIELD_RE = re.compile(r"[\041-\071\073-\176]+:")
 _FIELD_SPLIT = {eol: re.compile(f"{eol}(?![ \t])") for eol in ("\r\n", "\n")}
 
 
-def split_message(raw: bytes) -> Message | None:
-    """The headers-only parse of ``raw``, or None when only the feed parser should read it."""
+@dataclass(frozen=True)
+class Split:
+    """A header block split into fields (name and raw value, folds kept) and the body."""
+
+    fields: list[tuple[str, str]]
+    body: bytes
+
+
+def split_fields(raw: bytes) -> Split | None:
+    """The fields and body of ``raw``, or None when only the feed parser should read it."""
     text = raw.decode("ascii", "surrogateescape")  # as BytesParser decodes
     first = text.find("\n")
     if first <= 0:
@@ -39,7 +48,7 @@ def split_message(raw: bytes) -> Message | None:
             return None
     elif not (head.count("\r") == head.count("\n") == head.count("\r\n")):
         return None
-    msg = Message(policy=compat32)
+    fields = []
     # One field per line that does not start with a blank; the folds stay in its value.
     for field in _FIELD_SPLIT[eol].split(head):
         if not _FIELD_RE.match(field):
@@ -47,6 +56,17 @@ def split_message(raw: bytes) -> Message | None:
             return None
         # compat32's header_source_parse: the value left-stripped, the folds kept.
         name, value = field.split(":", 1)
-        msg.set_raw(name, value.lstrip(" \t").rstrip("\r\n"))
-    msg.set_payload(text[end + 2 * len(eol) :])
+        fields.append((name, value.lstrip(" \t").rstrip("\r\n")))
+    return Split(fields, raw[end + 2 * len(eol) :])  # one byte per character: same offset
+
+
+def split_message(raw: bytes) -> Message | None:
+    """The headers-only parse of ``raw``, or None when only the feed parser should read it."""
+    split = split_fields(raw)
+    if split is None:
+        return None
+    msg = Message(policy=compat32)
+    for name, value in split.fields:
+        msg.set_raw(name, value)
+    msg.set_payload(split.body.decode("ascii", "surrogateescape"))
     return msg

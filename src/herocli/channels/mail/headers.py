@@ -9,9 +9,10 @@ from __future__ import annotations
 import binascii
 import contextlib
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from email.message import Message as EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
 
 from herocli.channels.mail.charsets import decode_bytes
 
@@ -190,9 +191,10 @@ def parse_date(value: str | None, defects: list[str]) -> datetime | None:
 class RawHeaders:
     """Raw header values by lower-cased name, read without the parser's own decoding."""
 
-    def __init__(self, msg: EmailMessage) -> None:
+    def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
+        """From ``Message.raw_items()`` or split fields: (name, value) pairs in order."""
         self.values: dict[str, list[str]] = {}
-        for key, value in msg.raw_items():
+        for key, value in items:
             self.values.setdefault(key.lower(), []).append(str(value))
 
     def all(self, name: str) -> list[str]:

@@ -16,7 +16,7 @@ from herocli.channels.mail.headers import decode_header_value, fold_ws
 from herocli.channels.mail.html_text import html_to_text
 from herocli.models import Attachment
 
-__all__ = ["BodyWalker", "note_defects"]
+__all__ = ["BodyWalker", "note_defects", "plain_body_text", "simple_text"]
 
 _MAX_DEPTH = 40
 
@@ -123,6 +123,40 @@ _PLAIN_CHARSET_RE = re.compile(
 )
 
 
+_TOKEN = r"[A-Za-z0-9._:+-]+"
+# "text/plain" alone or with a charset parameter and nothing else (as _PLAIN_CHARSET_RE).
+_SIMPLE_TYPE_RE = re.compile(
+    rf'text/plain\s*(?:;\s*charset\s*=\s*(?:"({_TOKEN})"|({_TOKEN}))\s*)?',
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def simple_text(fields: list[tuple[str, str]]) -> tuple[bool, str | None]:
+    """Whether a message with these fields is one text/plain part that the walker reads as
+    its bytes stand (no transfer encoding to undo, no disposition), and its charset."""
+    first: dict[str, str] = {}
+    for name, value in fields:
+        first.setdefault(name.lower(), value)
+    if "content-disposition" in first:
+        return False, None
+    encoding = first.get("content-transfer-encoding")
+    if encoding is not None and encoding.lower() not in ("7bit", "8bit", "binary"):
+        return False, None
+    ctype = first.get("content-type")
+    if ctype is None:
+        return True, None
+    found = _SIMPLE_TYPE_RE.fullmatch(ctype)
+    if found is None:
+        return False, None
+    return True, found.group(1) or found.group(2)
+
+
+def plain_body_text(data: bytes, charset: str | None, defects: list[str]) -> str:
+    """The text of a text/plain body, as ``BodyWalker`` reads a leaf."""
+    text = decode_bytes(data, charset, defects, "body")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _charset(part: EmailMessage) -> str | None:
     header = part.get("content-type")
     plain = _PLAIN_CHARSET_RE.fullmatch(header) if isinstance(header, str) else None
@@ -206,10 +240,9 @@ class BodyWalker:
 
     def _leaf_text(self, part: EmailMessage, ctype: str) -> str:
         data = _payload_bytes(part)
-        text = decode_bytes(data, _charset(part), self.defects, "body")
         if ctype == "text/html":
-            return html_to_text(text)
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+            return html_to_text(decode_bytes(data, _charset(part), self.defects, "body"))
+        return plain_body_text(data, _charset(part), self.defects)
 
     def _alternative(self, parts: list[EmailMessage], depth: int) -> str:
         def kind(p: EmailMessage) -> str:

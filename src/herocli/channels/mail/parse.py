@@ -17,7 +17,7 @@ from email.message import Message as EmailMessage
 from email.parser import BytesParser
 from email.policy import compat32
 
-from herocli.channels.mail.headblock import split_message
+from herocli.channels.mail.headblock import Split, split_fields, split_message
 from herocli.channels.mail.headers import (
     SYNTHETIC_DOMAIN,
     RawHeaders,
@@ -27,7 +27,7 @@ from herocli.channels.mail.headers import (
     message_ids,
     parse_date,
 )
-from herocli.channels.mail.mime import BodyWalker, note_defects
+from herocli.channels.mail.mime import BodyWalker, note_defects, plain_body_text, simple_text
 from herocli.channels.mail.quotes import trim_quoted
 from herocli.channels.mail.subjects import is_reply_subject, normalise_subject
 from herocli.models import Attachment
@@ -126,12 +126,12 @@ def parse_message(raw: bytes) -> ParsedMail:
         )
 
 
-def _parse(raw: bytes) -> ParsedMail:
-    defects: list[str] = []
-    # Most mail is one text part: its headers are all the parser needs to read (the body is
-    # the payload as it stands), which halves the cost of a first sync.
-    msg = split_message(raw)
+def _message(raw: bytes, split: Split | None, defects: list[str]) -> EmailMessage:
+    """The parsed tree of ``raw``: headers only for a single part, whole for a multipart."""
+    msg = split_message(raw) if split is not None else None
     if msg is None:
+        # Most mail is one text part: its headers are all the parser needs to read (the
+        # body is the payload as it stands), which halves the cost of a first sync.
         msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
     maintype = msg.get_content_maintype()
     if maintype in ("multipart", "message"):
@@ -144,8 +144,22 @@ def _parse(raw: bytes) -> ParsedMail:
             msg = repaired
         else:
             note_defects(msg, defects)
+    return msg
 
-    headers = RawHeaders(msg)
+
+def _parse(raw: bytes, *, shortcut: bool = True) -> ParsedMail:
+    """``shortcut``: read one plain text part straight from the split header block, with
+    no message tree (what the walker would do to it); the tests compare both ways."""
+    defects: list[str] = []
+    split = split_fields(raw)
+    simple, charset = simple_text(split.fields) if split is not None else (False, None)
+    msg: EmailMessage | None = None
+    if split is not None and simple and shortcut:
+        body = split.body
+        headers = RawHeaders(split.fields)
+    else:
+        msg = _message(raw, split, defects)
+        headers = RawHeaders(msg.raw_items())
     ids = message_ids(headers.first("message-id"))
     synthetic = not ids
     if synthetic:
@@ -174,7 +188,10 @@ def _parse(raw: bytes) -> ParsedMail:
     date = parse_date(headers.first("date"), defects)
 
     walker = BodyWalker(defects)
-    text = walker.text_of(msg).strip("\n")
+    if msg is None:
+        text = plain_body_text(body, charset, defects).strip("\n")
+    else:
+        text = walker.text_of(msg).strip("\n")
     display = trim_quoted(text)
     return ParsedMail(
         message_id=message_id,

@@ -157,6 +157,7 @@ def _upsert_messages(
     # thousands); an update first writes what is pending, as it may be a message just added.
     inserts: list[tuple[Any, ...]] = []
     events: list[log.EventRow] = []
+    detail = {"channel": channel}
     for fetched in messages:
         # One at a time: a reused Message-ID may come twice in this very batch.
         m = _distinct(fetched, existing)
@@ -177,7 +178,7 @@ def _upsert_messages(
             m.url,
             int(m.deleted),
             to_db(m.edited_at) if m.edited_at else None,
-            json.dumps([a.__dict__ for a in m.attachments]),
+            json.dumps([a.__dict__ for a in m.attachments]) if m.attachments else "[]",
             json.dumps(dict(m.meta)),
             int(internal),
             sent_by,
@@ -203,7 +204,7 @@ def _upsert_messages(
             continue  # a word between teammates: neither received nor answered
         kind = EventKind.REPLIED if team else EventKind.RECEIVED
         who = sent_by or m.author_name or m.author_id
-        events.append((item_id, kind, m.sent_at, who, {"channel": channel}))
+        events.append((item_id, kind, m.sent_at, who, detail))
         if not team:
             new_outside.append(m)
     _insert_messages(db, inserts)

@@ -17,11 +17,6 @@ EventRow = tuple[int | None, EventKind, datetime, str | None, Mapping[str, Any] 
 _INSERT = "INSERT INTO events (item_id, kind, at, actor, detail) VALUES (?, ?, ?, ?, ?)"
 
 
-def _values(row: EventRow) -> tuple[int | None, str, str, str | None, str]:
-    item_id, kind, at, actor, detail = row
-    return (item_id, kind.value, to_db(at), actor, json.dumps(dict(detail or {})))
-
-
 def record(
     db: sqlite3.Connection,
     item_id: int | None,
@@ -31,13 +26,22 @@ def record(
     detail: Mapping[str, Any] | None = None,
 ) -> None:
     """Add one event to the log."""
-    db.execute(_INSERT, _values((item_id, kind, at, actor, detail)))
+    record_all(db, [(item_id, kind, at, actor, detail)])
 
 
 def record_all(db: sqlite3.Connection, rows: list[EventRow]) -> None:
     """Add ``rows`` to the log in order, in one statement (a sync records thousands)."""
-    if rows:
-        db.executemany(_INSERT, [_values(row) for row in rows])
+    if not rows:
+        return
+    # Rows often share one detail mapping: it is written as JSON once.
+    encoded: dict[int, str] = {}
+    values = []
+    for item_id, kind, at, actor, detail in rows:
+        key = id(detail)
+        if key not in encoded:
+            encoded[key] = json.dumps(dict(detail or {}))
+        values.append((item_id, kind.value, to_db(at), actor, encoded[key]))
+    db.executemany(_INSERT, values)
 
 
 def item_events(db: sqlite3.Connection, item_id: int) -> list[Event]:

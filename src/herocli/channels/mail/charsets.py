@@ -7,6 +7,7 @@ mismatch in the caller's defect list.
 from __future__ import annotations
 
 import codecs
+from functools import lru_cache
 
 __all__ = ["decode_bytes", "detect"]
 
@@ -47,6 +48,11 @@ def _codec(label: str | None) -> str | None:
     """Return a Python text codec name for a MIME charset label, or None if unknown."""
     if not label:
         return None
+    # Every message names its charset: the few labels mail uses are looked up once.
+    return _known_codec(label) if len(label) <= 64 else _lookup(label)
+
+
+def _lookup(label: str) -> str | None:
     name = label.strip().strip("\"'").lower()
     name = _CHARSET_ALIASES.get(name, name)
     try:
@@ -56,6 +62,9 @@ def _codec(label: str | None) -> str | None:
     if not getattr(info, "_is_text_encoding", True):
         return None
     return info.name
+
+
+_known_codec = lru_cache(maxsize=256)(_lookup)
 
 
 def _stray_bytes_as_cp1252(exc: UnicodeError) -> tuple[str, int]:

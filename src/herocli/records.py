@@ -91,24 +91,30 @@ class _Layout:
     def bind(self, cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         """The field values of a call with ``args`` and ``kwargs``, in field order."""
         names = self.names
-        given = dict(zip(names, args, strict=False))
         if (
             len(args) > len(names)
             or not kwargs.keys() <= self.known
-            or given.keys() & kwargs.keys()
+            or any(name in kwargs for name in names[: len(args)])
         ):
             raise TypeError(self._misfit(cls.__name__, args, kwargs))
-        given.update(kwargs)
-        if len(given) < len(names):
-            for name, default in self.defaults.items():
-                given.setdefault(name, default)
-            for name, factory in self.factories.items():
-                if name not in given:
-                    given[name] = factory()
-            if len(given) < len(names):
-                missing = ", ".join(repr(n) for n in names if n not in given)
+        # One pass in field order (a sync builds records by the ten thousand).
+        values = dict(zip(names, args, strict=False))
+        defaults, factories = self.defaults, self.factories
+        for name in names[len(args) :]:
+            if name in kwargs:
+                values[name] = kwargs[name]
+            elif name in defaults:
+                values[name] = defaults[name]
+            elif name in factories:
+                values[name] = factories[name]()
+            else:
+                missing = ", ".join(
+                    repr(n)
+                    for n in names[len(args) :]
+                    if n not in kwargs and n not in defaults and n not in factories
+                )
                 raise TypeError(f"{cls.__name__}() missing required arguments: {missing}")
-        return dict(zip(names, map(given.__getitem__, names), strict=True))
+        return values
 
     def _misfit(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
         if len(args) > len(self.names):

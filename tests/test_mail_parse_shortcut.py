@@ -73,12 +73,12 @@ def test_plain_mail_takes_the_shortcut_and_samples_read_the_same() -> None:
     plain = b"From: a@b.example\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHi\r\n"
     split = split_fields(plain)
     assert split is not None
-    assert simple_text(split.fields) == (True, "utf-8")
+    assert simple_text(split.by_name) == (True, "utf-8")
     assert parse_message(plain).text == "Hi"
     taken = 0
     for path in sorted(DATA.glob("*.eml")):
         for raw in (path.read_bytes(), crlf(path.read_bytes())):
             split = split_fields(raw)
-            taken += bool(split is not None and simple_text(split.fields)[0])
+            taken += bool(split is not None and simple_text(split.by_name)[0])
             assert _read(raw, shortcut=True) == _read(raw, shortcut=False), path.name
     assert taken > 0

@@ -20,7 +20,7 @@ __all__ = ["Split", "split_fields", "split_message"]
 
 # The feed parser's header line (email.feedparser.headerRE) with a name of one char or more:
 # no blank in the name, so neither an envelope "From " line nor a continuation matches.
-_FIELD_RE = re.compile(r"[\041-\071\073-\176]+:")
+_FIELD_RE = re.compile(r"([\041-\071\073-\176]+):[ \t]*(.*)", re.DOTALL)
 _FIELD_SPLIT = {eol: re.compile(f"{eol}(?![ \t])") for eol in ("\r\n", "\n")}
 
 
@@ -30,6 +30,8 @@ class Split:
 
     fields: list[tuple[str, str]]
     body: bytes
+    #: The values by lower-cased name, in order (what ``RawHeaders`` holds).
+    by_name: dict[str, list[str]]
 
 
 def split_fields(raw: bytes) -> Split | None:
@@ -49,15 +51,18 @@ def split_fields(raw: bytes) -> Split | None:
     elif not (head.count("\r") == head.count("\n") == head.count("\r\n")):
         return None
     fields = []
+    by_name: dict[str, list[str]] = {}
     # One field per line that does not start with a blank; the folds stay in its value.
     for field in _FIELD_SPLIT[eol].split(head):
-        if not _FIELD_RE.match(field):
+        found = _FIELD_RE.match(field)
+        if found is None:
             # An envelope "From " line, a continuation first, a line that is no field.
             return None
         # compat32's header_source_parse: the value left-stripped, the folds kept.
-        name, value = field.split(":", 1)
-        fields.append((name, value.lstrip(" \t").rstrip("\r\n")))
-    return Split(fields, raw[end + 2 * len(eol) :])  # one byte per character: same offset
+        name, value = found.group(1), found.group(2).rstrip("\r\n")
+        fields.append((name, value))
+        by_name.setdefault(name.lower(), []).append(value)
+    return Split(fields, raw[end + 2 * len(eol) :], by_name)  # a byte a character: same offset
 
 
 def split_message(raw: bytes) -> Message | None:

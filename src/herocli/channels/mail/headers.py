@@ -197,6 +197,13 @@ class RawHeaders:
         for key, value in items:
             self.values.setdefault(key.lower(), []).append(str(value))
 
+    @classmethod
+    def of(cls, by_name: dict[str, list[str]]) -> RawHeaders:
+        """From values already grouped by lower-cased name (``headblock.Split.by_name``)."""
+        headers = cls(())
+        headers.values = by_name
+        return headers
+
     def all(self, name: str) -> list[str]:
         return self.values.get(name, [])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import re
+from collections.abc import Mapping
 from email.message import Message as EmailMessage
 from email.policy import compat32
 
@@ -131,20 +132,19 @@ _SIMPLE_TYPE_RE = re.compile(
 )
 
 
-def simple_text(fields: list[tuple[str, str]]) -> tuple[bool, str | None]:
-    """Whether a message with these fields is one text/plain part that the walker reads as
-    its bytes stand (no transfer encoding to undo, no disposition), and its charset."""
-    first: dict[str, str] = {}
-    for name, value in fields:
-        first.setdefault(name.lower(), value)
-    if "content-disposition" in first:
+def simple_text(by_name: Mapping[str, list[str]]) -> tuple[bool, str | None]:
+    """Whether a message with these fields (values by lower-cased name) is one text/plain
+    part that the walker reads as its bytes stand (no transfer encoding to undo, no
+    disposition), and its charset."""
+    if "content-disposition" in by_name:
         return False, None
-    encoding = first.get("content-transfer-encoding")
-    if encoding is not None and encoding.lower() not in ("7bit", "8bit", "binary"):
+    encodings = by_name.get("content-transfer-encoding")
+    if encodings and encodings[0].lower() not in ("7bit", "8bit", "binary"):
         return False, None
-    ctype = first.get("content-type")
-    if ctype is None:
+    types = by_name.get("content-type")
+    if not types:
         return True, None
+    ctype = types[0]
     found = _SIMPLE_TYPE_RE.fullmatch(ctype)
     if found is None:
         return False, None

@@ -152,11 +152,11 @@ def _parse(raw: bytes, *, shortcut: bool = True) -> ParsedMail:
     no message tree (what the walker would do to it); the tests compare both ways."""
     defects: list[str] = []
     split = split_fields(raw)
-    simple, charset = simple_text(split.fields) if split is not None else (False, None)
+    simple, charset = simple_text(split.by_name) if split is not None else (False, None)
     msg: EmailMessage | None = None
     if split is not None and simple and shortcut:
         body = split.body
-        headers = RawHeaders(split.fields)
+        headers = RawHeaders.of(split.by_name)
     else:
         msg = _message(raw, split, defects)
         headers = RawHeaders(msg.raw_items())

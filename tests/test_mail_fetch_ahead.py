@@ -9,12 +9,16 @@ comes once, in UID order within its folder, and nothing is left unread on the se
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from herocli.channels.mail import channel as channel_module
 from herocli.channels.mail import parse as parse_module
+from herocli.channels.mail.imap import ImapSession
+from herocli.errors import UnreachableError
+from herocli.models import FetchPage, SilentProgress
 from tests.mail_servers import ImapServer
 from tests.test_mail_channel import (  # noqa: F401  (fixtures)
     CommandLog,
@@ -106,4 +110,44 @@ def test_two_folders_and_a_large_message_come_once_each(
     assert [a.name for a in dump.attachments] == ["dump.bin"]
     again = pages(channel, result[-1].cursor)
     assert [c for p in again for c in p.conversations] == []
+    channel.shutdown()
+
+
+def _one_by_one(pages: Iterator[FetchPage], into: list[FetchPage]) -> list[FetchPage]:
+    """Take pages as the sync does, keeping each as it comes (an error ends the taking)."""
+    for page in pages:
+        into.append(page)
+    return []
+
+
+def test_a_batch_fetched_ahead_that_fails_comes_after_the_batch_before_it(
+    imap: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection drops while batch 2 is read ahead: batch 1 is still handed over (and
+    so stored), then the error ends the sync; the next sync starts from batch 1's cursor."""
+    monkeypatch.setattr(channel_module, "BATCH", 3)
+    inbox = [mail(f"Question {n}", f"Body {n}") for n in range(8)]
+    imap.append_many("INBOX", inbox)
+    channel = make_channel(imap, sent_folder="none")
+    original = ImapSession.finish_fetch
+    calls = []
+
+    def dropping(self: ImapSession, pending: Any) -> Any:
+        calls.append(pending.uids)
+        if len(calls) == 2:  # batch 2, read ahead while batch 1 is parsed
+            raise UnreachableError("lost the IMAP server while trying to fetch messages")
+        return original(self, pending)
+
+    monkeypatch.setattr(ImapSession, "finish_fetch", dropping)
+    got: list[FetchPage] = []
+    with pytest.raises(UnreachableError):
+        got.extend(_one_by_one(channel.fetch({}, SilentProgress()), got))
+    assert [[m.external_id for c in p.conversations for m in c.messages] for p in got] == [
+        [mid_of(r) for r in inbox[:3]]
+    ]
+    monkeypatch.setattr(ImapSession, "finish_fetch", original)
+    rest = pages(channel, got[0].cursor)
+    assert sorted(m.external_id for p in rest for c in p.conversations for m in c.messages) == (
+        sorted(mid_of(r) for r in inbox[3:])
+    )
     channel.shutdown()

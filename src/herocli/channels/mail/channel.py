@@ -123,7 +123,7 @@ class EmailChannel(Channel):
                 if plan is not None:
                     plans.append(plan)
             first = True
-            ahead: dict[tuple[str, tuple[int, ...]], list[Fetched]] = {}
+            ahead: dict[tuple[str, tuple[int, ...]], list[Fetched] | ChannelError] = {}
             while first or any(p.remaining for p in plans):
                 first = False
                 batch = self._next_batch(session, plans, progress, ahead)
@@ -177,11 +177,12 @@ class EmailChannel(Channel):
         session: ImapSession,
         plans: list[FolderPlan],
         progress: SyncProgress,
-        ahead: dict[tuple[str, tuple[int, ...]], list[Fetched]],
+        ahead: dict[tuple[str, tuple[int, ...]], list[Fetched] | ChannelError],
     ) -> list[Incoming]:
         """The next messages of every folder, parsed. The fetch that comes next, when it is
         in the folder already selected, is sent before this one is parsed, so the server
-        prepares it meanwhile; it waits in ``ahead`` for the next call."""
+        prepares it meanwhile; it waits in ``ahead`` for the next call, and so does its
+        failure: this batch is still handed over and stored first."""
         from herocli.channels.mail.parse import parse_message
 
         batch: list[Incoming] = []
@@ -190,16 +191,19 @@ class EmailChannel(Channel):
             if not uids:
                 continue
             fetched = ahead.pop((plan.folder, tuple(uids)), None)
+            if isinstance(fetched, ChannelError):
+                raise fetched
             if fetched is None:
                 if session.current != plan.folder:
                     session.select(plan.folder)
                 fetched = session.fetch_messages(uids, plan.sizes)
             following = self._following(plans, n)
-            pending = (
-                session.start_fetch(list(following[1]), following[0].sizes)
-                if following is not None and following[0].folder == session.current
-                else None
-            )
+            pending = None
+            if following is not None and following[0].folder == session.current:
+                try:
+                    pending = session.start_fetch(list(following[1]), following[0].sizes)
+                except ChannelError as exc:
+                    ahead[(following[0].folder, following[1])] = exc
             try:
                 for one in fetched:
                     mail = parse_message(one.raw)
@@ -208,7 +212,11 @@ class EmailChannel(Channel):
                     batch.append(Incoming(plan.folder, one, mail))
             finally:  # the session is left with nothing unread, whatever happened
                 if pending is not None and following is not None:
-                    ahead[(following[0].folder, following[1])] = session.finish_fetch(pending)
+                    key = (following[0].folder, following[1])
+                    try:
+                        ahead[key] = session.finish_fetch(pending)
+                    except ChannelError as exc:
+                        ahead[key] = exc
             progress.update(f"reading {plan.folder}", completed=plan.done, total=len(plan.new_uids))
         return batch
 

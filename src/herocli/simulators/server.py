@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 
@@ -34,9 +35,19 @@ class LocalServer:
     #: Seconds each answer is held back after its request was handled: a slow
     #: server, for crash tests that kill a client while it waits. Wall time.
     latency: float = 0.0
+    #: Called on the server thread for each request, outside the state's lock, as
+    #: ``hold(name, applied)``: with ``applied`` False before the request is carried out,
+    #: True after it was (before the answer goes out). It may block (a server that
+    #: stalls right there, for tests that kill a client at a chosen step); returning
+    #: False drops the connection at that point (before: the request is never carried out).
+    hold: Callable[[str, bool], bool] | None = None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         raise NotImplementedError
+
+    def _hold(self, name: str, applied: bool) -> bool:
+        """Whether to go on with request ``name`` (see ``hold``)."""
+        return self.hold is None or self.hold(name, applied)
 
     def start(self) -> Self:
         """Listen on a free port of 127.0.0.1 (idempotent)."""

@@ -6,6 +6,7 @@ import hashlib
 import json
 import socket
 import time
+from collections.abc import Callable
 from datetime import UTC
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
@@ -22,6 +23,11 @@ class Simulated(RestApi, GraphqlApi):
     """REST and GraphQL over one state: what the handler serves."""
 
     latency: float = 0.0  # seconds each answer waits; see LocalServer.latency
+    hold: Callable[[str, bool], bool] | None = None  # see LocalServer.hold
+
+    def holds(self, name: str, applied: bool) -> bool:
+        """Whether ``hold`` stops request ``name`` here (before or after it is carried out)."""
+        return self.hold is not None and not self.hold(name, applied)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -81,6 +87,10 @@ class Handler(BaseHTTPRequestHandler):
             body = None
         if is_graphql and isinstance(body, dict):
             operation = body.get("operationName") or operation_name(str(body.get("query", "")))
+        step = f"{method} {path}"
+        if sim.holds(step, False):
+            self.close_connection = True
+            return
         try:
             if token not in sim.tokens:
                 counted = False
@@ -135,6 +145,9 @@ class Handler(BaseHTTPRequestHandler):
         sim._run_hooks()
         if sim.latency:
             time.sleep(sim.latency)
+        if sim.holds(step, True):
+            self.close_connection = True
+            return
         self.send_response(status)
         if status != 304 and data:
             self.send_header("content-type", "application/json; charset=utf-8")

@@ -42,7 +42,7 @@ class SlackSimulator(SlackWebApi, LocalServer):
     """A Slack workspace behind a real HTTP server on 127.0.0.1 (see ``SlackWorkspace``)."""
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
-        return handler_for(self.handle, lambda: self.latency, self.take_hang_up)
+        return handler_for(self.handle, lambda: self.latency, self.take_hang_up, self._hold)
 
     @property
     def url(self) -> str:

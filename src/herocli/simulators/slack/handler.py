@@ -17,12 +17,15 @@ def handler_for(
     handle: Answer,
     latency: Callable[[], float] = lambda: 0.0,
     hang_up: Callable[[str], bool] = lambda _method: False,
+    hold: Callable[[str, bool], bool] = lambda _method, _applied: True,
 ) -> type[BaseHTTPRequestHandler]:
     """A request handler class that passes each ``/api/<method>`` call to ``handle``.
 
     Each answer waits ``latency()`` seconds (a slow server); when
     ``hang_up(method)`` says so, the call is carried out and the connection
     closed without an answer (a connection dropped after the server acted).
+    ``hold(method, applied)`` is asked before and after the call is carried out
+    (see ``LocalServer.hold``); False drops the connection there.
     """
 
     class Handler(BaseHTTPRequestHandler):
@@ -64,10 +67,13 @@ def handler_for(
             method = (
                 split.path.rstrip("/").rsplit("/", 1)[-1] if split.path.startswith("/api/") else ""
             )
+            if not hold(method, False):
+                self.close_connection = True
+                return
             status, body, headers = handle(method, params, str(token) if token else None)
             if latency():
                 time.sleep(latency())
-            if hang_up(method):
+            if hang_up(method) or not hold(method, True):
                 self.close_connection = True
                 return
             self._send(status, body, headers)

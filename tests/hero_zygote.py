@@ -5,7 +5,11 @@ JSON request a line from stdin: ``{"args": [...], "kill_after": seconds or null}
 each it forks a child that runs ``hero ARGS`` (the real CLI, real channels, a real queue
 file), waits up to ``kill_after`` and sends SIGKILL if the child still runs, reaps it at
 once (a zombie would still look alive to the lease check) and answers one JSON line:
-``{"pid", "code", "killed", "seconds"}``. Forking from a process that has already
+``{"pid", "code", "killed", "seconds"}``. Optional keys: ``"kill_on": path`` kills the
+child as soon as that file exists (a test's server, stalled at a chosen request, makes
+it); ``"env": {...}`` adds to the child's environment (another world's config);
+``"alongside": [...]`` forks a second `hero` at the same time, answered as
+``"alongside_code"`` once both ended. Forking from a process that has already
 imported everything makes a round cost milliseconds instead of a Python start-up.
 
 ``python -m tests.hero_zygote --loop STOPFILE`` runs ``hero outbox retry`` over and over
@@ -68,36 +72,61 @@ def run(args: list[str]) -> int:
                 log.write(f"$ hero {' '.join(args)}  [{os.getpid()}]\n{sink.getvalue()}")
 
 
-def _child(args: list[str]) -> None:
+def _child(args: list[str], env: dict[str, str]) -> None:
     code = 1
     try:
+        os.environ.update(env)
         code = run(args)
     finally:
         os._exit(code)
+
+
+def _fork(args: list[str], env: dict[str, str]) -> int:
+    pid = os.fork()
+    if pid == 0:
+        _child(args, env)
+    return pid
+
+
+def _wait(pid: int, kill_after: float | None, kill_on: str | None) -> tuple[int, bool]:
+    """Reap ``pid``, sent SIGKILL first after ``kill_after`` seconds or once ``kill_on`` exists."""
+    fd = os.pidfd_open(pid)
+    deadline = None if kill_after is None else time.monotonic() + kill_after
+    killed = False
+    while True:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        step = left if kill_on is None else min(left if left is not None else 0.005, 0.005)
+        ready, _, _ = select.select([fd], [], [], step)
+        if ready:
+            break
+        if (deadline is not None and time.monotonic() >= deadline) or (
+            kill_on is not None and os.path.exists(kill_on)
+        ):
+            os.kill(pid, signal.SIGKILL)
+            killed = True
+            break
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), killed
 
 
 def serve() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:
-            _child(list(request["args"]))
-        fd = os.pidfd_open(pid)
-        kill_after = request.get("kill_after")
-        ready, _, _ = select.select([fd], [], [], kill_after)
-        killed = False
-        if not ready:
-            os.kill(pid, signal.SIGKILL)
-            killed = True
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
+        env = dict(request.get("env") or {})
+        pid = _fork(list(request["args"]), env)
+        alongside = request.get("alongside")
+        other = _fork(list(alongside), env) if alongside else None
+        code, killed = _wait(pid, request.get("kill_after"), request.get("kill_on"))
         answer = {
             "pid": pid,
-            "code": os.waitstatus_to_exitcode(status),
+            "code": code,
             "killed": killed,
             "seconds": time.monotonic() - started,
         }
+        if other is not None:
+            answer["alongside_code"] = _wait(other, None, None)[0]
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
 

@@ -231,6 +231,10 @@ class SmtpSink:
     delay: float = 0.0  # seconds to wait, after keeping a message, before answering 250
     hang_up_next: int = 0  # keep the next messages, then drop the connection unanswered
     refuse_recipients: set[str] = field(default_factory=set)  # RCPT TO answered 550
+    # Asked, in a worker thread, before a DATA is kept (False) and after (True); it may
+    # block (the server stalls there); returning False drops the connection at that point,
+    # and before keeping, the message is never kept.
+    hold: Callable[[bool], bool] | None = None
 
     def stop(self) -> None:
         self.controller.stop()
@@ -248,14 +252,26 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def _hold(self, kept: bool) -> bool:
+        hold = self.sink.hold
+        if hold is None:
+            return True
+        return await asyncio.get_running_loop().run_in_executor(None, hold, kept)
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.sink.refuse_next > 0:
             self.sink.refuse_next -= 1
             return self.sink.refusal
+        if not await self._hold(False):
+            server.transport.close()  # the message never arrives
+            return "421 4.3.0 closing"
         content = envelope.original_content or envelope.content
         self.sink.received.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(content)))
         if self.sink.on_receive is not None:
             self.sink.on_receive()
+        if not await self._hold(True):
+            server.transport.close()
+            return "250 OK"
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)
         if self.sink.hang_up_next > 0:

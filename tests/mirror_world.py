@@ -14,11 +14,13 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+from herocli.channels.github.convert import marker
+from herocli.channels.mail.smtp import reply_message_id
 from herocli.channels.slack.convert import message_key
 from herocli.simulators.github import GithubSimulator
 from herocli.simulators.slack import SlackSimulator
 from tests.mail_servers import ImapServer, SmtpSink, dovecot_available, imap_server, smtp_sink
-from tests.outbox_worlds import GH_TOKEN, MAIL_PASSWORD_ENV, REPO, World, email_table
+from tests.outbox_worlds import GH_TOKEN, MAIL_FROM, MAIL_PASSWORD_ENV, REPO, World, email_table
 from tests.sample_config import sample_config
 from tests.slack_fixtures import CUSTOMER, SUPPORT, workspace_seed
 from tests.test_mail_channel import mail
@@ -64,6 +66,27 @@ class MirrorWorld(World):
     def support_replies(self) -> list[dict[str, Any]]:
         return self.slack.thread(SUPPORT, self.question_ts)[1:]
 
+    def landed(self, key: str, text: str) -> dict[str, int]:
+        """How many messages on each channel carry the outbox ``key`` (and say ``text``)."""
+        mail_id = reply_message_id(key, MAIL_FROM)
+        return {
+            "github": sum(marker(key) in c and text in c for c in self.comments()),
+            "email": sum(str(m["Message-ID"]).strip() == mail_id for m in self.mails()),
+            "slack": sum(
+                message_key(r) == key and text in str(r.get("text")) for r in self.support_replies()
+            ),
+        }
+
+    def upstream(self, text: str) -> dict[str, int]:
+        """How often ``text`` appears in what each channel's customers received."""
+        return {
+            "github": sum(text in c for c in self.comments()),
+            "email": sum(
+                text in str(m.get_payload(decode=True) or b"", "utf-8") for m in self.mails()
+            ),
+            "slack": sum(text in str(r.get("text") or "") for r in self.slack.messages(SUPPORT)),
+        }
+
     def keyed(self) -> list[str]:
         """The key of every message hero wrote on Slack (both channels), once per message."""
         messages = [*self.slack.messages(SUPPORT), *self.slack.messages(MIRROR)]
@@ -82,15 +105,23 @@ def mirror_config(
 
 
 @contextmanager
-def mirror_world(root: Path, **mirror: Any) -> Iterator[MirrorWorld]:
-    """The world, with ``mirror`` overriding keys of its ``[mirror]`` table."""
+def mirror_world(
+    root: Path, imap: ImapServer | None = None, **mirror: Any
+) -> Iterator[MirrorWorld]:
+    """The world, with ``mirror`` overriding keys of its ``[mirror]`` table.
+
+    ``imap``: a running IMAP server to empty and use (starting one costs a second).
+    """
     seed = workspace_seed()
     seed["channels"].append({"id": MIRROR, "name": "team", "is_member": True})
     with ExitStack() as stack:
         github = stack.enter_context(GithubSimulator(tokens={GH_TOKEN: "hana"}))
         slack = stack.enter_context(SlackSimulator(seed))
-        kind = "dovecot" if dovecot_available() else "pymap"
-        imap = stack.enter_context(imap_server(kind, root / "imap"))
+        if imap is None:
+            kind = "dovecot" if dovecot_available() else "pymap"
+            imap = stack.enter_context(imap_server(kind, root / "imap"))
+        else:
+            imap.reset()
         smtp = stack.enter_context(smtp_sink())
         github.add_repo(REPO)
         github.add_issue(REPO, title="Export fails", body="Export to CSV fails.", user="carol")

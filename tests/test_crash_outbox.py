@@ -55,10 +55,12 @@ class Zygote:
             env=self.env,
         )
 
-    def run(self, args: list[str], kill_after: float | None = None) -> dict[str, Any]:
+    def run(self, args: list[str], kill_after: float | None = None, **more: Any) -> dict[str, Any]:
+        """`hero ARGS` forked; ``more``: the zygote's other keys (``kill_on``, ``env``, ...)."""
         assert self.proc.stdin is not None
         assert self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({"args": args, "kill_after": kill_after}) + "\n")
+        request = {"args": args, "kill_after": kill_after, **more}
+        self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
         return dict(json.loads(self.proc.stdout.readline()))
 

@@ -21,40 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from herocli.channels.github.convert import marker
-from herocli.channels.mail.smtp import reply_message_id
-from herocli.channels.slack.convert import message_key
 from herocli.services.mirror_writes import relay_key
 from tests.mirror_world import MIRROR, MirrorWorld, mirror_world
-from tests.outbox_worlds import MAIL_FROM
 from tests.test_crash_outbox import Zygote, retry_loop
 
 ROUNDS = int(os.environ.get("HERO_MIRROR_CRASH_ROUNDS", "18"))
 
 pytestmark = pytest.mark.timeout(300)
-
-
-def _landed(world: MirrorWorld, key: str, text: str) -> dict[str, int]:
-    """How many messages on each channel carry the outbox ``key`` (and say ``text``)."""
-    mail_id = reply_message_id(key, MAIL_FROM)
-    return {
-        "github": sum(marker(key) in c and text in c for c in world.comments()),
-        "email": sum(str(m["Message-ID"]).strip() == mail_id for m in world.mails()),
-        "slack": sum(
-            message_key(r) == key and text in str(r.get("text")) for r in world.support_replies()
-        ),
-    }
-
-
-def _upstream(world: MirrorWorld, text: str) -> dict[str, int]:
-    """How often ``text`` appears in what each channel's customer received."""
-    return {
-        "github": sum(text in c for c in world.comments()),
-        "email": sum(
-            text in str(m.get_payload(decode=True) or b"", "utf-8") for m in world.mails()
-        ),
-        "slack": sum(text in str(r.get("text") or "") for r in world.support_replies()),
-    }
 
 
 def _uncertain(world: MirrorWorld) -> int:
@@ -125,14 +98,14 @@ def test_relayed_answers_land_exactly_once_through_kills(tmp_path: Path) -> None
         problems = []
         uncertain = _uncertain(world)
         for answer, (number, ts) in answers.items():
-            counts = _landed(world, relay_key(MIRROR, ts), answer)
+            counts = world.landed(relay_key(MIRROR, ts), answer)
             channel = where[number]
             others = {c: n for c, n in counts.items() if c != channel and n}
             wanted = (0, 1) if channel == "email" and uncertain else (1,)
             if counts[channel] not in wanted or others:
                 problems.append(f"{answer!r}: {counts}")
         for note in chatter:
-            if any(_upstream(world, note).values()):
+            if any(world.upstream(note).values()):
                 problems.append(f"chatter sent: {note!r}")
         if len(world.parents()) != 3:
             problems.append(f"{len(world.parents())} parents")

@@ -103,7 +103,8 @@ def compose(
     if references:
         head.append("References: " + "\r\n ".join(references))  # folded between ids
     content = "text/plain" + (f"; charset={declared}" if declared else "")
-    head += [f"X-Model-Token: {token}", "MIME-Version: 1.0", f"Content-Type: {content}"]
+    # In brackets: IMAP SEARCH HEADER matches substrings, and m1 is in m12.
+    head += [f"X-Model-Token: <{token}>", "MIME-Version: 1.0", f"Content-Type: {content}"]
     head.append(f"Content-Transfer-Encoding: {encoding}")
     body = f"{text} [{token}]\r\n".encode(codec)
     if encoding == "quoted-printable":
@@ -135,9 +136,10 @@ class Upstream:
             self.c.shutdown()
 
     def uid(self, folder: str, said: Said) -> int | None:
+        """The UID of ``said`` in ``folder``, which is selected for what follows."""
         self.c.select_folder(folder)
         if said.raw is not None:
-            found = self.c.search(["HEADER", "X-Model-Token", said.token])
+            found = self.c.search(["HEADER", "X-Model-Token", f"<{said.token}>"])
         else:
             found = self.c.search(["HEADER", "Message-ID", str(said.message_id)])
         return int(found[0]) if found else None

@@ -128,6 +128,13 @@ class Upstream:
 
     def __init__(self, imap: ImapServer) -> None:
         self.c: IMAPClient = imap.client()
+        self.missing: set[str] = set()  # folders deleted, made again when mail goes there
+
+    def ensure(self, folder: str) -> None:
+        """Make ``folder`` again if it was deleted (as a client does when mail goes there)."""
+        if folder in self.missing:
+            self.c.create_folder(folder)
+            self.missing.discard(folder)
 
     def close(self) -> None:
         try:
@@ -145,6 +152,7 @@ class Upstream:
         return int(found[0]) if found else None
 
     def append(self, folder: str, raw: bytes, flags: tuple[bytes, ...] = ()) -> None:
+        self.ensure(folder)
         self.c.append(folder, raw, flags=flags)
 
     def expunge(self, uid: int) -> None:
@@ -157,6 +165,7 @@ class Upstream:
 
     def move(self, uid: int, to: str) -> None:
         """Move the message ``uid`` of the selected folder to ``to``, as a client does."""
+        self.ensure(to)
         if self.c.has_capability("MOVE"):
             self.c.move([uid], to)
         else:
@@ -404,6 +413,7 @@ class MailWorld:
     def rebuild(self, a: int) -> list[str]:
         """Delete a folder and make it again with the same mail: a new UIDVALIDITY."""
         folder = ("Support", SENT)[a % 2]
+        self.up.ensure(folder)
         self.up.c.select_folder(folder)
         uids = self.up.c.search("ALL")
         data = self.up.c.fetch(uids, ["FLAGS", "BODY.PEEK[]"]) if uids else {}
@@ -415,6 +425,20 @@ class MailWorld:
             self.up.append(folder, bytes(data[uid][b"BODY[]"]), flags)
         self.log.append(f"{folder} rebuilt (new UIDVALIDITY)")
         return [t for t, s in self.said.items() if s.folder == folder]
+
+    def drop_folder(self) -> list[str]:
+        """A watched folder deleted in a mail client, its mail with it: the sync names it
+        and syncs the others (docs/email.md)."""
+        folder = "Support"
+        if folder in self.up.missing:
+            return []
+        self.up.c.delete_folder(folder)
+        self.up.missing.add(folder)
+        gone = [t for t, s in self.said.items() if s.folder == folder]
+        for token in gone:
+            self.place(self.said[token], None)
+        self.log.append(f"{folder} deleted with {gone}")
+        return gone
 
     def change(self, kind: str, a: int, b: int) -> list[str]:
         """One upstream change; returns the tokens it touched."""
@@ -432,6 +456,8 @@ class MailWorld:
             return self.expunge(a)
         if kind == "flag":
             return self.flag(a, b)
+        if kind == "drop_folder":
+            return self.drop_folder()
         assert kind == "rebuild"
         return self.rebuild(a)
 

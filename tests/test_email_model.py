@@ -63,7 +63,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import event as hypothesis_event
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
-from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from herocli.channels.mail.channel import EmailChannel
 from herocli.config import Config, load_config
@@ -247,12 +247,13 @@ class EmailModel(RuleBasedStateMachine):
         for kind, a, b in burst:
             self.world.change(kind, a, b)
 
-    @precondition(lambda self: self.clock.now() - START < timedelta(days=20))
     @rule(hours=st.integers(1, 48))
     def time_passes(self, hours: int) -> None:
         # Kept within the 30 days the subject fallback looks back: a bare reply then
-        # always has its thread to join.
-        self.clock.advance(hours=hours)
+        # always has its thread to join. (No precondition: what a killed `hero sync`
+        # stored may change the clock's path, and Hypothesis's draws must not follow it.)
+        if self.clock.now() - START < timedelta(days=20):
+            self.clock.advance(hours=hours)
 
     # ------------------------------------------------------------------ the hero
     def _items(self) -> list[Any]:

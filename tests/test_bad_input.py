@@ -184,6 +184,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
     ("mirror", {"relay_prefix": " "}, "mirror.relay_prefix"),
     ("mirror", {"relay_prefix": "!r\n"}, "mirror.relay_prefix"),
     ("mirror", {"enabled": "yes"}, "mirror.enabled"),
+    ("mirror", {"relay_names": "yes"}, "mirror.relay_names"),
     ("mirror", {"slack_chanel": "#team"}, "mirror.slack_chanel"),
 ]
 

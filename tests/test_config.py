@@ -88,6 +88,7 @@ def test_the_mirror_takes_a_channel_and_needs_slack() -> None:
     assert config.mirror_on() is not None
     assert config.mirror is not None
     assert (config.mirror.relay, config.mirror.relay_prefix) == ("prefix", "!reply ")
+    assert config.mirror.relay_names is False  # it needs a scope the app may not have
     with pytest.raises(ConfigError) as caught:
         parse_config('[mirror]\nslack_channel = "#team"\n', "f")
     assert [p.key for p in caught.value.problems] == ["mirror.enabled"]

@@ -15,6 +15,7 @@ import pytest
 from herocli.store import Store, cursors, log
 from tests.mirror_world import MIRROR, QUESTION_ID, MirrorWorld, mirror_world
 from tests.outbox_worlds import REPO, hero
+from tests.slack_fixtures import SUPPORT
 
 
 @pytest.fixture
@@ -231,3 +232,39 @@ def test_a_dropped_parent_is_mirrored_afresh_once_the_channel_works(world: Mirro
     assert [
         e for e in json.loads(hero(world, "outbox", "--json").out) if e["state"] != "uncertain"
     ] == []
+
+
+@pytest.mark.parametrize("customize", [True, False])
+def test_relay_names_post_the_slack_answer_under_the_teammates_name(
+    tmp_path: Path, customize: bool
+) -> None:
+    with mirror_world(tmp_path / "world", relay_names=True) as world:
+        world.slack.customize = customize  # the app has chat:write.customize, or not
+        _sync(world)
+        items = _items(world)
+        for number in items.values():
+            world.teammate_says(world.parent_for(number)["ts"], "!reply Fixed in 1.2.")
+        _sync(world)
+        _sync(world)
+        asked = [r.params for r in world.slack.requests if r.method == "chat.postMessage"]
+        to_customer = [p for p in asked if p.get("channel") == SUPPORT]
+        assert [p.get("username") for p in to_customer] == ["Ravi"]
+        # Only the customer's answer is signed: the mirror's own messages are hero's.
+        assert all("username" not in p for p in asked if p.get("channel") != SUPPORT)
+        replies = world.support_replies()
+        assert [r["text"] for r in replies] == ["Fixed in 1.2."]
+        assert replies[0].get("username") == ("Ravi" if customize else None)
+        assert len([c for c in world.comments() if "Fixed in 1.2." in c]) == 1
+        assert not any("Ravi" in c for c in world.comments())  # no line added on GitHub
+        shown = hero(world, "show", str(items["slack"]), "--json")
+        assert "Ravi" in shown.out
+
+
+def test_by_default_the_slack_answer_goes_out_under_the_apps_name(world: MirrorWorld) -> None:
+    world.slack.customize = True
+    _sync(world)
+    number = _items(world)["slack"]
+    world.teammate_says(world.parent_for(number)["ts"], "!reply Fixed in 1.2.")
+    _sync(world)
+    assert [r.get("username") for r in world.support_replies()] == [None]
+    assert not any("username" in r.params for r in world.slack.requests)

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from herocli.channels.slack.mrkdwn import escape, markdown_parts, unescape
+from herocli.channels.slack.mrkdwn import NAME_LIMIT, escape, markdown_parts, shown_name, unescape
 from herocli.config import TeamSettings
 from herocli.models import OutgoingReply, SilentProgress, TeamMember, Thread
 from herocli.services import outbox, triage
@@ -151,3 +151,15 @@ def test_no_reply_the_hero_can_type_reaches_slack_as_a_ping(
         assert LIVE.search(block["text"]) is None
     assert "reply_broadcast" not in [r.params for r in sim.requests][-1]
     channel.shutdown()
+
+
+@given(st.text())
+def test_a_name_to_post_under_is_one_printable_line_within_the_limit(name: str) -> None:
+    shown = shown_name(name)
+    assert shown.isprintable()
+    assert 0 < len(shown) <= NAME_LIMIT
+    assert shown == " ".join(shown.split())
+
+
+def test_a_name_keeps_its_words() -> None:
+    assert shown_name("Ravi\n  K.\x1b[31m") == "Ravi K. [31m"

@@ -22,6 +22,8 @@ class MirrorSettings:
     relay_prefix: str = "!reply "
     # The reaction hero adds to a teammate's message once it reached the customer.
     confirm_reaction: str = "incoming_envelope"
+    # Post a relayed answer on Slack under the teammate's name (needs chat:write.customize).
+    relay_names: bool = False
 
 
 def read_mirror(s: Section, slack_channels: tuple[str, ...] | None) -> MirrorSettings:
@@ -33,6 +35,7 @@ def read_mirror(s: Section, slack_channels: tuple[str, ...] | None) -> MirrorSet
         relay=s.choice("relay", RELAY_MODES, d.relay),
         relay_prefix=str(s.string("relay_prefix", d.relay_prefix)),
         confirm_reaction=str(s.string("confirm_reaction", d.confirm_reaction)).strip(":"),
+        relay_names=s.boolean("relay_names", d.relay_names),
     )
     if out.relay == "prefix" and not out.relay_prefix.strip():
         s.problem("relay_prefix", 'must not be blank with relay = "prefix"')

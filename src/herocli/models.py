@@ -185,6 +185,9 @@ class OutgoingReply:
     # Who wrote it, where the channel shows a sender's name (an email's From): a teammate
     # whose answer was relayed from the team mirror.
     sender: str | None = None
+    # The name to post under where the channel lets an app choose one per message (Slack's
+    # ``username``, with the chat:write.customize scope); None: the app's own name.
+    sign_as: str | None = None
 
 
 @record

@@ -189,6 +189,7 @@ def _take(
                 "by": who,
                 "sender": who,
                 "relay": {"ts": ts, "react": settings.confirm_reaction},
+                **({"sign_as": who} if settings.relay_names else {}),
             },
             at=now,
         )

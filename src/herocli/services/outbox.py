@@ -265,6 +265,7 @@ def _reply(entry: OutboxEntry) -> OutgoingReply:
         broadcast=bool(entry.payload.get("broadcast", False)),
         mentions=tuple(entry.payload.get("mentions", ())),
         sender=entry.payload.get("sender"),
+        sign_as=entry.payload.get("sign_as"),
     )
 
 

@@ -18,7 +18,7 @@ from herocli.channels.slack.convert import (
     ts_of,
 )
 from herocli.channels.slack.lookups import is_channel_id
-from herocli.channels.slack.mrkdwn import MARKDOWN_LIMIT, escape, markdown_parts
+from herocli.channels.slack.mrkdwn import MARKDOWN_LIMIT, escape, markdown_parts, shown_name
 from herocli.channels.slack.sync import HISTORY_LIMIT, REPLIES_LIMIT, SlackFetch
 from herocli.config import SlackSettings
 from herocli.errors import ChannelError, NotFoundError
@@ -160,9 +160,10 @@ class SlackChannel(Channel):
         self._check_parent(thread, channel, parent)
         parts = markdown_parts(reply.body, keep=reply.mentions)
         posted = self._parts_posted(channel, parent, reply.key) if len(parts) > 1 else {}
-        extra: dict[str, Any] = {"thread_ts": parent}
-        if reply.broadcast:
-            extra["reply_broadcast"] = True
+        every: dict[str, Any] = {"thread_ts": parent}
+        if reply.sign_as:  # shown instead of the app's name; Slack ignores it without the scope
+            every["username"] = shown_name(reply.sign_as)
+        first = {**every, "reply_broadcast": True} if reply.broadcast else every
         for number, text in enumerate(parts):
             if number in posted:
                 continue
@@ -173,7 +174,7 @@ class SlackChannel(Channel):
                 reply.key,
                 keep=reply.mentions,
                 part=(number, len(parts)),
-                **(extra if number == 0 else {"thread_ts": parent}),
+                **(first if number == 0 else every),
             )
             posted[number] = str(body["ts"])
         return self._sent(channel, posted[0], parent)

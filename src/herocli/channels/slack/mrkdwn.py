@@ -138,3 +138,16 @@ def _add(
                 pieces.append((separator, text[:cut]))
                 _add(pieces, "", text[cut:], limit, keep)
                 return
+
+
+#: The longest name hero posts under (a Slack display name is at most 80 characters).
+NAME_LIMIT = 80
+
+
+def shown_name(name: str) -> str:
+    """A teammate's name for ``chat.postMessage``'s ``username``: one line, printable, cut.
+
+    Slack shows it as plain text, so no escaping is needed, only the line kept clean.
+    """
+    line = " ".join("".join(c if c.isprintable() else " " for c in name).split())
+    return line[:NAME_LIMIT].rstrip() or "?"

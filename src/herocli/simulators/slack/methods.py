@@ -242,6 +242,8 @@ class SlackWebApi(SlackWorkspace):
         metadata = params.get("metadata")
         if metadata:
             extra["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+        if self.customize and params.get("username"):
+            extra["username"] = str(params["username"])
         if params.get("client_msg_id"):
             extra["client_msg_id"] = str(params["client_msg_id"])
         if blocks:

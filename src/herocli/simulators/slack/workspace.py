@@ -119,6 +119,9 @@ class SlackWorkspace:
         self._hang_ups: dict[str, int] = {}  # method -> calls left to drop after acting
         self._tier_buckets: dict[str, tuple[float, float]] | None = None  # method -> tokens, at
         self._log: list[LoggedRequest] = []
+        # Whether the app was granted chat:write.customize: only then does chat.postMessage
+        # post under the ``username`` it is given; without it Slack ignores the argument.
+        self.customize = bool(bot.get("customize", False))
         for user in data.get("users", []):
             self._users[user["id"]] = {"team_id": self.team_id, **user}
         if self.bot_user_id not in self._users:

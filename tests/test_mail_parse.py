@@ -685,3 +685,52 @@ def _with_attachment(disposition: bytes) -> bytes:
 def test_attachment_names_decode_like_text(disposition: bytes) -> None:
     [attachment] = parse_message(_with_attachment(disposition)).attachments
     assert attachment.name == "ФНС_РФ558.zip"
+
+
+def _rfc2231_charset_mail(multipart: bool) -> bytes:
+    part = (
+        "Content-Type: text/plain; charset*=utf-8''utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        "Grüße aus Köln\r\n"
+    )
+    head = (
+        "From: Anna <anna@example.com>\r\nTo: help@example.org\r\nSubject: Frage\r\n"
+        "Message-ID: <q1@example.com>\r\nMIME-Version: 1.0\r\n"
+    )
+    if multipart:
+        body = f"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n{part}--XX--\r\n"
+    else:
+        body = part
+    return (head + body).encode("utf-8")
+
+
+@pytest.mark.parametrize("multipart", [False, True], ids=["single", "multipart"])
+def test_an_rfc2231_charset_with_8bit_text_is_read(multipart: bool) -> None:
+    # The email package reads charset*= as a triple and its get_payload() then fails.
+    parsed = parse_message(_rfc2231_charset_mail(multipart))
+    assert parsed.defects == ()
+    assert (parsed.message_id, parsed.from_addr, parsed.subject) == (
+        "<q1@example.com>",
+        "anna@example.com",
+        "Frage",
+    )
+    assert parsed.text == "Grüße aus Köln"
+
+
+def test_a_body_the_parser_fails_on_keeps_the_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whatever reading a body raises (the email package has failed on bodies before),
+    # who wrote and in which thread still come from the headers, so it can be answered.
+    from herocli.channels.mail import mime
+
+    def broken(self: mime.BodyWalker, *args: object, **kwargs: object) -> str:
+        raise TypeError("cannot read this body")
+
+    monkeypatch.setattr(mime.BodyWalker, "text_of", broken)
+    parsed = parse_message(_rfc2231_charset_mail(multipart=True))
+    assert (parsed.message_id, parsed.from_addr, parsed.subject) == (
+        "<q1@example.com>",
+        "anna@example.com",
+        "Frage",
+    )
+    assert "Grüße aus Köln" in parsed.text
+    assert parsed.defects == ("body could not be parsed (TypeError); kept as raw text",)

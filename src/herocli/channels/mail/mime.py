@@ -17,7 +17,13 @@ from herocli.channels.mail.headers import decode_header_value, fold_ws
 from herocli.channels.mail.html_text import html_to_text
 from herocli.models import Attachment
 
-__all__ = ["BodyWalker", "note_defects", "plain_body_text", "simple_text"]
+__all__ = [
+    "BodyWalker",
+    "note_defects",
+    "plain_body_text",
+    "plain_charset_params",
+    "simple_text",
+]
 
 _MAX_DEPTH = 40
 
@@ -155,6 +161,17 @@ def plain_body_text(data: bytes, charset: str | None, defects: list[str]) -> str
     """The text of a text/plain body, as ``BodyWalker`` reads a leaf."""
     text = decode_bytes(data, charset, defects, "body")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def plain_charset_params(msg: EmailMessage) -> None:
+    """Rewrite RFC 2231 charset parameters (``charset*=utf-8''utf-8``) as plain ones.
+
+    The email package reads such a parameter as a (charset, language, value) triple,
+    and its ``get_payload()`` then fails on any part with 8-bit bytes in it.
+    """
+    for part in msg.walk():
+        if "charset*" in str(part.get("content-type", "")).lower():
+            part.set_param("charset", _charset(part) or "us-ascii")
 
 
 def _charset(part: EmailMessage) -> str | None:

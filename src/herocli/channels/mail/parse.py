@@ -27,7 +27,13 @@ from herocli.channels.mail.headers import (
     message_ids,
     parse_date,
 )
-from herocli.channels.mail.mime import BodyWalker, note_defects, plain_body_text, simple_text
+from herocli.channels.mail.mime import (
+    BodyWalker,
+    note_defects,
+    plain_body_text,
+    plain_charset_params,
+    simple_text,
+)
 from herocli.channels.mail.quotes import trim_quoted
 from herocli.channels.mail.subjects import is_reply_subject, normalise_subject
 from herocli.models import Attachment
@@ -94,6 +100,19 @@ def _repair_boundary(raw: bytes, msg: EmailMessage) -> EmailMessage | None:
     return repaired if repaired.is_multipart() else None
 
 
+# An RFC 2231 charset parameter (charset*=utf-8''utf-8), which the email package misreads.
+_RFC2231_CHARSET = re.compile(rb"charset\*", re.IGNORECASE)
+
+
+def _raw_body(raw: bytes) -> str:
+    """Everything after the header block, as text."""
+    ends = [(at, len(blank)) for blank in (b"\r\n\r\n", b"\n\n") if (at := raw.find(blank)) >= 0]
+    if not ends:
+        return ""
+    at, size = min(ends)
+    return raw[at + size :].decode("utf-8", errors="replace").strip("\r\n")
+
+
 def _synthetic_id(raw: bytes) -> str:
     # Line endings differ between a file on disk and the same message on an IMAP server.
     prefix = raw[:_SYNTHETIC_PREFIX_BYTES].replace(b"\r\n", b"\n")
@@ -144,6 +163,8 @@ def _message(raw: bytes, split: Split | None, defects: list[str]) -> EmailMessag
             msg = repaired
         else:
             note_defects(msg, defects)
+    if _RFC2231_CHARSET.search(raw):
+        plain_charset_params(msg)
     return msg
 
 
@@ -191,7 +212,11 @@ def _parse(raw: bytes, *, shortcut: bool = True) -> ParsedMail:
     if msg is None:
         text = plain_body_text(body, charset, defects).strip("\n")
     else:
-        text = walker.text_of(msg).strip("\n")
+        try:
+            text = walker.text_of(msg).strip("\n")
+        except Exception as exc:  # the headers were read: keep them, show the body as it is
+            defects.append(f"body could not be parsed ({type(exc).__name__}); kept as raw text")
+            text = _raw_body(raw)
     display = trim_quoted(text)
     return ParsedMail(
         message_id=message_id,

@@ -19,9 +19,24 @@ ENTRIES = [
 MANY = [{**ENTRIES[n % 2], "number": n} for n in range(250)]  # chunks of 100, and a rest
 
 
+@pytest.mark.parametrize("terminal", [True, False])
 @pytest.mark.parametrize("entries", [[], ENTRIES[:1], ENTRIES, MANY[:100], MANY[:101], MANY])
-def test_streamed_list_matches_whole_dump(entries: list[dict[str, object]]) -> None:
+def test_streamed_list_matches_whole_dump(entries: list[dict[str, object]], terminal: bool) -> None:
     out = io.StringIO()
-    ctx = Context(out=Console(file=out), err=Console(file=io.StringIO()))
+    ctx = Context(out=Console(file=out, force_terminal=terminal), err=Console(file=io.StringIO()))
     ctx.print_json_list(iter(entries))
-    assert out.getvalue() == json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
+    if terminal:  # indented for a person, as json.dumps indents it
+        expected = json.dumps(entries, indent=2, ensure_ascii=False)
+    else:  # compact for a pipe: one line, no space after "," or ":"
+        expected = json.dumps(entries, separators=(",", ":"), ensure_ascii=False)
+    assert out.getvalue() == expected + "\n"
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_one_value_is_indented_only_on_a_terminal(terminal: bool) -> None:
+    out = io.StringIO()
+    ctx = Context(out=Console(file=out, force_terminal=terminal), err=Console(file=io.StringIO()))
+    ctx.print_json(ENTRIES[1])
+    text = out.getvalue()
+    assert json.loads(text) == ENTRIES[1]
+    assert text.count("\n") == (11 if terminal else 1)

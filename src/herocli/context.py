@@ -193,26 +193,36 @@ class Context:
         return channel
 
     def print_json(self, data: Any) -> None:
+        """``data`` as JSON: indented on a terminal, compact (one line) when piped."""
         from herocli.render.text import json_text
 
-        self.data_file.write(json_text(data) + "\n")
+        self.data_file.write(json_text(data, indent=self._json_indent()) + "\n")
 
     def print_json_list(self, entries: Iterable[Any]) -> None:
         """The same text as ``print_json(list(entries))``, written as it goes."""
         from herocli.render.text import json_text
 
+        indent = self._json_indent()
+        # Between entries, and around them inside the brackets, as json writes them.
+        comma, start, end = (",\n", "[\n", "\n]\n") if indent else (",", "[", "]\n")
+        cut = 2 if indent else 1  # a chunk's opening and closing bracket, and their newlines
         write = self.data_file.write
         opened = False
         rest = iter(entries)
         # A hundred entries at a time: one json call for each costs a third less than
         # a call per entry, and a listing of the whole queue is still never held whole.
         for chunk in iter(lambda: list(islice(rest, 100)), []):
-            write(",\n" if opened else "[\n")
+            write(comma if opened else start)
             opened = True
             # The chunk's list, minus its brackets: json itself indents the entries
             # as elements, so no line of it is ever re-indented by hand.
-            write(json_text(chunk)[2:-2])
-        write("\n]\n" if opened else "[]\n")
+            write(json_text(chunk, indent=indent)[cut:-cut])
+        write(end if opened else "[]\n")
+
+    def _json_indent(self) -> int | None:
+        # As gh does: indented for a person at a terminal, compact for a program
+        # reading a pipe, where json's C encoder writes it (it cannot indent).
+        return 2 if self.out_is_terminal else None
 
     def close(self) -> None:
         for channel in self._channels.values():

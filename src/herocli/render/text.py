@@ -72,8 +72,10 @@ def json_text(data: Any, *, indent: int | None = 2) -> str:
     ``json`` escapes C0 controls itself; DEL, C1, bidi controls and the separators
     can only occur inside string literals of its output, where ``\\uNNNN`` stands
     for the same character, so escaping them keeps the value and the syntax.
+    ``indent=None`` gives compact JSON, with no space after ``,`` or ``:``.
     """
-    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    separators = (",", ":") if indent is None else None
+    text = json.dumps(data, indent=indent, separators=separators, ensure_ascii=False)
     if text.isascii():  # json escaped every C0 control: DEL is the one left to escape
         return text.replace("\x7f", "\\u007f")
     return re.sub(UNSAFE, _json_escape, text)

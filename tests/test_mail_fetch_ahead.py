@@ -151,3 +151,36 @@ def test_a_batch_fetched_ahead_that_fails_comes_after_the_batch_before_it(
         sorted(mid_of(r) for r in inbox[3:])
     )
     channel.shutdown()
+
+
+def test_a_message_expunged_between_listing_and_fetching_is_not_filed_empty(
+    imap: ImapServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another client expunges a listed message before hero fetches it: the server may
+    # still answer for it, with no body. That is no message, not an empty one.
+    monkeypatch.setattr(channel_module, "BATCH", 2)
+    inbox = [mail(f"Question {n}", f"Body {n}") for n in range(6)]
+    imap.append_many("INBOX", inbox)
+    channel = make_channel(imap, sent_folder="none")
+    original = parse_module.parse_message
+    expunged: list[int] = []
+
+    def parsing(raw: bytes) -> Any:
+        if not expunged:
+            with imap.client() as other:
+                other.select_folder("INBOX")
+                last = other.search("ALL")[-1]
+                other.delete_messages([last])
+                other.expunge()
+                expunged.append(last)
+        return original(raw)
+
+    monkeypatch.setattr(parse_module, "parse_message", parsing)
+    result = pages(channel)
+    filed = [m for p in result for c in p.conversations for m in c.messages]
+    ids = [m.external_id for m in filed]
+    # Dovecot answers with an empty body, pymap with the message as it was when listed.
+    assert ids[:5] == [mid_of(r) for r in inbox[:5]]
+    assert ids[5:] in ([], [mid_of(inbox[5])])
+    assert all(m.body for m in filed)
+    channel.shutdown()

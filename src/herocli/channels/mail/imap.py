@@ -318,12 +318,13 @@ class ImapSession:
         answers = self._read_fetch(pending.tag) if pending.tag is not None else {}
         by_uid = {}
         for uid in pending.small:
-            data = answers.get(uid)
-            if data is None:
-                continue  # expunged between listing and fetching
+            data = answers.get(uid) or {}
+            raw = data.get(b"BODY[]")
+            if not raw:
+                continue  # expunged between listing and fetching (some servers answer empty)
             by_uid[uid] = Fetched(
                 uid=uid,
-                raw=bytes(data.get(b"BODY[]") or b""),
+                raw=bytes(raw),
                 flags=flags_of(data),
                 gm_thrid=thrid_of(data),
             )

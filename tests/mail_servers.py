@@ -154,6 +154,19 @@ class ImapServer:
             for raw in messages:
                 c.append(folder, raw)
 
+    def uids(self, folder: str) -> list[int]:
+        """The UIDs in ``folder``, in order."""
+        with self.client() as c:
+            c.select_folder(folder, readonly=True)
+            return sorted(c.search("ALL"))
+
+    def expunge(self, folder: str, uids: list[int]) -> None:
+        """Delete and expunge ``uids`` from ``folder``, as another client would."""
+        with self.client() as c:
+            c.select_folder(folder)
+            c.delete_messages(uids)
+            c.expunge()
+
     def messages(self, folder: str) -> list[tuple[int, tuple[bytes, ...], bytes]]:
         """(uid, flags, raw) of every message in ``folder``, by UID."""
         with self.client() as c:

@@ -314,11 +314,8 @@ class MailBackend:
 
     def delete_conversation(self, external_id: str) -> None:
         found = self._mailbox(external_id)
-        with self.imap.client() as c:
-            for folder in {folder for folder, *_ in found}:
-                c.select_folder(folder)
-                c.delete_messages([uid for f, uid, *_ in found if f == folder])
-                c.expunge()
+        for folder in {folder for folder, *_ in found}:
+            self.imap.expunge(folder, [uid for f, uid, *_ in found if f == folder])
 
 
 class TestEmailContract(ChannelContract):
@@ -421,10 +418,7 @@ def test_highest_uid_returned_by_star_range_is_not_fetched_again(imap: ImapServe
     cursor = pages(channel)[-1].cursor
     # UIDNEXT moves but nothing new stays: "last+1:*" then answers with the last UID.
     imap.append("INBOX", mail("Gone", "Expunged at once."))
-    with imap.client() as c:
-        c.select_folder("INBOX")
-        c.delete_messages(c.search("ALL")[-1:])
-        c.expunge()
+    imap.expunge("INBOX", imap.uids("INBOX")[-1:])
     log = CommandLog(channel)
     again = pages(channel, cursor)
     assert conversations(again) == []
@@ -466,11 +460,7 @@ def test_expunged_messages_leave_the_sync_consistent(imap: ImapServer) -> None:
     imap.append_many("INBOX", raws)
     channel = make_channel(imap, sent_folder="none")
     cursor = pages(channel)[-1].cursor
-    with imap.client() as c:
-        c.select_folder("INBOX")
-        uids = c.search("ALL")
-        c.delete_messages(uids[:1])
-        c.expunge()
+    imap.expunge("INBOX", imap.uids("INBOX")[:1])
     notes: list[str] = []
 
     class Progress(SilentProgress):

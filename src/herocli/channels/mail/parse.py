@@ -100,10 +100,6 @@ def _repair_boundary(raw: bytes, msg: EmailMessage) -> EmailMessage | None:
     return repaired if repaired.is_multipart() else None
 
 
-# An RFC 2231 charset parameter (charset*=utf-8''utf-8), which the email package misreads.
-_RFC2231_CHARSET = re.compile(rb"charset\*", re.IGNORECASE)
-
-
 def _raw_body(raw: bytes) -> str:
     """Everything after the header block, as text."""
     ends = [(at, len(blank)) for blank in (b"\r\n\r\n", b"\n\n") if (at := raw.find(blank)) >= 0]
@@ -163,8 +159,7 @@ def _message(raw: bytes, split: Split | None, defects: list[str]) -> EmailMessag
             msg = repaired
         else:
             note_defects(msg, defects)
-    if _RFC2231_CHARSET.search(raw):
-        plain_charset_params(msg)
+    plain_charset_params(msg)
     return msg
 
 

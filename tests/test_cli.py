@@ -245,6 +245,7 @@ def test_inbox_default_is_waiting_on_us_longest_first(seeded: Hero) -> None:
         "state": "open",
         "waiting": "us",
         "waiting_provisional": False,
+        "reply_uncertain": False,
         "waiting_since": "2026-11-23T09:00:00Z",
         "wait_seconds": 1800,
         "assignee": None,

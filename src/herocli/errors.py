@@ -7,6 +7,7 @@ hint on stderr and exits with its code, without a traceback (unless --debug).
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import IntEnum
 
 from herocli.records import record
@@ -118,8 +119,24 @@ class UncertainError(ChannelError):
     Email's SMTP gives no way to ask "did you get it?": when the connection is
     lost after the message was handed over, or a crash left the Sent copy
     marked as sending, the outbox parks the entry as *uncertain* and resends
-    only when the hero says so.
+    only when the hero says so. ``sent_id`` is the id the message has upstream if
+    it went out, ``sent_at`` when it was handed over, where the channel knows.
     """
+
+    sent_id: str | None = None
+    sent_at: datetime | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        sent_id: str | None = None,
+        sent_at: datetime | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.sent_id = sent_id
+        self.sent_at = sent_at
 
 
 class NotSupportedError(ChannelError):

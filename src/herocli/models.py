@@ -40,6 +40,13 @@ class Waiting(StrEnum):
     THEM = "them"
 
 
+class Delivery(StrEnum):
+    """Why a team message is no answer (yet): its send is uncertain, or the hero dropped it."""
+
+    UNCERTAIN = "uncertain"  # it may or may not have reached the customer
+    DROPPED = "dropped"  # the hero dropped its outbox entry: not counted
+
+
 class EventKind(StrEnum):
     """What the event log records; stats and the handoff are queries over it."""
 
@@ -87,6 +94,9 @@ class Message:
     (for instance a message the hero sent, or GitHub's author_association).
     ``meta`` holds channel-specific values the channel needs later (an email's
     Message-ID and References, a Slack ts); it must be JSON-serialisable.
+    ``unconfirmed`` says the channel holds the team's copy of a send whose outcome is
+    unknown (an email's Sent copy still marked as sending): it is no answer until the
+    outbox settles it.
     """
 
     external_id: str
@@ -100,6 +110,7 @@ class Message:
     edited_at: datetime | None = None
     attachments: tuple[Attachment, ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict)
+    unconfirmed: bool = False
 
 
 @record
@@ -293,6 +304,7 @@ class Item:
     last_from_team: bool | None
     waiting_since: datetime | None  # when the oldest unanswered outside message arrived
     meta: Mapping[str, Any] = field(default_factory=dict)
+    reply_uncertain: bool = False  # a team reply whose delivery is unknown (see Delivery)
 
     @property
     def waiting(self) -> Waiting | None:
@@ -310,6 +322,7 @@ class StoredMessage:
     from_team: bool
     internal: bool = False  # between teammates (a ping): not an answer
     sent_by: str | None = None  # the member who sent it through hero
+    delivery: Delivery | None = None  # None: an answer like any other
 
 
 @record

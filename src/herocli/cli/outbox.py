@@ -14,6 +14,7 @@ from herocli.render.outbox import describe_delivery, outbox_json, outbox_table
 from herocli.render.text import safe
 from herocli.services.outbox import deliver, deliver_pending
 from herocli.services.outbox import drop as drop_entry
+from herocli.services.outbox import mark_sent as mark_entry_sent
 from herocli.store import outbox as rows
 
 outbox_app = HeroTyper(
@@ -87,7 +88,8 @@ def drop(
     entry_id: Annotated[int, typer.Argument(metavar="ID", help="The outbox entry to forget.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Drop without asking.")] = False,
 ) -> None:
-    """Forget a write that will never succeed (a channel that does not exist, a reply too long)."""
+    """Forget a write that will never succeed (a channel that does not exist, a reply too long),
+    or an uncertain reply that did not arrive and will not be sent again."""
     hero = context_of(ctx)
     entry = rows.get(hero.store.conn, entry_id)
     if entry is None:
@@ -103,4 +105,22 @@ def drop(
     dropped = drop_entry(hero.store, entry_id, hero.clock)
     hero.err.print(
         safe(f"Dropped outbox entry {dropped.id} ({dropped.op.value}); it will not be sent.")
+    )
+
+
+@outbox_app.command(name="mark-sent", epilog=examples("hero outbox mark-sent 12"))
+def mark_sent(
+    ctx: typer.Context,
+    entry_id: Annotated[
+        int, typer.Argument(metavar="ID", help="The uncertain entry that did arrive.")
+    ],
+) -> None:
+    """Record an uncertain reply as sent: you made sure it reached the customer."""
+    hero = context_of(ctx)
+    entry = mark_entry_sent(hero.store, entry_id, hero.clock, me=hero.config.hero.me)
+    hero.err.print(
+        safe(
+            f"Marked outbox entry {entry.id} ({entry.op.value}) sent: "
+            "it counts as the team's answer."
+        )
     )

@@ -44,7 +44,7 @@ def inbox_table(
             ]
         )
     headers = ["#", "Chan", "Title", "Waiting", "For", "Last from", "Assignee", "Labels"]
-    caps = [8, 6, 10**6, 20, 8, 24, 12, 20]
+    caps = [8, 6, 10**6, 23, 8, 24, 12, 20]
     widths = [
         min(max([len(h)] + [r[i].cell_len for r in rows]), cap)
         for i, (h, cap) in enumerate(zip(headers, caps, strict=True))
@@ -86,6 +86,8 @@ def waiting_text(item: Item) -> Text:
         return Text("snoozed", style="blue")
     # "?": the channel has not read the whole conversation yet (a Slack thread's replies).
     mark = "?" if item.meta.get("provisional") else ""
+    if item.waiting is Waiting.US and item.reply_uncertain:
+        return Text(f"on us{mark}, reply uncertain", style="bold yellow")
     if item.waiting is Waiting.US:
         return Text(f"on us{mark}", style="bold yellow")
     if item.waiting is Waiting.THEM:

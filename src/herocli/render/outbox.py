@@ -100,8 +100,9 @@ def describe_delivery(delivery: Delivery) -> Text:
                 f"{what} on {entry.channel} is uncertain: {message.removeprefix('uncertain: ')}. "
             ),
             (
-                f"Not resent by itself: check whether it arrived, then "
-                f"`hero outbox retry --resend {entry.id}` or `hero outbox drop {entry.id}`.",
+                f"Not resent by itself, and no answer until settled: check whether it arrived, "
+                f"then `hero outbox mark-sent {entry.id}`, `hero outbox retry --resend "
+                f"{entry.id}` or `hero outbox drop {entry.id}`.",
                 "yellow",
             ),
         )

@@ -40,6 +40,8 @@ def item_json(item: Item, now: datetime) -> dict[str, Any]:
         "waiting": item.waiting.value if item.waiting else None,
         # The channel has not read the whole conversation yet (a Slack thread's replies).
         "waiting_provisional": bool(item.meta.get("provisional")),
+        # A team reply whose send is uncertain (see `hero outbox`): it is no answer yet.
+        "reply_uncertain": item.reply_uncertain,
         "waiting_since": iso(start),
         "wait_seconds": int((now - start).total_seconds()) if start else None,
         "assignee": item.assignee,
@@ -61,6 +63,8 @@ def message_json(m: StoredMessage) -> dict[str, Any]:
         "author": msg.author_name,
         "author_id": msg.author_id,
         "from_team": m.from_team,
+        # None for a message that counts; "uncertain" or "dropped" for a reply that does not.
+        "delivery": m.delivery.value if m.delivery else None,
         "sent_at": iso(msg.sent_at),
         "edited_at": iso(msg.edited_at),
         "deleted": msg.deleted,

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from herocli.models import Item, ItemState, Note, StoredMessage, Waiting
+from herocli.models import Delivery, Item, ItemState, Note, StoredMessage, Waiting
 from herocli.render.rows import closed_why
 from herocli.render.text import clean
 from herocli.render.times import age
 from herocli.services.display import Names
+
+#: A reply whose send is uncertain, in the words `hero outbox` uses for its entry.
+UNCERTAIN_NOTE = "delivery uncertain: not an answer until settled in `hero outbox`"
 
 
 def local_time(moment: datetime, now: datetime, zone: tzinfo | None) -> str:
@@ -44,6 +47,10 @@ def message_notes(stored: StoredMessage) -> list[str]:
         notes.append("team")
     if stored.internal:
         notes.append("to the team, not an answer")
+    if stored.delivery is Delivery.UNCERTAIN:
+        notes.append(UNCERTAIN_NOTE)
+    elif stored.delivery is Delivery.DROPPED:
+        notes.append("dropped from the outbox: not an answer")
     if msg.edited_at:
         notes.append("edited")
     if msg.deleted:
@@ -73,6 +80,8 @@ def item_facts(item: Item, now: datetime, names: Names, zone: tzinfo | None) -> 
         facts.append(f"waiting on them for {age(now - item.last_message_at)}")
     if item.state is not ItemState.CLOSED and item.meta.get("provisional"):
         facts[-1] += " (provisional: replies not read yet)"
+    if item.reply_uncertain:
+        facts.append("a reply's delivery is uncertain (`hero outbox`)")
     facts.append(
         f"assigned to {clean(item.assignee, single_line=True)}" if item.assignee else "unassigned"
     )

@@ -184,8 +184,14 @@ def deliver(
                 earlier = _find_earlier(channel, claimed, thread)
             sent = earlier or _perform(channel, claimed, thread, covered)
     except UncertainError as exc:
+        # A sender killed mid-send claimed the entry just before it built the message.
+        began = exc.sent_at or (entry.updated_at if entry.state is OutboxState.SENDING else None)
         with store.transaction() as db:
-            rows.mark_uncertain(db, claimed.id, owner, exc.message, clock.now())
+            rows.mark_uncertain(
+                db, claimed.id, owner, exc.message, clock.now(), sent_id=exc.sent_id, sent_at=began
+            )
+            if exc.sent_id is not None:  # a copy already synced is no answer either
+                ingest.follow_outbox(db, claimed.channel, exc.sent_id)
             mirror_writes.report(db, claimed, exc.message, clock.now(), uncertain=True)
         return Delivery(_reload(store, claimed.id), error=exc)
     except HeroError as exc:
@@ -216,8 +222,9 @@ def _uncertain(entry: OutboxEntry) -> Delivery:
         entry,
         error=UncertainError(
             f"uncertain: {why}",
-            hint=f"check the recipient's copy; `hero outbox retry --resend {entry.id}` sends it "
-            f"again, `hero outbox drop {entry.id}` forgets it",
+            hint=f"check the recipient's copy; if it arrived, `hero outbox mark-sent {entry.id}`; "
+            f"if not, `hero outbox retry --resend {entry.id}` sends it again or "
+            f"`hero outbox drop {entry.id}` forgets it",
         ),
     )
 
@@ -360,7 +367,11 @@ def batch_progress(store: Store, entry: OutboxEntry) -> tuple[int, int]:
 
 
 def drop(store: Store, entry_id: int, clock: Clock) -> OutboxEntry:
-    """Forget an unfinished entry for good (a channel that does not exist, a reply too long)."""
+    """Forget an unfinished entry for good (a channel that does not exist, a reply too long).
+
+    An uncertain reply dropped is no answer: a copy of it already synced stops
+    counting as one (the copy stays where it is upstream).
+    """
     entry = rows.get(store.conn, entry_id)
     if entry is None:
         raise NotFoundError(f"no outbox entry {entry_id}")
@@ -369,5 +380,42 @@ def drop(store: Store, entry_id: int, clock: Clock) -> OutboxEntry:
             raise UsageError(
                 f"outbox entry {entry_id} is {entry.state.value}; only unfinished ones can be dropped"
             )
+        if entry.sent_id is not None:
+            ingest.follow_outbox(db, entry.channel, entry.sent_id)
         mirror_writes.dropped(db, entry, clock.now())
+    return _reload(store, entry_id)
+
+
+def mark_sent(store: Store, entry_id: int, clock: Clock, *, me: str | None = None) -> OutboxEntry:
+    """The hero's word that an uncertain entry did reach the customer: it is sent.
+
+    The reply counts from then on, at the time it was handed over: its copy, if a
+    sync read it, or the reply recorded now from the entry, as a send does.
+    """
+    entry = rows.get(store.conn, entry_id)
+    if entry is None:
+        raise NotFoundError(f"no outbox entry {entry_id}")
+    with store.transaction() as db:
+        now = clock.now()
+        if not rows.settle_sent(db, entry_id, now):
+            raise UsageError(
+                f"outbox entry {entry_id} is {entry.state.value}; only an uncertain one "
+                "can be marked sent",
+                hint="`hero outbox` lists the uncertain ones",
+            )
+        settled = _reload(store, entry_id)
+        followed = settled.sent_id is not None and ingest.follow_outbox(
+            db, settled.channel, settled.sent_id
+        )
+        if (
+            not followed
+            and settled.sent_id is not None
+            and settled.item_id is not None
+            and "body" in settled.payload
+        ):  # no copy read yet: recorded as a send would record it, at its own time
+            thread = thread_for(store, settled.item_id, clock)
+            meta = {"message_id": settled.sent_id}
+            sent = Sent(external_id=settled.sent_id, sent_at=settled.sent_at or now, meta=meta)
+            _record_reply(db, settled, thread, sent, me, now)
+        mirror_writes.confirm(db, settled, now)
     return _reload(store, entry_id)

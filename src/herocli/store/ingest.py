@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from herocli.models import Conversation, EventKind, ItemState, Message, RemoteState
+from herocli.models import Conversation, Delivery, EventKind, ItemState, Message, RemoteState
 from herocli.records import replace
 from herocli.store import log, outbox, threads
-from herocli.store.outbox import Op
+from herocli.store.outbox import Op, OutboxState
 from herocli.store.queue import refresh_summary, set_labels, set_state
-from herocli.store.timefmt import to_db
+from herocli.store.timefmt import from_db, to_db
 
 Classifier = Callable[[Message], bool]
 
@@ -135,17 +135,20 @@ def _upsert_messages(
     """
     existing: dict[str, str] = {}
     content: dict[str, tuple[Any, ...]] = {}
+    deliveries: dict[str, str | None] = {}
     rows = (
         ()
         if fresh
         else db.execute(  # an item just made holds no message yet
-            "SELECT external_id, meta, body, edited_at, deleted FROM messages WHERE item_id = ?",
+            "SELECT external_id, meta, body, edited_at, deleted, delivery FROM messages "
+            "WHERE item_id = ?",
             (item_id,),
         )
     )
     for row in rows:
         existing[row[0]] = row[1]
         content[row[0]] = (row[2], row[3], row[4])
+        deliveries[row[0]] = row[5]
     new: list[Message] = []
     new_outside: list[Message] = []
     edited = False
@@ -169,6 +172,8 @@ def _upsert_messages(
             (origin is not None and origin[0] is Op.ASSIGN)
             or (origin is None and is_internal is not None and is_internal(m))
         )
+        known = m.external_id in existing
+        delivery = _delivery(m, origin[2] if origin else None, known, deliveries.get(m.external_id))
         values = (
             m.author_id,
             m.author_name,
@@ -182,26 +187,34 @@ def _upsert_messages(
             json.dumps(dict(m.meta)),
             int(internal),
             sent_by,
+            delivery,
         )
-        if m.external_id in existing:
+        if known:
             edited = edited or content[m.external_id] != (m.body, values[7], int(m.deleted))
             _insert_messages(db, inserts)
             db.execute(
                 "UPDATE messages SET author_id = ?, author_name = ?, from_team = MAX(from_team, ?), sent_at = ?, "
                 "body = ?, url = COALESCE(?, url), deleted = ?, edited_at = ?, attachments = ?, "
-                "meta = ?, internal = MAX(internal, ?), sent_by = COALESCE(sent_by, ?) "
-                "WHERE item_id = ? AND external_id = ?",
+                "meta = ?, internal = MAX(internal, ?), sent_by = COALESCE(sent_by, ?), "
+                "delivery = ? WHERE item_id = ? AND external_id = ?",
                 (*values, item_id, m.external_id),
             )
+            if deliveries.get(m.external_id) is not None and delivery is None and not m.deleted:
+                # Settled: the reply went out, and now it counts as one.
+                events.append(
+                    (item_id, EventKind.REPLIED, m.sent_at, sent_by or m.author_name, detail)
+                )
+            deliveries[m.external_id] = delivery
             continue
         inserts.append((*values, item_id, m.external_id))
         existing[m.external_id] = values[9]
         content[m.external_id] = (m.body, values[7], int(m.deleted))
+        deliveries[m.external_id] = delivery
         if m.deleted:
             continue
         new.append(m)
-        if internal:
-            continue  # a word between teammates: neither received nor answered
+        if internal or delivery is not None:
+            continue  # a word between teammates, a send not known to have gone out: no answer
         kind = EventKind.REPLIED if team else EventKind.RECEIVED
         who = sent_by or m.author_name or m.author_id
         events.append((item_id, kind, m.sent_at, who, detail))
@@ -217,11 +230,52 @@ def _insert_messages(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> Non
     if rows:
         db.executemany(
             "INSERT INTO messages (author_id, author_name, from_team, sent_at, body, url, deleted, "
-            "edited_at, attachments, meta, internal, sent_by, item_id, external_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "edited_at, attachments, meta, internal, sent_by, delivery, item_id, external_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         rows.clear()
+
+
+def _delivery(m: Message, entry: OutboxState | None, known: bool, stored: str | None) -> str | None:
+    """Whether ``m`` counts as an answer (None) or why not: the outbox entry that sent it
+    decides once settled; else the channel's mark (a copy still marked as sending) on a
+    new message, and a known one stays as it was unless its copy is now unmarked."""
+    if entry is not None:
+        return None if entry is OutboxState.SENT else entry.value
+    if not known:
+        return Delivery.UNCERTAIN.value if m.unconfirmed else None
+    if stored == Delivery.UNCERTAIN.value and not m.unconfirmed:
+        return None  # its copy is no longer marked: it went out
+    return stored
+
+
+def follow_outbox(db: sqlite3.Connection, channel: str, sent_id: str) -> bool:
+    """The stored copies of ``sent_id`` follow its outbox entry, settled by the hero (sent,
+    dropped) or found uncertain: whether a message was there to follow it.
+
+    A copy that now counts is logged as a reply at its own time.
+    """
+    origin = outbox.origins(db, channel, [sent_id]).get(sent_id)
+    if origin is None:
+        return False
+    wanted = None if origin[2] is OutboxState.SENT else origin[2].value
+    rows = db.execute(
+        "SELECT m.id, m.item_id, m.delivery, m.sent_at, m.author_name, m.sent_by, m.deleted "
+        "FROM messages m JOIN items i ON i.id = m.item_id "
+        "WHERE m.external_id = ? AND i.channel = ?",
+        (sent_id, channel),
+    ).fetchall()
+    for row in rows:
+        if row["delivery"] == wanted:
+            continue
+        db.execute("UPDATE messages SET delivery = ? WHERE id = ?", (wanted, row["id"]))
+        if row["delivery"] is not None and wanted is None and not row["deleted"]:
+            who = row["sent_by"] or row["author_name"]
+            at = from_db(row["sent_at"])
+            log.record(db, row["item_id"], EventKind.REPLIED, at, who, {"channel": channel})
+        refresh_summary(db, row["item_id"])
+    return bool(rows)
 
 
 def _distinct(m: Message, existing: dict[str, str]) -> Message:

@@ -287,6 +287,25 @@ def m010_mirror(db: sqlite3.Connection) -> None:
     )
 
 
+def m011_reply_delivery(db: sqlite3.Connection) -> None:
+    """A team message whose send is uncertain (or was dropped) is no answer.
+
+    ``messages.delivery`` is NULL for every message that counts, ``uncertain`` for
+    an email reply whose Sent copy is still marked as sending while the outbox has
+    not settled it, ``dropped`` once the hero dropped its entry; ``items.reply_uncertain``
+    says an item holds an uncertain one. ``outbox.sent_id`` of an uncertain entry is
+    the id the message has if it went out, which the index finds on every ingest.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE messages ADD COLUMN delivery TEXT;
+        ALTER TABLE items ADD COLUMN reply_uncertain INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX outbox_sent_id ON outbox (sent_id)
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_queue", m001_queue),
     ("002_waiting", m002_waiting),
@@ -298,4 +317,5 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("008_outbox_claims", m008_outbox_claims),
     ("009_queue_order_skips_merged", m009_queue_order_skips_merged),
     ("010_mirror", m010_mirror),
+    ("011_reply_delivery", m011_reply_delivery),
 ]

@@ -167,18 +167,20 @@ def recent(db: sqlite3.Connection, limit: int) -> list[OutboxEntry]:
 
 def origins(
     db: sqlite3.Connection, channel: str, sent_ids: list[str]
-) -> dict[str, tuple[Op, dict[str, Any]]]:
-    """For messages hero sent: the op and payload of the outbox entry, by the sent message's id."""
-    out: dict[str, tuple[Op, dict[str, Any]]] = {}
+) -> dict[str, tuple[Op, dict[str, Any], OutboxState]]:
+    """For messages hero sent, or may have sent: the op, payload and state of the outbox
+    entry (sent, uncertain or dropped), by the message's id."""
+    out: dict[str, tuple[Op, dict[str, Any], OutboxState]] = {}
     for start in range(0, len(sent_ids), 500):
         chunk = sent_ids[start : start + 500]
         rows = db.execute(
-            f"SELECT sent_id, op, payload FROM outbox WHERE channel = ? AND state = 'sent' "
-            f"AND sent_id IN ({','.join('?' * len(chunk))})",
+            "SELECT sent_id, op, payload, state FROM outbox WHERE channel = ? "
+            "AND state IN ('sent', 'uncertain', 'dropped') "
+            f"AND sent_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
             [channel, *chunk],
         )
-        for sent_id, op, payload in rows:
-            out[sent_id] = (Op(op), json.loads(payload))
+        for sent_id, op, payload, state in rows:
+            out[sent_id] = (Op(op), json.loads(payload), OutboxState(state))
     return out
 
 
@@ -319,10 +321,40 @@ def mark_failed(
 
 
 def mark_uncertain(
-    db: sqlite3.Connection, entry_id: int, owner: str, why: str, at: datetime
+    db: sqlite3.Connection,
+    entry_id: int,
+    owner: str,
+    why: str,
+    at: datetime,
+    *,
+    sent_id: str | None = None,
+    sent_at: datetime | None = None,
 ) -> None:
-    """Park the entry: it may have reached the customer; only a hero resends it."""
+    """Park the entry: it may have reached the customer; only a hero resends it.
+
+    ``sent_id`` is the id the message has upstream if it went out (an email's
+    Message-ID), ``sent_at`` when it was handed over: a sync that reads its copy
+    finds the entry by it, and ``settle_sent`` records the reply at that time.
+    """
     _release(db, entry_id, owner, OutboxState.UNCERTAIN, why, at)
+    db.execute(
+        "UPDATE outbox SET sent_id = COALESCE(?, sent_id), sent_at = COALESCE(?, sent_at) "
+        "WHERE id = ? AND state = 'uncertain'",
+        (sent_id, to_db(sent_at) if sent_at else None, entry_id),
+    )
+
+
+def settle_sent(db: sqlite3.Connection, entry_id: int, at: datetime) -> bool:
+    """The hero's word that an uncertain entry did arrive: it is sent, at its own time.
+
+    False when the entry is not uncertain.
+    """
+    cur = db.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = COALESCE(sent_at, updated_at), "
+        "last_error = NULL, updated_at = ? WHERE id = ? AND state = 'uncertain'",
+        (to_db(at), entry_id),
+    )
+    return cur.rowcount > 0
 
 
 def give_back(db: sqlite3.Connection, entry_id: int, owner: str, at: datetime) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from herocli.models import (
     Attachment,
+    Delivery,
     EventKind,
     Item,
     ItemState,
@@ -73,19 +74,23 @@ def wake(db: sqlite3.Connection, item_id: int, at: datetime) -> None:
 def refresh_summary(db: sqlite3.Connection, item_id: int) -> None:
     """Derive whose turn it is, and since when, from the item's messages.
 
-    A message between teammates (a ping, ``internal``) is counted but does not
-    change whose turn it is: the customer still waits on us.
+    A message between teammates (a ping, ``internal``) and a reply whose send is
+    uncertain or was dropped (``delivery``) are counted but do not change whose turn
+    it is: the customer still waits on us.
     """
     everything = db.execute(
         "SELECT sent_at, from_team, COALESCE(sent_by, author_name) AS author_name, author_id, "
-        "internal FROM messages WHERE item_id = ? AND deleted = 0 ORDER BY sent_at, id",
+        "internal, delivery FROM messages WHERE item_id = ? AND deleted = 0 ORDER BY sent_at, id",
         (item_id,),
     ).fetchall()
-    rows = [row for row in everything if not row["internal"]] or everything
+    spoken = [row for row in everything if not row["internal"]] or everything
+    rows = [row for row in spoken if row["delivery"] is None] or spoken
+    uncertain = any(row["delivery"] == Delivery.UNCERTAIN.value for row in everything)
     if not rows:
         db.execute(
             "UPDATE items SET message_count = 0, first_message_at = NULL, last_message_at = NULL, "
-            "last_author = NULL, last_from_team = NULL, waiting_since = NULL WHERE id = ?",
+            "last_author = NULL, last_from_team = NULL, waiting_since = NULL, "
+            "reply_uncertain = 0 WHERE id = ?",
             (item_id,),
         )
         return
@@ -98,14 +103,15 @@ def refresh_summary(db: sqlite3.Connection, item_id: int) -> None:
             waiting_since = row["sent_at"]
     db.execute(
         "UPDATE items SET message_count = ?, first_message_at = ?, last_message_at = ?, "
-        "last_author = ?, last_from_team = ?, waiting_since = ? WHERE id = ?",
+        "last_author = ?, last_from_team = ?, waiting_since = ?, reply_uncertain = ? WHERE id = ?",
         (
             len(everything),
-            rows[0]["sent_at"],
+            spoken[0]["sent_at"],
             last["sent_at"],
             last["author_name"] or last["author_id"],
             last["from_team"],
             waiting_since,
+            int(uncertain),
             item_id,
         ),
     )
@@ -171,7 +177,8 @@ def follow_upstream_assignee(
 _ITEM_COLUMNS = (
     "i.id, i.channel, i.external_id, i.title, i.url, i.state, i.snoozed_until, i.remote_state, "
     "i.assignee, i.created_at, i.updated_at, i.closed_at, i.message_count, i.first_message_at, "
-    "i.last_message_at, i.last_author, i.last_from_team, i.waiting_since, i.meta"
+    "i.last_message_at, i.last_author, i.last_from_team, i.waiting_since, i.meta, "
+    "i.reply_uncertain"
 )
 
 
@@ -350,6 +357,7 @@ def messages(db: sqlite3.Connection, item_id: int) -> list[StoredMessage]:
             from_team=bool(row["from_team"]),
             internal=bool(row["internal"]),
             sent_by=row["sent_by"],
+            delivery=Delivery(row["delivery"]) if row["delivery"] else None,
             message=Message(
                 external_id=row["external_id"],
                 author_id=row["author_id"],
@@ -408,4 +416,5 @@ def _item(row: sqlite3.Row, labels: tuple[str, ...], now: datetime) -> Item:
         last_from_team=None if last_from_team is None else bool(last_from_team),
         waiting_since=maybe_from_db(row["waiting_since"]),
         meta=json.loads(row["meta"]),
+        reply_uncertain=bool(row["reply_uncertain"]),
     )

@@ -87,7 +87,8 @@ def new_items(
         "(SELECT f.from_team FROM messages f WHERE f.item_id = i.id AND f.deleted = 0 "
         " ORDER BY f.sent_at, f.id LIMIT 1) AS opened_by_team, "
         "(SELECT MIN(r.sent_at) FROM messages r WHERE r.item_id = i.id AND r.deleted = 0 "
-        " AND r.from_team = 1 AND r.internal = 0 AND r.sent_at >= i.first_message_at) "
+        " AND r.from_team = 1 AND r.internal = 0 AND r.delivery IS NULL "
+        " AND r.sent_at >= i.first_message_at) "
         "AS first_reply_at "
         "FROM items i WHERE i.first_message_at >= ? AND i.first_message_at < ?"
         f"{where} ORDER BY i.first_message_at, i.id",
@@ -178,7 +179,7 @@ def team_replies(
     rows = db.execute(
         "SELECT i.channel, m.author_id, MIN(m.author_name), COUNT(*), m.sent_by "
         "FROM messages m JOIN items i ON i.id = m.item_id "
-        "WHERE m.from_team = 1 AND m.internal = 0 AND m.deleted = 0 "
+        "WHERE m.from_team = 1 AND m.internal = 0 AND m.deleted = 0 AND m.delivery IS NULL "
         "AND m.sent_at >= ? AND m.sent_at < ?"
         f"{where} GROUP BY i.channel, m.author_id, m.sent_by "
         "ORDER BY i.channel, m.author_id, m.sent_by",

@@ -277,7 +277,8 @@ class EmailChannel(Channel):
         )
         try:
             refused = smtp.send(self.settings, self._smtp_credential(), msg)
-        except UncertainError:
+        except UncertainError as exc:
+            exc.sent_id, exc.sent_at = message_id, now
             raise
         except HeroError:
             if folder is not None:
@@ -337,7 +338,8 @@ class EmailChannel(Channel):
             if found is outgoing.CopyState.SENDING:
                 raise UncertainError(
                     "an earlier attempt stopped after filing the copy in "
-                    f"{look_in} and before the SMTP server answered; it may have been sent"
+                    f"{look_in} and before the SMTP server answered; it may have been sent",
+                    sent_id=message_id,
                 )
             if found is outgoing.CopyState.SENT:
                 return Sent(
@@ -348,7 +350,8 @@ class EmailChannel(Channel):
         if folder is None:
             raise UncertainError(
                 'an earlier attempt may have been sent, and with sent_folder = "none" '
-                "there is no copy to check"
+                "there is no copy to check",
+                sent_id=message_id,
             )
         return None
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from herocli.channels.mail.cursor import MailCursor
 from herocli.channels.mail.fetching import Fetched
+from herocli.channels.mail.outgoing import DRAFT, SENDING
 from herocli.channels.mail.parse import ParsedMail
 from herocli.channels.mail.smtp import REPLY_PREFIX
 from herocli.channels.mail.subjects import is_reply_subject, normalise_subject
@@ -25,6 +26,8 @@ from herocli.models import Conversation, LooseLink, Message, utc
 __all__ = ["Incoming", "build_conversations", "content_key"]
 
 THRID_PREFIX = "gm:"
+#: The marks ``outgoing`` puts on a Sent copy until the SMTP server has answered 250.
+SENDING_MARKS = frozenset({SENDING, DRAFT})
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,8 @@ def _message(item: Incoming, ours: Callable[[str], bool], now: datetime) -> Mess
         body=mail.text,
         team_hint=True if ours(sender) else None,
         attachments=tuple(mail.attachments),
+        # Our copy still marked as sending: an SMTP send whose outcome nobody knows.
+        unconfirmed=ours(sender) and bool(SENDING_MARKS.intersection(fetched.flags)),
         meta={
             "message_id": mail.message_id,
             "content_key": content_key(mail),

@@ -25,15 +25,16 @@ from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from herocli.channels.base import Channel
+from herocli.channels.slack.convert import permalink
 from herocli.config_mirror import MirrorSettings
 from herocli.errors import ChannelError, HeroError
 from herocli.models import JSON, Clock, Conversation, FetchPage, ItemState, SyncProgress
-from herocli.services.mirror_text import follow_up_text, parent_text
+from herocli.services.mirror_text import follow_up_text, merged_text, parent_text
 from herocli.services.mirror_writes import MIRROR_CHANNEL, RELAY_KEY, relay_key
 from herocli.services.outbox import ChannelFor, Delivery, deliver, enqueue
 from herocli.services.sync import SyncResult
 from herocli.services.team import TeamDirectory
-from herocli.store import Store, cursors, log, mirror, queue
+from herocli.store import Store, cursors, log, mirror, queue, threads
 from herocli.store import outbox as rows
 from herocli.store.outbox import MIRROR_OPS, Op, OutboxState
 
@@ -132,7 +133,8 @@ def read_threads(
             for conv in page.conversations:
                 item_id = watch.get(str(conv.meta.get("ts") or ""))
                 if item_id is not None:
-                    _take(db, conv, item_id, settings, team, now, counts)
+                    # A merged item's thread is still answered: into the item it lives on in.
+                    _take(db, conv, threads.resolve(db, item_id), settings, team, now, counts)
             cursors.save(db, cursors.MIRROR, page.cursor, now)
 
 
@@ -160,6 +162,7 @@ def _take(
     counts: Counts,
 ) -> None:
     channel_id = str(conv.meta.get("channel") or "")
+    parent_ts = str(conv.meta.get("ts") or "")
     for message in conv.messages[1:]:  # the first is hero's parent
         # Every message hero posts carries its outbox key (a follow-up, a notice).
         if message.deleted or not message.author_id or message.meta.get("key"):
@@ -188,7 +191,8 @@ def _take(
                 "body": body,
                 "by": who,
                 "sender": who,
-                "relay": {"ts": ts, "react": settings.confirm_reaction},
+                # ``thread``: where the teammate wrote, told there if it fails.
+                "relay": {"ts": ts, "react": settings.confirm_reaction, "thread": parent_ts},
                 **({"sign_as": who} if settings.relay_names else {}),
             },
             at=now,
@@ -259,6 +263,32 @@ def queue_mirror(
                 counts.followed += 1
             if later:
                 mirror.set_upto(db, item.id, max(m.id for m in later))
+        _queue_merged(store, db, clock, counts)
+
+
+def _queue_merged(store: Store, db: sqlite3.Connection, clock: Clock, counts: Counts) -> None:
+    """Edit the parent of each item merged into another to say where it went, with a link
+    to the surviving item's parent once that is posted (then it is settled)."""
+    team_url = str(cursors.load(db, cursors.MIRROR).get("team_url") or "")
+    for thread in mirror.merged(db):
+        into = threads.resolve(db, thread.item_id)
+        survivor = mirror.thread_of(db, into)
+        link = None
+        if survivor is not None and survivor.parent_ts and survivor.channel_id:
+            link = permalink(team_url, survivor.channel_id, survivor.parent_ts)
+        text = merged_text(thread.wanted, into, link)
+        if text != thread.wanted:
+            payload = {"text": text}
+            enqueue(
+                store,
+                clock,
+                channel=MIRROR_CHANNEL,
+                op=Op.MIRROR_EDIT,
+                item_id=thread.item_id,
+                payload=payload,
+            )
+            counts.edited += 1
+        mirror.set_wanted(db, thread.item_id, text, settled=link is not None)
 
 
 def deliver_mirror(

@@ -55,6 +55,16 @@ def state_line(item: Item, now: datetime, target_minutes: int) -> str:
     return " · ".join(parts)
 
 
+def merged_text(wanted: str, into: int, link: str | None) -> str:
+    """A merged item's parent: as it was, its state line (the last) saying where it went."""
+    lines = wanted.splitlines()
+    kept = lines[:-1] if len(lines) > 1 else lines
+    target = f"<{escape(link)}|#{into}>" if link and _linkable(link) else f"#{into}"
+    return "\n".join(
+        [*kept, f":twisted_rightwards_arrows: Merged into {target}: the conversation goes on there"]
+    )
+
+
 def follow_up_text(message: Message) -> str:
     """A customer's later message, for the parent's thread."""
     who = escape(_cut(message.author_name or message.author_id, LINE_WIDTH))

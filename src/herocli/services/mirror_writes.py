@@ -71,6 +71,9 @@ def send(store: Store, channel: Channel, entry: OutboxEntry) -> Sent | None:
     if entry.op is Op.MIRROR_REACT:
         channel.mirror_react(where, str(payload["ts"]), str(payload["name"]))
         return None
+    # A notice about a relayed answer goes where the teammate wrote it (a merged item's
+    # old thread, say); everything else into the item's own thread.
+    parent = str(payload.get("thread") or parent)
     earlier = channel.mirror_find(where, entry.key, entry.created_at, parent) if again else None
     return earlier or channel.mirror_post(where, str(payload["text"]), entry.key, parent)
 
@@ -100,8 +103,11 @@ def report(
     db: sqlite3.Connection, entry: OutboxEntry, error: str, at: datetime, *, uncertain: bool
 ) -> None:
     """A relayed answer did not go out (or may not have): say so in its thread, once."""
-    if isinstance(entry.payload.get("relay"), dict):
+    relay = entry.payload.get("relay")
+    if isinstance(relay, dict):
         payload = {"text": failure_text(error, uncertain=uncertain)}
+        if relay.get("thread"):
+            payload["thread"] = str(relay["thread"])
         _once(db, entry, "failed", Op.MIRROR_NOTE, payload, at)
 
 

@@ -40,6 +40,15 @@ def followed(db: sqlite3.Connection) -> list[MirrorThread]:
     return [_thread(row) for row in rows]
 
 
+def merged(db: sqlite3.Connection) -> list[MirrorThread]:
+    """Parents of items merged into another whose text may still change (not settled)."""
+    rows = db.execute(
+        "SELECT m.* FROM mirror_threads m JOIN items i ON i.id = m.item_id "
+        "WHERE i.merged_into IS NOT NULL AND m.settled = 0 ORDER BY m.item_id"
+    )
+    return [_thread(row) for row in rows]
+
+
 def thread_of(db: sqlite3.Connection, item_id: int) -> MirrorThread | None:
     row = db.execute("SELECT * FROM mirror_threads WHERE item_id = ?", (item_id,)).fetchone()
     return _thread(row) if row else None
@@ -89,12 +98,13 @@ def forget(db: sqlite3.Connection, item_id: int, at: datetime) -> None:
 def watched(db: sqlite3.Connection, closed_since: datetime) -> dict[str, int]:
     """Posted parents whose threads are read for teammates' answers: ts → item id.
 
-    Items closed before ``closed_since`` are no longer read.
+    Items closed before ``closed_since`` are no longer read; an item merged into
+    another counts as closed when it was merged (the caller resolves where it went).
     """
     rows = db.execute(
         "SELECT m.parent_ts, m.item_id FROM mirror_threads m "
         "JOIN items i ON i.id = m.item_id "
-        "WHERE m.parent_ts IS NOT NULL AND i.merged_into IS NULL "
+        "WHERE m.parent_ts IS NOT NULL "
         "AND (i.state != 'closed' OR i.closed_at IS NULL OR i.closed_at >= ?)",
         (to_db(closed_since),),
     )

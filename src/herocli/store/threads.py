@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from herocli.models import Conversation, LooseLink
+from herocli.store.outbox import MIRROR_OPS
 from herocli.store.queue import refresh_summary
 from herocli.store.timefmt import to_db
 
@@ -189,8 +190,16 @@ def merge_items(db: sqlite3.Connection, keep: int, other: int, now: datetime) ->
         "(SELECT external_id FROM messages WHERE item_id = ?)",
         (other, keep),
     )
-    for table in ("messages", "notes", "events", "outbox"):
+    for table in ("messages", "notes", "events"):
         db.execute(f"UPDATE {table} SET item_id = ? WHERE item_id = ?", (keep, other))
+    # The replies go on in the kept item; the mirror's writes stay with the parent they
+    # are for (``other``'s parent is then edited to say where the conversation went).
+    mirror_ops = sorted(MIRROR_OPS)
+    db.execute(
+        f"UPDATE outbox SET item_id = ? WHERE item_id = ? "
+        f"AND op NOT IN ({', '.join('?' for _ in mirror_ops)})",
+        (keep, other, *mirror_ops),
+    )
     db.execute(
         "INSERT OR IGNORE INTO labels (item_id, name) SELECT ?, name FROM labels WHERE item_id = ?",
         (keep, other),

@@ -40,9 +40,15 @@ class KilledMirror(SlackChannel):
     pages = 1
 
     def fetch_mirror(
-        self, target: str, watch: set[str], cursor: JSON, progress: SyncProgress
+        self,
+        target: str,
+        watch: set[str],
+        cursor: JSON,
+        progress: SyncProgress,
+        reread: frozenset[str] = frozenset(),
     ) -> Iterator[FetchPage]:
-        return islice(super().fetch_mirror(target, watch, cursor, progress), self.pages)
+        pages = super().fetch_mirror(target, watch, cursor, progress, reread)
+        return islice(pages, self.pages)
 
 
 class SlackMirrorMachine(SlackWorkspaceMachine):

@@ -29,7 +29,13 @@ from herocli.channels.slack.convert import permalink
 from herocli.config_mirror import MirrorSettings
 from herocli.errors import ChannelError, HeroError
 from herocli.models import JSON, Clock, Conversation, FetchPage, ItemState, SyncProgress
-from herocli.services.mirror_text import follow_up_text, merged_text, parent_text
+from herocli.services.mirror_text import (
+    edited_note,
+    edited_notice,
+    follow_up_text,
+    merged_text,
+    parent_text,
+)
 from herocli.services.mirror_writes import MIRROR_CHANNEL, RELAY_KEY, relay_key
 from herocli.services.outbox import ChannelFor, Delivery, deliver, enqueue
 from herocli.services.sync import SyncResult
@@ -40,12 +46,20 @@ from herocli.store.outbox import MIRROR_OPS, Op, OutboxState
 
 #: A closed item's thread is still read this long, for a teammate's late answer.
 WATCH_AFTER_CLOSE = timedelta(days=7)
+#: A thread is read on every sync this long after an answer there was taken, to see
+#: whether the teammate edited it (Slack's history does not show an edited reply).
+EDIT_WATCH = timedelta(hours=1)
 
 
 @runtime_checkable
 class MirrorReader(Protocol):
     def fetch_mirror(
-        self, target: str, watch: set[str], cursor: JSON, progress: SyncProgress
+        self,
+        target: str,
+        watch: set[str],
+        cursor: JSON,
+        progress: SyncProgress,
+        reread: frozenset[str] = frozenset(),
     ) -> Iterator[FetchPage]: ...
 
 
@@ -127,7 +141,10 @@ def read_threads(
     if not watch:
         return  # no parent posted yet: nothing to read, no request made
     cursor = cursors.load(store.conn, cursors.MIRROR)
-    for page in slack.fetch_mirror(settings.slack_channel, set(watch), cursor, progress):
+    # A relayed answer's thread is read again for a while: an edit moves nothing else.
+    reread = frozenset(mirror.relayed_threads(store.conn, clock.now() - EDIT_WATCH))
+    pages = slack.fetch_mirror(settings.slack_channel, set(watch), cursor, progress, reread)
+    for page in pages:
         now = clock.now()
         with store.transaction() as db:
             for conv in page.conversations:
@@ -171,9 +188,11 @@ def _take(
         member = team.member_for("slack", message.author_id)
         who = member.name if member else message.author_name or message.author_id
         body = relayed_body(message.body, settings)
-        kind = "note" if body is None else "relay"
-        if not mirror.mark_seen(db, ts, item_id, kind, who, now):
-            continue  # taken before
+        mark = str(message.edited_at.timestamp()) if message.edited_at else ""
+        seen = mirror.Seen(ts, parent_ts, "note" if body is None else "relay", who, mark)
+        if not mirror.mark_seen(db, seen, item_id, now):
+            _edited_after(db, channel_id, item_id, seen, message.body, now)
+            continue  # taken before: never relayed again
         if body is None:
             log.add_note(db, item_id, now, who, message.body)
             counts.noted += 1
@@ -198,6 +217,35 @@ def _take(
             at=now,
         )
         counts.relayed += 1
+
+
+def _edited_after(
+    db: sqlite3.Connection,
+    channel_id: str,
+    item_id: int,
+    now_seen: mirror.Seen,
+    text: str,
+    now: datetime,
+) -> None:
+    """A relayed answer edited in Slack after hero took it: the edit is not sent (the
+    customer has, or gets, the text as first read); it is noted on the item, and the
+    thread is told, once per edit."""
+    before = mirror.seen_before(db, now_seen.ts)
+    if before is None or before.kind != "relay" or before.mark == now_seen.mark:
+        return
+    mirror.set_mark(db, now_seen.ts, now_seen.mark)
+    key = relay_key(channel_id, now_seen.ts)
+    sent = rows.state_of(db, key) is OutboxState.SENT
+    log.add_note(db, item_id, now, now_seen.author, edited_note(text, sent=sent))
+    rows.add_once(
+        db,
+        key=f"{key}-edited-{now_seen.mark}",
+        item_id=item_id,
+        channel=MIRROR_CHANNEL,
+        op=Op.MIRROR_NOTE,
+        payload={"text": edited_notice(sent=sent), "thread": before.thread_ts},
+        at=now,
+    )
 
 
 def queue_mirror(

@@ -85,6 +85,24 @@ def failure_text(error: str, *, uncertain: bool) -> str:
     )
 
 
+def edited_note(text: str, *, sent: bool) -> str:
+    """The item's note about a relayed answer edited in Slack after hero took it."""
+    when = "after it was sent" if sent else "after hero read it"
+    return (
+        f"Edited in Slack {when}; the edit was not sent, the customer has only the text "
+        f"as first read. It now reads:\n{text}"
+    )
+
+
+def edited_notice(*, sent: bool) -> str:
+    """What the thread is told about such an edit."""
+    when = "after it was sent" if sent else "after hero read it"
+    return (
+        f":pencil2: Edited {when}: the customer has only the text as first read. "
+        "To send more, write a new message."
+    )
+
+
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return "(unknown)"

@@ -306,6 +306,24 @@ def m011_reply_delivery(db: sqlite3.Connection) -> None:
     )
 
 
+def m012_mirror_seen_edits(db: sqlite3.Connection) -> None:
+    """What a teammate message in a mirror thread looked like when it was taken.
+
+    ``mark`` is its Slack ``edited.ts`` then ('' when not edited): a later read that
+    finds another one knows the message was edited after hero took it.
+    ``thread_ts`` is the parent it was written under (a merged item's old one, say),
+    so a relayed answer's thread is read again for a while to catch such an edit.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE mirror_seen ADD COLUMN mark TEXT NOT NULL DEFAULT '';
+        ALTER TABLE mirror_seen ADD COLUMN thread_ts TEXT;
+        CREATE INDEX mirror_seen_relays ON mirror_seen (kind, at);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_queue", m001_queue),
     ("002_waiting", m002_waiting),
@@ -318,4 +336,5 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("009_queue_order_skips_merged", m009_queue_order_skips_merged),
     ("010_mirror", m010_mirror),
     ("011_reply_delivery", m011_reply_delivery),
+    ("012_mirror_seen_edits", m012_mirror_seen_edits),
 ]

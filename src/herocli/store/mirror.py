@@ -117,16 +117,50 @@ def mirror_channel_ids(db: sqlite3.Connection) -> set[str]:
     return {str(row[0]) for row in rows}
 
 
-def mark_seen(
-    db: sqlite3.Connection, ts: str, item_id: int, kind: str, author: str, at: datetime
-) -> bool:
+@record
+class Seen:
+    """A teammate message in a mirror thread, as it was when hero took it."""
+
+    ts: str
+    thread_ts: str
+    kind: str  # "relay" or "note"
+    author: str
+    mark: str  # its Slack edited.ts then, '' when not edited
+
+
+def mark_seen(db: sqlite3.Connection, seen: Seen, item_id: int, at: datetime) -> bool:
     """Record a teammate message read in a mirror thread; False when it was read before."""
     cur = db.execute(
-        "INSERT INTO mirror_seen (ts, item_id, kind, author, at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (ts) DO NOTHING",
-        (ts, item_id, kind, author, to_db(at)),
+        "INSERT INTO mirror_seen (ts, item_id, kind, author, at, mark, thread_ts) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ts) DO NOTHING",
+        (seen.ts, item_id, seen.kind, seen.author, to_db(at), seen.mark, seen.thread_ts),
     )
     return cur.rowcount > 0
+
+
+def seen_before(db: sqlite3.Connection, ts: str) -> Seen | None:
+    """How the message ``ts`` was taken, if it was."""
+    row = db.execute(
+        "SELECT ts, thread_ts, kind, author, mark FROM mirror_seen WHERE ts = ?", (ts,)
+    ).fetchone()
+    if row is None:
+        return None
+    return Seen(str(row[0]), str(row[1] or ""), str(row[2]), str(row[3] or ""), str(row[4]))
+
+
+def set_mark(db: sqlite3.Connection, ts: str, mark: str) -> None:
+    """Remember the edit of a taken message that hero has now noted."""
+    db.execute("UPDATE mirror_seen SET mark = ? WHERE ts = ?", (mark, ts))
+
+
+def relayed_threads(db: sqlite3.Connection, since: datetime) -> set[str]:
+    """The threads where an answer was taken for relay since ``since``: read again for edits."""
+    rows = db.execute(
+        "SELECT DISTINCT thread_ts FROM mirror_seen "
+        "WHERE kind = 'relay' AND at >= ? AND thread_ts IS NOT NULL",
+        (to_db(since),),
+    )
+    return {str(row[0]) for row in rows}
 
 
 def seen_kinds(db: sqlite3.Connection) -> dict[str, str]:

@@ -140,6 +140,12 @@ def get(db: sqlite3.Connection, entry_id: int) -> OutboxEntry | None:
     return _entry(row) if row else None
 
 
+def state_of(db: sqlite3.Connection, key: str) -> OutboxState | None:
+    """The state of the entry written under ``key``, if there is one."""
+    row = db.execute("SELECT state FROM outbox WHERE key = ?", (key,)).fetchone()
+    return None if row is None else OutboxState(row[0])
+
+
 def unsent(db: sqlite3.Connection) -> list[OutboxEntry]:
     """Entries not yet finished (pending, sending, failed, uncertain), oldest first."""
     marks = ", ".join("?" for _ in OPEN_STATES)

@@ -283,13 +283,21 @@ class SlackChannel(Channel):
     # -- the team mirror (services/mirror) -----------------------------------
 
     def fetch_mirror(
-        self, target: str, watch: set[str], cursor: JSON, progress: SyncProgress
+        self,
+        target: str,
+        watch: set[str],
+        cursor: JSON,
+        progress: SyncProgress,
+        reread: frozenset[str] = frozenset(),
     ) -> Iterator[FetchPage]:
         """Read the mirror channel ``target``: the threads of the parents in ``watch`` that
-        changed since ``cursor``, as conversations (never items)."""
+        changed since ``cursor`` (and those in ``reread``, changed or not: an edited
+        reply moves nothing in its parent), as conversations (never items)."""
         from herocli.channels.slack.mirror_sync import MirrorFetch
 
-        run = MirrorFetch(self.api, self.settings, target, self.clock, cursor, progress, watch)
+        run = MirrorFetch(
+            self.api, self.settings, target, self.clock, cursor, progress, watch, reread
+        )
         yield from run.run()
 
     def mirror_post(self, target: str, text: str, key: str, thread_ts: str | None = None) -> Sent:

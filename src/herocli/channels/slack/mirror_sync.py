@@ -2,7 +2,9 @@
 support channel, where the only threads are the parents hero posted there.
 
 A parent is watched from the moment its ts is known (``watch``); one no longer
-watched (its item closed long ago, merged away) is forgotten. Nothing in the
+watched (its item closed long ago) is forgotten. A thread in ``reread`` is read
+even when history shows no new reply: Slack moves neither ``reply_count`` nor
+``latest_reply`` when a reply is edited, so that is the only way to see an edit. Nothing in the
 mirror channel ever starts an item, and a reaction on a parent closes nothing.
 """
 
@@ -27,10 +29,12 @@ class MirrorFetch(SlackFetch):
         cursor: JSON,
         progress: SyncProgress,
         watch: set[str],
+        reread: frozenset[str] = frozenset(),
     ) -> None:
         mirror = replace(settings, channels=(target,), intake="all")
         super().__init__(api, mirror, frozenset(), clock, cursor, progress)
         self.watch = watch
+        self.reread = set(reread)  # emptied as each is marked, once per read
         for ch in self.state["ch"].values():
             for key in ("open", "closed", "pending"):
                 for ts in [ts for ts in ch.get(key, {}) if ts not in watch]:
@@ -42,6 +46,10 @@ class MirrorFetch(SlackFetch):
             if ts not in ch["open"] and ts not in ch["closed"]:
                 # Nothing read yet: any reply makes the thread "changed", so it is read.
                 ch["open"][ts] = [0, "", "", []]
+            elif ts in self.reread and ts in ch["open"]:
+                # Read again whatever history says: an edited reply changes no count.
+                ch["open"][ts] = [-1, *ch["open"][ts][1:]]
+                self.reread.discard(ts)
         return ch
 
     def starts_item(self, channel: str, message: JSON) -> bool:

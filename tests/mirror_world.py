@@ -94,23 +94,33 @@ class MirrorWorld(World):
 
 
 def mirror_config(
-    github_url: str, slack_url: str, imap: ImapServer, smtp: SmtpSink, **mirror: Any
+    github_url: str,
+    slack_url: str,
+    imap: ImapServer,
+    smtp: SmtpSink,
+    imap_port: int | None = None,
+    **mirror: Any,
 ) -> str:
+    """``imap_port``: where hero reaches ``imap`` (a proxy in front of it), if not directly."""
+    email = email_table(imap, smtp)
+    if imap_port is not None:
+        email["imap_port"] = imap_port
     return sample_config(
         github={"repos": [REPO], "api_url": github_url},
         slack={"channels": [SUPPORT], "api_url": slack_url},
-        email=email_table(imap, smtp),
+        email=email,
         mirror={"slack_channel": "#team", **mirror},
     )
 
 
 @contextmanager
 def mirror_world(
-    root: Path, imap: ImapServer | None = None, **mirror: Any
+    root: Path, imap: ImapServer | None = None, imap_port: int | None = None, **mirror: Any
 ) -> Iterator[MirrorWorld]:
     """The world, with ``mirror`` overriding keys of its ``[mirror]`` table.
 
-    ``imap``: a running IMAP server to empty and use (starting one costs a second).
+    ``imap``: a running IMAP server to empty and use (starting one costs a second);
+    ``imap_port``: hero reaches it there (a proxy), not on its own port.
     """
     seed = workspace_seed()
     seed["channels"].append({"id": MIRROR, "name": "team", "is_member": True})
@@ -132,7 +142,8 @@ def mirror_world(
         question = slack.post(SUPPORT, CUSTOMER, "How do I reset my API key?")
         root.mkdir(parents=True, exist_ok=True)
         (root / "config.toml").write_text(
-            mirror_config(github.url, slack.url, imap, smtp, **mirror), encoding="utf-8"
+            mirror_config(github.url, slack.url, imap, smtp, imap_port, **mirror),
+            encoding="utf-8",
         )
         env = {"GH_TOKEN": GH_TOKEN, "SLACK_TOKEN": slack.token, MAIL_PASSWORD_ENV: imap.password}
         world = MirrorWorld("mirror", root, env, 3, github, slack, imap, smtp, question)

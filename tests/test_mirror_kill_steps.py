@@ -3,17 +3,20 @@
 The scenario is the mirror's world (tests/mirror_world.py): an email, a GitHub issue and
 a Slack question, each with its parent in #team; in each parent's thread a teammate
 writes an internal note and a prefixed answer. The sync that then relays the three
-answers makes a fixed sequence of requests to the Slack and GitHub simulators and the
-aiosmtpd sink (each HTTP request, each SMTP DATA; IMAP is not numbered). A first run
-numbers them. Then, for each step k, in a fresh world: `hero sync` runs as a real
+answers makes a fixed sequence of requests to the Slack and GitHub simulators, the
+aiosmtpd sink and the IMAP server (each HTTP request, each SMTP DATA, and each IMAP write:
+the APPEND of the Sent copy marked as sending, the STORE that clears the mark, the STORE
+of \\Answered, seen through the proxy of tests/imap_steps.py). A first run numbers them. Then, for each step k, in a fresh world: `hero sync` runs as a real
 process, the server stalls at request k, either *after* carrying it out (its answer not
 yet sent) or *before* (and then drops it unapplied), hero is killed with SIGKILL while
 it waits, the server is let go, and a second `hero sync` runs with `hero outbox retry`
 at the same moment. A last `hero sync` settles. Checked against the servers' own state:
 every answer landed once on its customer's channel (a GitHub comment, a threaded Slack
-reply, one SMTP message in the right thread), or, for the email whose SMTP attempt was
-cut, exactly when the kill hit that attempt, it is *uncertain*, at most once upstream,
-never resent, and its thread says so; no note ever left; one parent per item.
+reply, one SMTP message in the right thread), or, for the email, exactly when the kill
+hit while its Sent copy was marked as sending (from the APPEND taking effect to the
+STORE clearing the mark taking effect: SMTP may or may not have taken it), it is
+*uncertain*, at most once upstream, never resent, and its thread says so; never two
+answers; no note ever left; one parent per item.
 
 By default each request name is stalled at its first occurrence, in both variants (every
 kind of request at least once); HERO_MIRROR_KILL_STEPS=all stalls every request.
@@ -34,6 +37,7 @@ import pytest
 
 from herocli.channels.slack.convert import message_key
 from herocli.services.mirror_writes import relay_key
+from tests.imap_steps import ImapSteps
 from tests.mail_servers import ImapServer, dovecot_available, imap_server
 from tests.mirror_world import MIRROR, QUESTION_ID, MirrorWorld, mirror_world
 from tests.outbox_worlds import hero
@@ -42,6 +46,8 @@ from tests.test_crash_outbox import Zygote, _entries
 
 EVERY_STEP = os.environ.get("HERO_MIRROR_KILL_STEPS") == "all"
 SMTP_STEP = "SMTP DATA"
+APPEND_STEP = "IMAP APPEND"  # the Sent copy, marked as sending
+UNMARK_STEP = "IMAP UID STORE -FLAGS"  # the mark cleared: the copy says "sent"
 CONFIRM = "incoming_envelope"
 
 pytestmark = pytest.mark.timeout(600)
@@ -54,7 +60,7 @@ class Steps:
     at a time, so the request being held is always the last one numbered.
     """
 
-    def __init__(self, world: MirrorWorld, kill_file: Path) -> None:
+    def __init__(self, world: MirrorWorld, proxy: ImapSteps, kill_file: Path) -> None:
         self.names: list[str] = []
         self.at: int | None = None  # the step to stall
         self.applied = True  # stall after the request was carried out, or before
@@ -64,6 +70,7 @@ class Steps:
         assert world.smtp is not None
         world.slack.hold = world.github.hold = self.hold
         world.smtp.hold = lambda kept: self.hold(SMTP_STEP, kept)
+        proxy.hold = self.hold
 
     def hold(self, name: str, applied: bool) -> bool:
         with self._lock:
@@ -105,13 +112,13 @@ class Run:
 
 
 @contextmanager
-def relay_world(root: Path, imap: ImapServer) -> Iterator[Run]:
+def relay_world(root: Path, imap: ImapServer, proxy: ImapSteps) -> Iterator[Run]:
     """A fresh world whose next sync relays three answers, its requests numbered."""
-    with mirror_world(root, imap=imap) as world:
+    with mirror_world(root, imap=imap, imap_port=proxy.port) as world:
         first = hero(world, "sync")  # the parents, in this process: not a step
         assert first.code == 0, first
         sources = {"GitHub": "github", "Email": "email", "Slack": "slack"}
-        run = Run(world, Steps(world, root / "kill"), env=world.process_env({}))
+        run = Run(world, Steps(world, proxy, root / "kill"), env=world.process_env({}))
         for parent in world.parents():
             number, source = parent["text"].split(" · ")[:2]
             relay = Relay(
@@ -130,8 +137,9 @@ def _states(world: MirrorWorld) -> dict[str, str]:
     return {str(row["key"]): str(row["state"]) for row in _entries(world)}
 
 
-def _problems(run: Run, cut_smtp: bool, settled: bool) -> list[str]:
-    """What is wrong upstream: ``settled`` wants every answer landed (or uncertain)."""
+def _problems(run: Run, unknown: bool, settled: bool) -> list[str]:
+    """What is wrong upstream: ``settled`` wants every answer landed (or, for the email
+    when ``unknown``, uncertain)."""
     world, problems = run.world, []
     states = _states(world)
     for relay in run.relays:
@@ -144,7 +152,7 @@ def _problems(run: Run, cut_smtp: bool, settled: bool) -> list[str]:
         if not settled:
             continue
         uncertain = state == "uncertain"
-        if uncertain != (relay.channel == "email" and cut_smtp):
+        if uncertain != (relay.channel == "email" and unknown):
             problems.append(f"{relay.number}: entry {state}")
         if uncertain:
             notices = [
@@ -194,6 +202,17 @@ def _chosen(names: list[str]) -> list[tuple[int, bool]]:
     return [(k, applied) for k in steps for applied in (True, False)]
 
 
+def _marked(names: list[str], k: int, applied: bool) -> bool:
+    """Whether a kill at step ``k`` finds the email's Sent copy marked as sending: from
+    the APPEND's effect to the effect of the STORE that clears the mark. Then nobody
+    can know whether SMTP took the mail, and the answer must be uncertain."""
+    append = names.index(APPEND_STEP)
+    unmark = names.index(UNMARK_STEP, append)
+    after_append = k > append or (k == append and applied)
+    before_unmark = k < unmark or (k == unmark and not applied)
+    return after_append and before_unmark
+
+
 def _kill_at(zygote: Zygote, run: Run, names: list[str], k: int, applied: bool) -> list[str]:
     """Stall request ``k``, kill hero there, let the server go, retry twice at once, settle."""
     run.steps.at, run.steps.applied = k, applied
@@ -202,9 +221,9 @@ def _kill_at(zygote: Zygote, run: Run, names: list[str], k: int, applied: bool) 
     if not killed["killed"] or run.steps.names != names[: k + 1]:
         return [f"not reached: {run.steps.names}"]
     zygote.run(["sync"], env=run.env, alongside=["outbox", "retry"])
-    found = _problems(run, cut_smtp=False, settled=False)
+    found = _problems(run, unknown=False, settled=False)
     settle = zygote.run(["sync"], env=run.env)
-    found += _problems(run, cut_smtp=names[k] == SMTP_STEP, settled=True)
+    found += _problems(run, unknown=_marked(names, k, applied), settled=True)
     if settle["code"] not in (0, 1):
         found.append(f"settling sync: {settle}")
     return list(dict.fromkeys(found))
@@ -218,7 +237,8 @@ def test_a_kill_at_each_step_of_a_relay_then_a_retry_lands_each_answer_once(
     failures: dict[str, list[str]] = {}
     with (
         imap_server(kind, tmp_path / "imap") as imap,
-        relay_world(tmp_path / "count", imap) as counting,
+        ImapSteps(imap.port) as proxy,
+        relay_world(tmp_path / "count", imap, proxy) as counting,
     ):
         zygote = Zygote(counting.world)
         try:
@@ -226,10 +246,13 @@ def test_a_kill_at_each_step_of_a_relay_then_a_retry_lands_each_answer_once(
             assert ran["code"] == 0, ran
             names = list(counting.steps.names)
             assert names.count(SMTP_STEP) == 1, names
-            assert not _problems(counting, cut_smtp=False, settled=True)
+            assert names.count(APPEND_STEP) == 1, names
+            assert names.index(APPEND_STEP) < names.index(SMTP_STEP), names
+            assert names.index(SMTP_STEP) < names.index(UNMARK_STEP), names
+            assert not _problems(counting, unknown=False, settled=True)
             chosen = _chosen(names)
             for n, (k, applied) in enumerate(chosen):
-                with relay_world(tmp_path / f"w{n}", imap) as run:
+                with relay_world(tmp_path / f"w{n}", imap, proxy) as run:
                     found = _kill_at(zygote, run, names, k, applied)
                 if found:
                     failures[f"step {k} ({names[k]}, {'after' if applied else 'before'})"] = found

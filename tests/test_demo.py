@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -40,6 +41,18 @@ def test_demo_shows_a_real_inbox_and_replies(tmp_path: Path) -> None:
     replied = done.stderr.split("$ hero reply ")[1].split()[0]
     last_listing = done.stdout.split("\n\n")[-1] if "\n\n" in done.stdout else done.stdout
     assert any(row[0] == replied and row[3] == "them" for row in rows), last_listing
+    # The team mirror: a message per item in #support-team, a teammate's answer relayed.
+    assert "Slack #support-team, the team's channel" in done.stderr
+    posted = re.search(r"mirror: (\d+) posted", done.stderr)
+    assert posted is not None, done.stderr
+    assert int(posted[1]) == len({row[0] for row in rows}), done.stdout  # one per item
+    assert "1 relayed" in done.stderr
+    assert "hero reacted :incoming_envelope: to Ravi's message" in done.stderr
+    answered = done.stderr.split("$ hero show ")[-1].split()[0]
+    shown = done.stdout.split(f"#{answered} ")[-1]
+    assert "Ravi (team)" in shown
+    assert "I have reset it on our side" in shown
+    assert "Waiting on them since" in done.stdout
 
 
 def _port_open(port: int) -> bool:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -27,6 +29,12 @@ if TYPE_CHECKING:
     from herocli.simulators.demo import DemoWorld
 
 DEMO_REPLY = "Thanks for the report! I can reproduce it and a fix is on its way; I'll post here when it ships."
+TEAM_ANSWER = (
+    "Sorry about that! I have reset it on our side; please try again and tell us if it still fails."
+)
+PARENT = re.compile(r"^\*#(\d+)\* · (\w+)")
+
+Step = Callable[..., int]
 
 
 def register(app: typer.Typer) -> None:
@@ -118,11 +126,54 @@ def _run(hero: Context, world: DemoWorld, *, serve: bool) -> None:
         "--yes",
     )
     step("Now it waits on them.", "inbox", "--waiting", "them")
+    _team_answers(hero, world, step, replied=first)
     hero.err.print(
-        "\nThat was the real sync, inbox, show and reply code against local servers.\n"
+        "\nThat was the real sync, inbox, show, reply and team mirror code against local "
+        "servers.\n"
         "`hero demo --serve` keeps them running so you can try every command.",
         style="green",
     )
+
+
+def _team_answers(hero: Context, world: DemoWorld, step: Step, *, replied: int) -> None:
+    """The team's Slack channel as [mirror] keeps it, and a teammate answering from there."""
+    from herocli.simulators.demo import TEAM_CHANNEL, TEAMMATE
+
+    parents = world.team_parents()
+    numbered = [(int(m[1]), m[2], ts) for ts, text in parents if (m := PARENT.match(text))]
+    others = [p for p in numbered if p[0] != replied] or numbered
+    if not others:
+        return
+    number, _source, ts = next((p for p in others if p[1] == "Email"), others[0])
+    channel, (name, _) = f"#{TEAM_CHANNEL[1]}", TEAMMATE
+    hero.err.print(Rule(safe(f"Slack {channel}, the team's channel"), align="left", style="cyan"))
+    hero.err.print(
+        safe(
+            f"hero posted {len(parents)} messages there, one per item, and keeps each current; "
+            f"anyone on the team answers in its thread. The one for #{number}:"
+        ),
+        style="dim",
+    )
+    _show_parent(hero, world, ts)
+    hero.err.print(safe(f"{name} answers in its thread, from Slack:"), style="dim")
+    hero.out.print(safe(f"{name}: !reply {TEAM_ANSWER}"))
+    answer = world.teammate_says(ts, f"!reply {TEAM_ANSWER}")
+    step(f"hero relays {name}'s answer to the customer, on the item's own channel.", "sync")
+    said = next((m for m in world.team_thread(ts) if m["ts"] == answer), {})
+    for reaction in said.get("reactions") or ():
+        hero.err.print(
+            safe(f"hero reacted :{reaction['name']}: to {name}'s message: it reached the customer.")
+        )
+    hero.err.print(safe(f"The message for #{number} in {channel} now:"), style="dim")
+    _show_parent(hero, world, ts)
+    step(f"The customer has {name}'s answer; the queue counts it as {name}'s.", "show", str(number))
+
+
+def _show_parent(hero: Context, world: DemoWorld, ts: str) -> None:
+    from herocli.services.mirror_text import plain_text
+
+    text = next((text for at, text in world.team_parents() if at == ts), "")
+    hero.out.print(safe(plain_text(text).replace("\t", " ")) + "\n")
 
 
 def _longest_waiting(queue_path: Path) -> int | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from herocli.channels.slack.mrkdwn import escape
+from herocli.channels.slack.mrkdwn import escape, to_plain
 from herocli.models import Item, ItemState, Message, Waiting, utc
 
 SOURCES = {"github": "GitHub", "email": "Email", "slack": "Slack"}
@@ -101,6 +101,11 @@ def edited_notice(*, sent: bool) -> str:
         f":pencil2: Edited {when}: the customer has only the text as first read. "
         "To send more, write a new message."
     )
+
+
+def plain_text(text: str) -> str:
+    """A mirror message as its reader sees it, without Slack's markup (``hero demo``)."""
+    return to_plain(text, lambda user: user).replace("*", "")
 
 
 def _when(moment: datetime | None) -> str:

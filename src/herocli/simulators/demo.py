@@ -14,12 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from herocli.simulators.github import DEMO_SEED as GITHUB_SEED
 from herocli.simulators.github import GithubSimulator
 
+if TYPE_CHECKING:
+    from herocli.simulators.slack import SlackSimulator
+
 GITHUB_TOKEN = "ghp_demo_token"
+#: The team's own Slack channel, where ``[mirror]`` posts one message per item.
+TEAM_CHANNEL = ("C0TEAM", "support-team")
+#: The teammate who answers from Slack in the demo (a member in the demo config).
+TEAMMATE = ("Ravi", "U0RAVI")
 SLACK_TOKEN = "xoxb-hero-demo"
 TOKEN_VARIABLES = {
     "github": "HERO_DEMO_GITHUB_TOKEN",
@@ -81,11 +88,28 @@ class DemoWorld:
     env: dict[str, str]
     channels: list[str]
     missing: list[str] = field(default_factory=list)  # channels left out, with why
+    slack: SlackSimulator | None = None  # whose team channel the demo shows
     _stops: list[Callable[[], None]] = field(default_factory=list)
 
     def stop(self) -> None:
         while self._stops:
             self._stops.pop()()
+
+    def team_parents(self) -> list[tuple[str, str]]:
+        """The mirror's parent messages in the team channel, oldest first: (ts, text)."""
+        if self.slack is None:
+            return []
+        messages = self.slack.messages(TEAM_CHANNEL[0])
+        return [(m["ts"], m["text"]) for m in messages if m.get("thread_ts", m["ts"]) == m["ts"]]
+
+    def team_thread(self, ts: str) -> list[dict[str, Any]]:
+        """The replies under a parent in the team channel, oldest first."""
+        return [] if self.slack is None else self.slack.thread(TEAM_CHANNEL[0], ts)[1:]
+
+    def teammate_says(self, ts: str, text: str) -> str:
+        """The demo's teammate writes in a parent's thread, as in Slack; the message's ts."""
+        assert self.slack is not None
+        return str(self.slack.reply(TEAM_CHANNEL[0], ts, TEAMMATE[1], text))
 
 
 #: What a demo leaves in its directory; a directory holding only these is a demo's own.
@@ -137,6 +161,7 @@ def start_demo(root: Path, now: datetime | None = None) -> DemoWorld:
         mail = _start_mail(world, now)
         if mail:
             sections["email"] = mail
+        sections["mirror"] = {"slack_channel": f"#{TEAM_CHANNEL[1]}"}
         _write_config(world, sections)
     except BaseException:
         world.stop()
@@ -160,6 +185,8 @@ def _start_slack(world: DemoWorld, now: datetime) -> dict[str, Any]:
     seed = recent(demo_seed(), now, timedelta(minutes=3))
     sim = SlackSimulator(seed=seed, tokens={SLACK_TOKEN: seed["bot"]["user_id"]}).start()
     world._stops.append(sim.stop)
+    sim.add_channel(*TEAM_CHANNEL, is_member=True)
+    world.slack = sim
     world.env[TOKEN_VARIABLES["slack"]] = SLACK_TOKEN
     world.channels.append("slack")
     channels = [f"#{c['name']}" for c in seed.get("channels", [])]
@@ -199,7 +226,12 @@ def _write_config(world: DemoWorld, sections: dict[str, dict[str, Any]]) -> None
             "email_domains": ["acme.dev"],
             "members": [
                 {"name": "Hana", "github": "hana", "emails": ["hana@acme.dev"], "slack": "U0HANA"},
-                {"name": "Ravi", "github": "ravi", "emails": ["ravi@acme.dev"], "slack": "U0RAVI"},
+                {
+                    "name": TEAMMATE[0],
+                    "github": "ravi",
+                    "emails": ["ravi@acme.dev"],
+                    "slack": TEAMMATE[1],
+                },
             ],
         },
         **sections,

@@ -8,6 +8,7 @@ keeps the new text and an ``edited`` mark, and moves no count on the parent).
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -117,3 +118,19 @@ def test_a_note_edited_to_add_the_prefix_stays_a_note(world: MirrorWorld) -> Non
         assert hero(world, "sync").code == 0
     assert not _answers(world)
     assert _notes(world, number) == ["Fixed in 1.2 I think"]
+
+
+def test_an_answer_taken_before_marks_were_kept_notes_only_later_edits(
+    world: MirrorWorld,
+) -> None:
+    number, parent = _github(world)
+    ts = world.teammate_says(parent, "!reply Fixde in 1.2.")
+    _edit(world, ts, "!reply Fixed in 1.2.")
+    assert hero(world, "sync").code == 0
+    with sqlite3.connect(world.queue) as db:  # as a queue from before migration 011 has it
+        db.execute("UPDATE mirror_seen SET mark = NULL")
+    assert hero(world, "sync").code == 0
+    assert [n for n in _notes(world, number) if n.startswith("Edited in Slack")] == []
+    _edit(world, ts, "!reply Fixed in 1.3.")
+    assert hero(world, "sync").code == 0
+    assert len([n for n in _notes(world, number) if n.startswith("Edited in Slack")]) == 1

@@ -3,10 +3,11 @@
 The machine of ``test_slack_model`` (customers post, reply, edit and delete; the hero
 replies, closes and reopens; syncs are killed half way; Slack answers 429) gains a
 mirror channel: mirror syncs, and teammates writing in the mirror threads, prefixed
-answers and chatter. After every mirror sync, besides the channel's own invariant:
-each item has at most one parent, every prefixed answer landed once in its customer's
-thread (or, for a question deleted upstream, the thread was told it failed), and no
-word of chatter ever left hero.
+answers and chatter, and editing their answers. After every mirror sync, besides the
+channel's own invariant: each item has at most one parent, every prefixed answer landed
+once in its customer's thread (or, for a question deleted upstream, the thread was told
+it failed) with the text it had when hero took it, never changed by a later edit, and
+no word of chatter nor of hero's notes about edits ever left hero.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ class SlackMirrorMachine(SlackWorkspaceMachine):
         super().start()
         self.sim.add_channel(MIRROR, "team")
         self.relays: dict[str, str] = {}  # ts in the mirror -> the answer's text
+        self.versions: dict[str, list[str]] = {}  # ts -> every text it had, edits included
+        self.landed: dict[str, str] = {}  # ts -> the text that reached the customer
+        self.read_as: dict[str, str] = {}  # ts -> its text when hero took it
         self.chatter: list[str] = []
         # A question mirrored from the start, so teammates have a thread to write in.
         self.backend.say(CUSTOMER, "first question")
@@ -80,10 +84,20 @@ class SlackMirrorMachine(SlackWorkspaceMachine):
                 "U0HANA", f"!reply {answer}", thread_ts=str(parent["ts"]), channel=MIRROR
             )
             self.relays[ts] = answer
+            self.versions[ts] = [answer]
         else:
             note = f"chatter{n} {text}"
             self.backend.say("U0HANA", note, thread_ts=str(parent["ts"]), channel=MIRROR)
             self.chatter.append(note)
+
+    @precondition(lambda self: self.relays)
+    @rule(data=st.data(), text=WORDS)
+    def teammate_edits_an_answer(self, data: st.DataObject, text: str) -> None:
+        """Hana edits a `!reply` in Slack, before or after hero read or sent it."""
+        ts = data.draw(st.sampled_from(sorted(self.relays)))
+        answer = f"edit{len(self.versions[ts])}of{ts.replace('.', '')} {text}"
+        self.sim.edit(MIRROR, ts, f"!reply {answer}")
+        self.versions[ts].append(answer)
 
     @precondition(lambda self: self.parents())
     @rule(pages=st.integers(0, 1))
@@ -105,6 +119,13 @@ class SlackMirrorMachine(SlackWorkspaceMachine):
             Counts(),
         )
         killed.shutdown()
+        self.note_reads()
+
+    def note_reads(self) -> None:
+        """The text each answer had when hero took it: its latest, as edits come between reads."""
+        for ts, kind in mirror.seen_kinds(self.store.conn).items():
+            if kind == "relay" and ts in self.versions:
+                self.read_as.setdefault(ts, self.versions[ts][-1])
 
     @rule()
     def hero_sync_and_check(self) -> None:
@@ -124,6 +145,7 @@ class SlackMirrorMachine(SlackWorkspaceMachine):
         self.check_mirror()
 
     def check_mirror(self) -> None:
+        self.note_reads()
         numbers = Counter(str(p["text"]).split(" · ")[0] for p in self.parents())
         assert all(n == 1 for n in numbers.values()), numbers
         support = self.sim.messages(SUPPORT)
@@ -139,9 +161,15 @@ class SlackMirrorMachine(SlackWorkspaceMachine):
             assert landed == 1 or (landed == 0 and told), (answer, landed, told)
             if landed:
                 (sent,) = [m for m in support if message_key(m) == key]
-                assert answer.split(" ", 1)[0] in str(sent["text"])
+                # The message as hero took it, whatever edits came after; never changed.
+                text = str(sent["text"])
+                assert text.startswith(self.read_as[ts].split(" ", 1)[0]), (self.read_as, text)
+                assert self.landed.setdefault(ts, text) == text, (self.landed[ts], text)
         for note in self.chatter:
             assert not any(note in str(m.get("text")) for m in support), note
+        # What hero notes about an edit stays in the team's channel.
+        assert not any("Edited in Slack" in str(m.get("text")) for m in support)
+        assert not any(":pencil2:" in str(m.get("text")) for m in support)
 
 
 TestSlackMirror = SlackMirrorMachine.TestCase

@@ -234,6 +234,8 @@ def _edited_after(
     if before is None or before.kind != "relay" or before.mark == now_seen.mark:
         return
     mirror.set_mark(db, now_seen.ts, now_seen.mark)
+    if before.mark is None:
+        return  # taken before hero kept marks: what it is now is all there is to go on
     key = relay_key(channel_id, now_seen.ts)
     sent = rows.state_of(db, key) is OutboxState.SENT
     log.add_note(db, item_id, now, now_seen.author, edited_note(text, sent=sent))

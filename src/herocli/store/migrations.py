@@ -310,14 +310,15 @@ def m012_mirror_seen_edits(db: sqlite3.Connection) -> None:
     """What a teammate message in a mirror thread looked like when it was taken.
 
     ``mark`` is its Slack ``edited.ts`` then ('' when not edited): a later read that
-    finds another one knows the message was edited after hero took it.
+    finds another one knows the message was edited after hero took it. Rows taken
+    before this have none (NULL): their next read records the mark it finds.
     ``thread_ts`` is the parent it was written under (a merged item's old one, say),
     so a relayed answer's thread is read again for a while to catch such an edit.
     """
     _run(
         db,
         """
-        ALTER TABLE mirror_seen ADD COLUMN mark TEXT NOT NULL DEFAULT '';
+        ALTER TABLE mirror_seen ADD COLUMN mark TEXT;
         ALTER TABLE mirror_seen ADD COLUMN thread_ts TEXT;
         CREATE INDEX mirror_seen_relays ON mirror_seen (kind, at);
         """,

@@ -125,7 +125,7 @@ class Seen:
     thread_ts: str
     kind: str  # "relay" or "note"
     author: str
-    mark: str  # its Slack edited.ts then, '' when not edited
+    mark: str | None  # its Slack edited.ts then, '' when not edited (None: not recorded)
 
 
 def mark_seen(db: sqlite3.Connection, seen: Seen, item_id: int, at: datetime) -> bool:
@@ -145,10 +145,11 @@ def seen_before(db: sqlite3.Connection, ts: str) -> Seen | None:
     ).fetchone()
     if row is None:
         return None
-    return Seen(str(row[0]), str(row[1] or ""), str(row[2]), str(row[3] or ""), str(row[4]))
+    mark = None if row[4] is None else str(row[4])
+    return Seen(str(row[0]), str(row[1] or ""), str(row[2]), str(row[3] or ""), mark)
 
 
-def set_mark(db: sqlite3.Connection, ts: str, mark: str) -> None:
+def set_mark(db: sqlite3.Connection, ts: str, mark: str | None) -> None:
     """Remember the edit of a taken message that hero has now noted."""
     db.execute("UPDATE mirror_seen SET mark = ? WHERE ts = ?", (mark, ts))
 

@@ -287,29 +287,14 @@ def queue_mirror(
             first = next((m.message for m in messages if not m.message.deleted), None)
             text = parent_text(item, first, now, target_minutes)
             if text != thread.wanted:
-                enqueue(
-                    store,
-                    clock,
-                    channel=MIRROR_CHANNEL,
-                    op=Op.MIRROR_EDIT,
-                    item_id=item.id,
-                    payload={"text": text},
-                )
+                _write(store, clock, Op.MIRROR_EDIT, item.id, text)
                 mirror.set_wanted(db, item.id, text, settled=item.state is ItemState.CLOSED)
                 counts.edited += 1
             later = [m for m in messages if m.id > thread.upto]
             for m in later:
                 if m.from_team or m.message.deleted:
                     continue  # only what customers write; never hero's own
-                payload = {"text": follow_up_text(m.message)}
-                enqueue(
-                    store,
-                    clock,
-                    channel=MIRROR_CHANNEL,
-                    op=Op.MIRROR_NOTE,
-                    item_id=item.id,
-                    payload=payload,
-                )
+                _write(store, clock, Op.MIRROR_NOTE, item.id, follow_up_text(m.message))
                 counts.followed += 1
             if later:
                 mirror.set_upto(db, item.id, max(m.id for m in later))
@@ -328,17 +313,15 @@ def _queue_merged(store: Store, db: sqlite3.Connection, clock: Clock, counts: Co
             link = permalink(team_url, survivor.channel_id, survivor.parent_ts)
         text = merged_text(thread.wanted, into, link)
         if text != thread.wanted:
-            payload = {"text": text}
-            enqueue(
-                store,
-                clock,
-                channel=MIRROR_CHANNEL,
-                op=Op.MIRROR_EDIT,
-                item_id=thread.item_id,
-                payload=payload,
-            )
+            _write(store, clock, Op.MIRROR_EDIT, thread.item_id, text)
             counts.edited += 1
         mirror.set_wanted(db, thread.item_id, text, settled=link is not None)
+
+
+def _write(store: Store, clock: Clock, op: Op, item_id: int, text: str) -> None:
+    """Queue an edit of the item's parent, or a message in its thread, saying ``text``."""
+    payload = {"text": text}
+    enqueue(store, clock, channel=MIRROR_CHANNEL, op=op, item_id=item_id, payload=payload)
 
 
 def deliver_mirror(

@@ -127,7 +127,7 @@ def test_an_answer_taken_before_marks_were_kept_notes_only_later_edits(
     ts = world.teammate_says(parent, "!reply Fixde in 1.2.")
     _edit(world, ts, "!reply Fixed in 1.2.")
     assert hero(world, "sync").code == 0
-    with sqlite3.connect(world.queue) as db:  # as a queue from before migration 011 has it
+    with sqlite3.connect(world.queue) as db:  # as a queue from before migration 012 has it
         db.execute("UPDATE mirror_seen SET mark = NULL")
     assert hero(world, "sync").code == 0
     assert [n for n in _notes(world, number) if n.startswith("Edited in Slack")] == []

@@ -466,6 +466,13 @@ def test_html_to_text_survives_broken_markup() -> None:
         ("Danke\n\nAm 01.01.2024 um 10:00 schrieb Sam <s@x>:\n> alt", "Danke"),
         ("ok\n\n-- \nSam\nSupport", "ok"),
         ("> only a quote", "> only a quote"),
+        # Runs of blank lines close up to one; trailing blanks go; a colon with blanks after it
+        # still ends an attribution, up to two lines below where it starts.
+        ("one\n\n\n\n  \ntwo  \n", "one\n\ntwo"),
+        ("ok\nOn Mon, 1 Jan 2024,\nSam <s@x> wrote:  \t\n\n> old", "ok"),
+        # A "--" line far above the end is a rule in the text, not a signature's start.
+        ("a\n--\n" + "line\n" * 12 + "end", "a\n--\n" + "line\n" * 12 + "end"),
+        ("a\n--\nSam", "a"),
         (
             "Fine\n\n---------- Forwarded message ---------\nFrom: X\nDate: now\nSubject: s\nTo: y\n\nbody",
             "Fine\n\n---------- Forwarded message ---------\nFrom: X\nDate: now\nSubject: s\nTo: y\n\nbody",

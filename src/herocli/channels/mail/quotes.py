@@ -144,10 +144,11 @@ def _attribution_at(lines: list[str], i: int) -> int:
 
 def _drop_signature(kept: list[str]) -> list[str]:
     """``kept`` without a "-- " block or a phone's "Sent from my …" line near its end."""
-    for n, line in enumerate(kept):
-        if n and line in _SIGNATURE_LINES and (line == "-- " or len(kept) - n <= 12):
-            kept = kept[:n]
-            break
+    if "-- " in kept or "--" in kept:  # most mail has none: one scan of the list says so
+        for n, line in enumerate(kept):
+            if n and line in _SIGNATURE_LINES and (line == "-- " or len(kept) - n <= 12):
+                kept = kept[:n]
+                break
     tail: list[int] = []  # the last three lines that are not blank, in order
     for n in range(len(kept) - 1, -1, -1):
         if len(tail) == 3:
@@ -166,14 +167,20 @@ def trim_quoted(text: str) -> str:
     lines = text.split("\n")
     kept: list[str] = []
     forwarded: list[str] = []
-    ends = [line.rstrip().endswith((":", "\uff1a")) for line in lines]
-    # An attribution ends with a colon within three lines.
-    colon_near = [any(ends[i : i + 3]) for i in range(len(lines))]
-
-    i = 0
-    while i < len(lines):
-        line = lines[i]
+    # An attribution ends with a colon within three lines: it may start on a line that ends
+    # with one or on either of the two lines above.
+    colon_near = [False] * len(lines)
+    for i, line in enumerate(lines):
+        if line.rstrip().endswith((":", "\uff1a")):
+            first = max(0, i - 2)
+            colon_near[first : i + 1] = [True] * (i + 1 - first)
+    after = 0  # the line after an attribution just skipped
+    for i, line in enumerate(lines):
+        if i < after:
+            continue
         if _SPECIAL_RE.match(line):
+            if _QUOTE_RE.match(line):  # a quoted line is none of the other shapes
+                continue
             if _FORWARD_RE.match(line):
                 # A forward is what the sender wants read: keep it whole.
                 forwarded = lines[i:]
@@ -188,16 +195,16 @@ def trim_quoted(text: str) -> str:
                     nxt += 1
                 if nxt < len(lines) and _outlook_header_at(lines, nxt):
                     break
-            if _QUOTE_RE.match(line):
-                i += 1
+        if colon_near[i] and line.strip():
+            span = _attribution_at(lines, i)
+            if span:
+                after = i + span
                 continue
-        span = _attribution_at(lines, i) if line.strip() and colon_near[i] else 0
-        if span:
-            i += span
-            continue
         kept.append(line)
-        i += 1
     kept = _drop_signature(kept)
     kept.extend(forwarded)
-    result = _BLANK_RUN_RE.sub("\n\n", "\n".join([line.rstrip() for line in kept])).strip()
+    result = "\n".join([line.rstrip() for line in kept])
+    if "\n\n\n" in result:  # a scan for the run costs more than the test that there is none
+        result = _BLANK_RUN_RE.sub("\n\n", result)
+    result = result.strip()
     return result or text.strip()

@@ -28,6 +28,7 @@ from herocli.channels.mail.fetching import (
     thrid_of,
     uidset,
 )
+from herocli.channels.mail.wire import read_fetch
 from herocli.config import EmailSettings
 from herocli.errors import AuthError, ChannelError, HeroError, UnreachableError
 from herocli.models import Secret
@@ -266,11 +267,9 @@ class ImapSession:
         from imapclient.response_parser import parse_fetch_response
 
         with self._errors("fetch messages"):
-            imap = self.client._imap
-            typ, data = imap._command_complete("FETCH", tag)
-            self.client._checkok("fetch", typ, data)
-            typ, data = imap._untagged_response(typ, data, "FETCH")
-            if data == [None]:
+            typ, done, data = read_fetch(self.client._imap, tag)
+            self.client._checkok("fetch", typ, done)
+            if not data:
                 return {}
             fast = plain_fetch_answers(data)
             if fast is not None:

@@ -9,14 +9,13 @@ Secrets are never in the file: only the names of the variables that hold them.
 from __future__ import annotations
 
 import os
-import re
-import tomllib
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from herocli.config_reader import KeyLines, Problems, Section
+from herocli.config_toml import toml_data
 from herocli.errors import ConfigError, ConfigProblem
 from herocli.models import TeamMember
 from herocli.records import field, record, replace
@@ -179,6 +178,15 @@ def xdg_data_home(env: Mapping[str, str] = os.environ) -> Path:
     return Path(env.get("XDG_DATA_HOME") or _home(env) / ".local" / "share")
 
 
+def xdg_cache_home(env: Mapping[str, str] = os.environ) -> Path:
+    return Path(env.get("XDG_CACHE_HOME") or _home(env) / ".cache")
+
+
+def toml_cache_path(env: Mapping[str, str] = os.environ) -> Path:
+    """Where the config's parsed TOML is kept between runs (see ``config_toml``)."""
+    return xdg_cache_home(env) / "hero" / "config-toml.json"
+
+
 def default_config_path(env: Mapping[str, str] = os.environ) -> Path:
     return xdg_config_home(env) / "hero" / "config.toml"
 
@@ -201,8 +209,11 @@ def data_dir(config: Config, env: Mapping[str, str] = os.environ) -> Path:
     return xdg_data_home(env) / "hero"
 
 
-def load_config(path: Path, *, required: bool = True) -> Config:
-    """Read and validate ``path``; raise ``ConfigError`` listing every problem."""
+def load_config(path: Path, *, required: bool = True, cache: Path | None = None) -> Config:
+    """Read and validate ``path``; raise ``ConfigError`` listing every problem.
+
+    With ``cache`` (``toml_cache_path``), an unchanged file's TOML is not parsed again.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -214,10 +225,12 @@ def load_config(path: Path, *, required: bool = True) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigProblem(str(path), "", f"cannot read: {exc}")]) from None
-    return parse_config(text, str(path), path)
+    return parse_config(text, str(path), path, cache=cache)
 
 
-def parse_config(text: str, file: str, path: Path | None = None) -> Config:
+def parse_config(
+    text: str, file: str, path: Path | None = None, *, cache: Path | None = None
+) -> Config:
     """Validate a config file's ``text``; raise ``ConfigError`` listing every problem by line."""
     if text.startswith("\ufeff"):
         raise ConfigError(
@@ -231,12 +244,7 @@ def parse_config(text: str, file: str, path: Path | None = None) -> Config:
                 )
             ]
         )
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            [ConfigProblem(file, "", toml_error_words(exc), _toml_error_line(exc, text))]
-        ) from None
+    data = toml_data(text, file, cache)
     problems = Problems(file, KeyLines(text))
     root = Section(data, "", problems)
     config = Config(
@@ -265,43 +273,6 @@ def parse_config(text: str, file: str, path: Path | None = None) -> Config:
         ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))
         raise ConfigError(ordered, hint="`hero config check` lists every problem")
     return config
-
-
-# tomllib's messages, in words a person editing the file knows what to do with.
-_TOML_WORDS = (
-    ("Invalid statement", "this line is neither `key = value` nor a [table] header"),
-    ("Expected '=' after a key", "a key needs ` = value` after it"),
-    ("Invalid value", 'the value cannot be read (text needs quotes: name = "Hana")'),
-    ("Cannot overwrite a value", "this key is set twice"),
-    ("Cannot declare", "this table is declared twice"),
-    ("Unterminated string", "a string is not closed (a missing quote)"),
-    ("Unclosed array", "a list is not closed (a missing ])"),
-    ("Unclosed inline table", "an inline table is not closed (a missing })"),
-    ("Illegal character", "a character that TOML does not allow here"),
-    ("Invalid initial character for a key part", "a key cannot start with this character"),
-)
-
-
-def toml_error_words(exc: tomllib.TOMLDecodeError) -> str:
-    """A TOML syntax error in our words, as "not valid TOML: <what is wrong>"."""
-    message = str(exc)
-    for start, words in _TOML_WORDS:
-        if message.startswith(start):
-            return f"not valid TOML: {words}"
-    where = re.compile(r" \(at (line \d+, column \d+|end of document)\)$")
-    return f"not valid TOML: {where.sub('', message)}"
-
-
-def _toml_error_line(exc: tomllib.TOMLDecodeError, text: str) -> int | None:
-    """The line a TOML error is on (Python < 3.14 has it only in the message)."""
-    line = getattr(exc, "lineno", None)
-    if isinstance(line, int):
-        return line
-    if match := re.search(r"at line (\d+)", str(exc)):
-        return int(match.group(1))
-    if "end of document" in str(exc):
-        return max(len(text.splitlines()), 1)
-    return None
 
 
 def _hero(s: Section) -> HeroSettings:

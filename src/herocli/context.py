@@ -141,9 +141,9 @@ class Context:
 
     @cached_property
     def config(self) -> Config:
-        from herocli.config import load_config
+        from herocli.config import load_config, toml_cache_path
 
-        return load_config(self.config_file)
+        return load_config(self.config_file, cache=toml_cache_path(self.env))
 
     @cached_property
     def store(self) -> Store:

@@ -79,15 +79,18 @@ def inbox_lines(items: list[Item], now: datetime) -> list[str]:
     out = []
     for item in items:
         start = wait_start(item)
+        waiting = item.waiting
+        # Stored text goes through field(); the numbers, times and words made here
+        # hold no whitespace and nothing unsafe, so field() would give them back as they are.
         fields = [
             str(item.id),
-            item.channel,
-            item.title,
-            item.waiting.value if item.waiting else "",
+            field(item.channel),
+            field(item.title),
+            waiting.value if waiting else "",
             iso(start) or "",
             str(int((now - start).total_seconds())) if start else "",
-            item.assignee or "",
-            ",".join(item.labels),
+            field(item.assignee),
+            field(",".join(item.labels)),
         ]
-        out.append("\t".join(field(f) for f in fields))
+        out.append("\t".join(fields))
     return out

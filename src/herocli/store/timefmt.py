@@ -18,10 +18,10 @@ def to_db(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def from_db(value: str) -> datetime:
-    # fromisoformat reads the trailing Z as UTC and is ~40x faster than strptime,
-    # which matters when a listing reads six times for each of 100,000 items.
-    return datetime.fromisoformat(value)
+# fromisoformat reads the trailing Z as UTC and is ~40x faster than strptime, which
+# matters when a listing reads six times for each of 100,000 items; bound here, not
+# wrapped in a function, so each read is one call.
+from_db = datetime.fromisoformat
 
 
 def maybe_from_db(value: str | None) -> datetime | None:

@@ -9,12 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from typer.main import get_command
 
 from herocli.cli.commands import COMMANDS
-from herocli.cli.main import command_word, full_app, run_cli
+from herocli.cli.main import build_app, command_word, full_app, run_cli
 from herocli.context import Context
+from herocli.errors import ExitCode
 from herocli.store import Store
 from tests.cli_harness import Hero
 
@@ -86,6 +88,28 @@ def test_every_registered_command_is_listed() -> None:
         f"(unreachable): {sorted(registered - set(COMMANDS))}; "
         f"listed but not registered: {sorted(set(COMMANDS) - registered)}"
     )
+
+
+def test_a_named_command_is_the_only_one_built_and_each_still_runs_its_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A module registers all its commands (triage six); the app keeps only the named one.
+    for name in COMMANDS:
+        group = get_command(build_app([name]))
+        assert list(group.commands) == [name], name  # type: ignore[attr-defined]
+        assert run_cli([name, "--help"]) == 0, name
+        assert capsys.readouterr().out.startswith(f"Usage: hero {name} "), name
+
+
+def test_an_unknown_command_or_option_gets_typers_own_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run_cli(["inbx"]) == ExitCode.USAGE
+    assert "No such command 'inbx'" in capsys.readouterr().err
+    assert run_cli(["inbox", "--nope"]) == ExitCode.USAGE
+    assert "No such option: --nope" in capsys.readouterr().err
+    assert run_cli(["config", "nope"]) == ExitCode.USAGE
+    assert "No such command 'nope'" in capsys.readouterr().err
 
 
 def test_the_command_word_skips_global_options() -> None:

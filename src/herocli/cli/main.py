@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.main import get_command_name
+from typer.models import CommandInfo
 
 from herocli import __version__
 from herocli.cli.commands import COMMANDS
@@ -90,16 +92,25 @@ def _not_loaded() -> None:
     raise RuntimeError("a command ran without its module")
 
 
-def build_app(argv: Sequence[str] = ()) -> typer.Typer:
-    """The `hero` app for ``argv``: the module of the command it names, else the command list.
+def _name_of(command: CommandInfo) -> str:
+    # As Typer names a command: its given name, else its function's, with dashes.
+    return command.name or get_command_name(getattr(command.callback, "__name__", ""))
 
-    With no command named (`hero --help`, or a word that is no command) every
-    command is listed from COMMANDS with its summary, and no module is imported.
+
+def build_app(argv: Sequence[str] = ()) -> typer.Typer:
+    """The `hero` app for ``argv``: the command it names, else the command list.
+
+    A named command's module is imported and registers its commands; only the
+    named one is kept, so Typer builds one command's options, not its module's
+    (triage holds six). With no command named (`hero --help`, or a word that is
+    no command) every command is listed from COMMANDS with its summary, and no
+    module is imported.
     """
     app = _root_app()
     name = command_word(argv)
     if name in COMMANDS:
         _register(app, [COMMANDS[name][0]])
+        app.registered_commands = [c for c in app.registered_commands if _name_of(c) == name]
     else:
         for command, (_, summary) in COMMANDS.items():
             app.command(command, short_help=summary, add_help_option=False)(_not_loaded)

@@ -13,9 +13,9 @@ from herocli.models import Item, ItemState, StoredMessage, Waiting, iso
 from herocli.render.text import field
 
 
-def wait_start(item: Item) -> datetime | None:
-    """Since when the current side has been waiting."""
-    if item.waiting is Waiting.US:
+def wait_start(item: Item, waiting: Waiting | None = None) -> datetime | None:
+    """Since when the current side has been waiting (``waiting``: ``item.waiting``, if known)."""
+    if (waiting or item.waiting) is Waiting.US:
         return item.waiting_since
     return item.last_message_at
 
@@ -29,7 +29,8 @@ def closed_why(item: Item) -> str | None:
 
 def item_json(item: Item, now: datetime) -> dict[str, Any]:
     """Stable field names for --json; times in ISO 8601 UTC."""
-    start = wait_start(item)
+    waiting = item.waiting
+    start = wait_start(item, waiting)
     return {
         "number": item.id,
         "channel": item.channel,
@@ -37,7 +38,7 @@ def item_json(item: Item, now: datetime) -> dict[str, Any]:
         "title": item.title,
         "url": item.url,
         "state": item.state.value,
-        "waiting": item.waiting.value if item.waiting else None,
+        "waiting": waiting.value if waiting else None,
         # The channel has not read the whole conversation yet (a Slack thread's replies).
         "waiting_provisional": bool(item.meta.get("provisional")),
         # A team reply whose send is uncertain (see `hero outbox`): it is no answer yet.
@@ -78,8 +79,8 @@ def inbox_lines(items: list[Item], now: datetime) -> list[str]:
     """Tab-separated rows for pipes: machine values, no colours, one item per line."""
     out = []
     for item in items:
-        start = wait_start(item)
         waiting = item.waiting
+        start = wait_start(item, waiting)
         # Stored text goes through field(); the numbers, times and words made here
         # hold no whitespace and nothing unsafe, so field() would give them back as they are.
         fields = [

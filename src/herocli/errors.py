@@ -11,7 +11,6 @@ from datetime import datetime
 from enum import IntEnum
 
 from herocli.records import record
-from herocli.redact import redact
 
 
 class ExitCode(IntEnum):
@@ -34,6 +33,8 @@ class HeroError(Exception):
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         # Messages often quote a library's error, which may quote a credential.
+        from herocli.redact import redact  # here: a run that meets no error never loads it
+
         message = redact(message)
         super().__init__(message)
         self.message = message

@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from herocli.records import field, record
-from herocli.redact import remember
 
 JSON = dict[str, Any]
 
@@ -271,6 +270,8 @@ class Secret:
     source: str
 
     def __post_init__(self) -> None:
+        from herocli.redact import remember  # here: a read of the queue reads no secret
+
         remember(self.value)
 
 

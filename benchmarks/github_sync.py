@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from herocli.channels.github import GithubChannel
-from herocli.config import GithubSettings
+from herocli.config_github import GithubSettings
 from herocli.models import JSON, SilentProgress, SystemClock
 from herocli.secrets import EnvSecrets
 from herocli.simulators.github import GithubSimulator, iso

@@ -27,7 +27,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from herocli.channels.slack import SlackChannel
-from herocli.config import SlackSettings, TeamSettings
+from herocli.config import TeamSettings
+from herocli.config_slack import SlackSettings
 from herocli.models import SilentProgress, TeamMember
 from herocli.secrets import EnvSecrets
 from herocli.services.sync import sync_channel

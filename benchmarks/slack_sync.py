@@ -29,7 +29,8 @@ from pathlib import Path
 
 from herocli.channels.slack import SlackChannel
 from herocli.channels.slack.sync import HISTORY_LIMIT
-from herocli.config import SlackSettings, TeamSettings
+from herocli.config import TeamSettings
+from herocli.config_slack import SlackSettings
 from herocli.models import SilentProgress, TeamMember
 from herocli.secrets import EnvSecrets
 from herocli.services.sync import SyncResult, sync_channel

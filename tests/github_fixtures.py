@@ -7,7 +7,7 @@ from typing import Any
 
 from herocli.channels.github import GithubChannel
 from herocli.channels.github.fetch import PAGE
-from herocli.config import GithubSettings
+from herocli.config_github import GithubSettings
 from herocli.errors import NotFoundError
 from herocli.models import (
     JSON,

@@ -10,7 +10,7 @@ import pytest
 from herocli.channels.slack import SlackChannel
 from herocli.channels.slack.mrkdwn import escape, unescape
 from herocli.channels.slack.sync import HISTORY_LIMIT
-from herocli.config import SlackSettings
+from herocli.config_slack import SlackSettings
 from herocli.errors import NotFoundError
 from herocli.models import FetchPage, SilentProgress, TeamMember
 from herocli.secrets import EnvSecrets

@@ -19,7 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from herocli.channels.slack import SlackChannel
-from herocli.config import SlackSettings
+from herocli.config_slack import SlackSettings
 from herocli.render.stats import outcome_view
 from herocli.secrets import EnvSecrets
 from herocli.services import outbox

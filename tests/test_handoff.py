@@ -12,7 +12,8 @@ import pytest
 from rich.console import Console
 
 from herocli.channels.slack import SlackChannel
-from herocli.config import Config, HeroSettings, SlackSettings
+from herocli.config import Config, HeroSettings
+from herocli.config_slack import SlackSettings
 from herocli.errors import NotFoundError, UsageError
 from herocli.models import EventKind
 from herocli.render import markdown

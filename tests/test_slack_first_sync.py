@@ -12,7 +12,8 @@ from typing import Any
 
 from herocli.channels.slack import SlackChannel
 from herocli.cli.sync import with_history_days
-from herocli.config import Config, SlackSettings, TeamSettings
+from herocli.config import Config, TeamSettings
+from herocli.config_slack import SlackSettings
 from herocli.models import FetchPage, ItemState, Message, RemoteState, SilentProgress, TeamMember
 from herocli.services.sync import SyncResult, sync_channel
 from herocli.simulators.slack import SlackSimulator, format_ts

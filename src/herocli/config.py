@@ -1,5 +1,9 @@
 """Find, read and validate the config file into frozen records.
 
+The GitHub, Slack and mirror sections are read in modules of their own
+(``config_github``, ``config_slack``, ``config_mirror``); this one finds the
+file and reads the rest.
+
 Discovery: ``--config PATH``, else ``$HERO_CONFIG``, else
 ``$XDG_CONFIG_HOME/hero/config.toml`` (``~/.config/hero/config.toml``).
 Every problem in the file is reported at once, with file, key and line.
@@ -14,7 +18,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from herocli.config_reader import KeyLines, Problems, Section
+from herocli.config_github import GithubSettings, read_github
+from herocli.config_reader import (
+    CONNECT_TIMEOUT,
+    MINUTES_A_YEAR,
+    READ_TIMEOUT,
+    KeyLines,
+    Problems,
+    Section,
+    read_timeouts,
+)
+from herocli.config_slack import SlackSettings, read_slack
 from herocli.config_toml import toml_data
 from herocli.errors import ConfigError, ConfigProblem
 from herocli.models import TeamMember
@@ -24,14 +38,6 @@ if TYPE_CHECKING:
     from herocli.config_mirror import MirrorSettings
 
 SECURITY = ("ssl", "starttls", "none")
-# Upper bounds: past these a value is a typo, and would overflow date arithmetic later.
-MINUTES_A_YEAR = 366 * 24 * 60
-HOURS_A_YEAR = 366 * 24
-SECONDS_A_DAY = 24 * 3600
-# A silent server fails a sync within about this long (connect, then each read).
-CONNECT_TIMEOUT = 10.0
-READ_TIMEOUT = 30.0
-MAX_TIMEOUT = 600.0
 
 
 @record
@@ -53,24 +59,6 @@ class TeamSettings:
             if m.name.casefold() == wanted or (m.github or "").casefold() == wanted:
                 return m
         return None
-
-
-@record
-class GithubSettings:
-    enabled: bool = True
-    api_url: str = "https://api.github.com"
-    token_env: tuple[str, ...] = ("GH_TOKEN", "GITHUB_TOKEN")
-    repos: tuple[str, ...] = ()
-    orgs: tuple[str, ...] = ()
-    labels_include: tuple[str, ...] = ()
-    labels_exclude: tuple[str, ...] = ()
-    include_pull_requests: bool = False
-    trust_author_association: bool = False
-    strategy: str = "auto"  # auto | rest | graphql (for first and large syncs)
-    max_rate_limit_wait: float = 300.0
-    reconcile_hours: float = 24.0  # how often to look for issues gone from the open list
-    connect_timeout: float = CONNECT_TIMEOUT
-    read_timeout: float = READ_TIMEOUT
 
 
 @record
@@ -96,24 +84,6 @@ class EmailSettings:
     allow_insecure: bool = False  # required for security = "none"
     connect_timeout: float = CONNECT_TIMEOUT
     read_timeout: float = READ_TIMEOUT
-
-
-@record
-class SlackSettings:
-    enabled: bool = True
-    api_url: str = "https://slack.com/api"
-    token_env: tuple[str, ...] = ("SLACK_TOKEN",)
-    channels: tuple[str, ...] = ()
-    intake: str = "all"  # all | reaction
-    intake_reaction: str = "ticket"
-    close_reaction: str = "white_check_mark"
-    max_rate_limit_wait: float = 300.0
-    # Closed threads stay watched this long, so a customer's reply reopens the item.
-    reopen_window_days: int = 7
-    connect_timeout: float = CONNECT_TIMEOUT
-    read_timeout: float = READ_TIMEOUT
-    # A first sync reads this many days of history; raising it later reads the older days.
-    history_days: int = 30
 
 
 @record
@@ -251,9 +221,9 @@ def parse_config(
         path=path,
         hero=_hero(root.section("hero")),
         team=_team(root.section("team")),
-        github=_github(root.section("github")) if root.has("github") else None,
+        github=read_github(root.section("github")) if root.has("github") else None,
         email=_email(root.section("email")) if root.has("email") else None,
-        slack=_slack(root.section("slack"), mirrored=root.has("mirror"))
+        slack=read_slack(root.section("slack"), mirrored=root.has("mirror"))
         if root.has("slack")
         else None,
         rota=_rota(root.section("rota")),
@@ -319,34 +289,6 @@ def _team(s: Section) -> TeamSettings:
     return TeamSettings(members=tuple(members), email_domains=domains)
 
 
-def _github(s: Section) -> GithubSettings:
-    d = GithubSettings()
-    out = GithubSettings(
-        enabled=s.boolean("enabled", True),
-        api_url=s.url("api_url", d.api_url),
-        token_env=s.env_names("token_env", d.token_env),
-        repos=s.strings("repos", ()),
-        orgs=s.strings("orgs", ()),
-        labels_include=s.strings("labels_include", ()),
-        labels_exclude=s.strings("labels_exclude", ()),
-        include_pull_requests=s.boolean("include_pull_requests", False),
-        trust_author_association=s.boolean("trust_author_association", False),
-        strategy=s.choice("strategy", ("auto", "rest", "graphql"), "auto"),
-        max_rate_limit_wait=s.number(
-            "max_rate_limit_wait", d.max_rate_limit_wait, 0, SECONDS_A_DAY
-        ),
-        reconcile_hours=s.number("reconcile_hours", d.reconcile_hours, 0, HOURS_A_YEAR),
-        **_timeouts(s),
-    )
-    for repo in out.repos:
-        if repo.count("/") != 1 or not all(repo.split("/")):
-            s.problem("repos", f"{repo!r} is not of the form owner/name")
-    if out.enabled and not out.repos and not out.orgs:
-        s.problem("repos", "list at least one repository (or set orgs, or enabled = false)")
-    s.check_unknown()
-    return out
-
-
 def _email(s: Section) -> EmailSettings:
     d = EmailSettings()
     enabled = s.boolean("enabled", True)
@@ -370,7 +312,7 @@ def _email(s: Section) -> EmailSettings:
         close_action=s.choice("close_action", ("none", "flag", "move"), "none"),
         close_folder=s.string("close_folder", None),
         allow_insecure=s.boolean("allow_insecure", False),
-        **_timeouts(s),
+        **read_timeouts(s),
     )
     for key in ("imap_security", "smtp_security"):
         if getattr(out, key) == "none" and not out.allow_insecure:
@@ -383,30 +325,6 @@ def _email(s: Section) -> EmailSettings:
         s.problem("from_address", f"{out.from_address!r} is not an email address")
     if not out.folders:
         s.problem("folders", "list at least one folder")
-    s.check_unknown()
-    return out
-
-
-def _slack(s: Section, *, mirrored: bool = False) -> SlackSettings:
-    d = SlackSettings()
-    out = SlackSettings(
-        enabled=s.boolean("enabled", True),
-        api_url=s.url("api_url", d.api_url),
-        token_env=s.env_names("token_env", d.token_env),
-        channels=s.strings("channels", ()),
-        intake=s.choice("intake", ("all", "reaction"), "all"),
-        intake_reaction=s.string("intake_reaction", d.intake_reaction).strip(":"),
-        close_reaction=s.string("close_reaction", d.close_reaction).strip(":"),
-        max_rate_limit_wait=s.number(
-            "max_rate_limit_wait", d.max_rate_limit_wait, 0, SECONDS_A_DAY
-        ),
-        reopen_window_days=s.integer("reopen_window_days", d.reopen_window_days, 0, 3660),
-        history_days=s.integer("history_days", d.history_days, 1, 36500),
-        **_timeouts(s),
-    )
-    # With [mirror], Slack may serve only as the team's channel, with no support channel.
-    if out.enabled and not out.channels and not mirrored:
-        s.problem("channels", "list at least one channel (#name or id), or set enabled = false")
     s.check_unknown()
     return out
 
@@ -437,14 +355,6 @@ def _store(s: Section) -> Path | None:
     value = s.string("data_dir", None)
     s.check_unknown()
     return Path(value).expanduser() if value else None
-
-
-def _timeouts(s: Section) -> dict[str, float]:
-    """Seconds to wait for a connection, and for each answer, before the channel fails."""
-    return {
-        "connect_timeout": s.number("connect_timeout", CONNECT_TIMEOUT, 0.1, MAX_TIMEOUT),
-        "read_timeout": s.number("read_timeout", READ_TIMEOUT, 0.1, MAX_TIMEOUT),
-    }
 
 
 def _tui(s: Section) -> TuiSettings:

@@ -1,7 +1,7 @@
 """The ``[mirror]`` section: every item mirrored to a team Slack channel, answers relayed back.
 
-Kept apart from ``config.py`` (which reads the channels' own sections): the mirror is
-read after ``[slack]``, whose app token and API it uses, and checked against it.
+Read after ``[slack]`` (``config_slack``), whose app token and API it uses, and checked
+against it.
 """
 
 from __future__ import annotations

@@ -23,6 +23,14 @@ _MISSING: Any = object()
 _ARRAY_TABLE = r"^\s*\[\[\s*([^\]]+?)\s*\]\]"
 _TABLE = r"^\s*\[\s*([^\]]+?)\s*\]"
 _KEY = r"^\s*([A-Za-z0-9_\-\"'.]+?)\s*="
+# Upper bounds: past these a value is a typo, and would overflow date arithmetic later.
+MINUTES_A_YEAR = 366 * 24 * 60
+HOURS_A_YEAR = 366 * 24
+SECONDS_A_DAY = 24 * 3600
+# A silent server fails a sync within about this long (connect, then each read).
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 30.0
+MAX_TIMEOUT = 600.0
 # Dates outside these are typos; far ones overflow the rota's arithmetic.
 _FIRST_DAY = date(1970, 1, 1)
 _LAST_DAY = date(2999, 12, 31)
@@ -282,3 +290,11 @@ def _closest(name: str, known: Iterable[str]) -> str | None:
 
     matches = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def read_timeouts(s: Section) -> dict[str, float]:
+    """A channel section's seconds to wait for a connection, and for each answer, before it fails."""
+    return {
+        "connect_timeout": s.number("connect_timeout", CONNECT_TIMEOUT, 0.1, MAX_TIMEOUT),
+        "read_timeout": s.number("read_timeout", READ_TIMEOUT, 0.1, MAX_TIMEOUT),
+    }

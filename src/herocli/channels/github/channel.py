@@ -18,7 +18,7 @@ from herocli.channels.github.convert import (
     with_marker,
 )
 from herocli.channels.github.fetch import Fetcher
-from herocli.config import GithubSettings
+from herocli.config_github import GithubSettings
 from herocli.errors import ChannelError, NotFoundError
 from herocli.models import (
     JSON,

@@ -26,7 +26,7 @@ from typing import Any
 
 from github import Auth, Github
 
-from herocli.config import GithubSettings
+from herocli.config_github import GithubSettings
 from herocli.errors import AuthError, ChannelError, RateLimitedError, UnreachableError
 from herocli.models import Clock, SecretSource, SilentProgress, SyncProgress
 

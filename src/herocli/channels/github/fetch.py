@@ -49,7 +49,7 @@ from herocli.channels.github.issues import (
 )
 from herocli.channels.github.reconcile import Reconciler
 from herocli.channels.github.walk import start, walk
-from herocli.config import GithubSettings
+from herocli.config_github import GithubSettings
 from herocli.errors import (
     AuthError,
     ChannelError,

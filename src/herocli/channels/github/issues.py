@@ -22,7 +22,7 @@ from herocli.channels.github.convert import (
     rest_conversation,
     rest_issue_message,
 )
-from herocli.config import GithubSettings
+from herocli.config_github import GithubSettings
 from herocli.models import JSON, Conversation, SyncProgress
 
 PAGE = 100

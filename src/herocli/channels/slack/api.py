@@ -25,7 +25,7 @@ from herocli.models import JSON, Clock, Secret, SecretSource, SilentProgress, Sy
 if TYPE_CHECKING:
     import httpx
 
-    from herocli.config import SlackSettings
+    from herocli.config_slack import SlackSettings
 
 # Requests per minute Slack documents for each method's tier (chat.postMessage is
 # "special": about one per second per channel, with short bursts allowed).

@@ -20,7 +20,7 @@ from herocli.channels.slack.convert import (
 from herocli.channels.slack.lookups import is_channel_id
 from herocli.channels.slack.mrkdwn import MARKDOWN_LIMIT, escape, markdown_parts, shown_name
 from herocli.channels.slack.sync import HISTORY_LIMIT, REPLIES_LIMIT, SlackFetch
-from herocli.config import SlackSettings
+from herocli.config_slack import SlackSettings
 from herocli.errors import ChannelError, NotFoundError
 from herocli.models import (
     JSON,

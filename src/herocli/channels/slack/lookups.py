@@ -11,7 +11,7 @@ import json
 import re
 
 from herocli.channels.slack.api import SlackApi, SlackCallError
-from herocli.config import SlackSettings
+from herocli.config_slack import SlackSettings
 from herocli.errors import AuthError
 from herocli.models import JSON, Clock, SyncProgress
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from herocli.channels.slack.api import SlackApi
 from herocli.channels.slack.sync import SlackFetch
-from herocli.config import SlackSettings
+from herocli.config_slack import SlackSettings
 from herocli.models import JSON, Clock, SyncProgress
 from herocli.records import replace
 

@@ -17,11 +17,11 @@ from http.server import BaseHTTPRequestHandler
 
 from herocli.simulators.server import LocalServer
 from herocli.simulators.slack.handler import handler_for
+from herocli.simulators.slack.limits import LoggedRequest
 from herocli.simulators.slack.methods import SlackWebApi
 from herocli.simulators.slack.workspace import (
     DEFAULT_TOKEN,
     JSON,
-    LoggedRequest,
     SlackApiError,
     demo_seed,
     format_ts,

@@ -9,13 +9,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from herocli.simulators.slack.workspace import (
-    JSON,
-    LoggedRequest,
-    SlackApiError,
-    SlackWorkspace,
-    format_ts,
-)
+from herocli.simulators.slack.limits import LoggedRequest, RateLimits
+from herocli.simulators.slack.workspace import JSON, SlackApiError, format_ts
 
 _MAX_LIMIT = 999
 
@@ -77,7 +72,7 @@ def _truthy(value: Any) -> bool:
     return str(value).lower() in ("1", "true", "yes")
 
 
-class SlackWebApi(SlackWorkspace):
+class SlackWebApi(RateLimits):
     """The workspace answering Web API calls as Slack does."""
 
     def handle(

@@ -11,7 +11,6 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,24 +18,6 @@ from typing import Any
 JSON = dict[str, Any]
 
 DEFAULT_TOKEN = "xoxb-hero-demo"  # a fake credential the local simulator accepts
-
-# Requests a minute per method, as Slack's rate-limit tiers document them (Tier 2: 20,
-# Tier 3: 50, Tier 4: 100; chat.postMessage: about one a second).
-TIER_LIMITS = {
-    "auth.test": 100,
-    "conversations.list": 20,
-    "conversations.info": 50,
-    "conversations.history": 50,
-    "conversations.replies": 50,
-    "users.info": 100,
-    "users.list": 20,
-    "team.info": 50,
-    "reactions.add": 50,
-    "reactions.get": 50,
-    "reactions.remove": 20,
-    "chat.postMessage": 60,
-    "chat.update": 50,
-}
 
 
 class SlackApiError(Exception):
@@ -46,17 +27,6 @@ class SlackApiError(Exception):
         super().__init__(code)
         self.code = code
         self.extra = extra
-
-
-@dataclass(frozen=True)
-class LoggedRequest:
-    """One call the simulator answered."""
-
-    method: str
-    params: Mapping[str, Any]
-    status: int
-    error: str | None = None
-    at: float = 0.0  # the workspace clock when it was answered
 
 
 def demo_seed() -> JSON:
@@ -71,7 +41,7 @@ def format_ts(seconds: float) -> str:
 
 
 class SlackWorkspace:
-    """A Slack workspace's state, its request log and its injected faults.
+    """A Slack workspace's state (its request log and faults: ``limits.RateLimits``).
 
     ``seed`` is a dict, a path to a JSON file, or ``None`` for the demo seed.
     ``tokens`` maps accepted bot tokens to the bot's user id (an iterable of
@@ -114,11 +84,6 @@ class SlackWorkspace:
         self._messages: dict[str, dict[str, JSON]] = {}
         self._top: dict[str, list[str]] = {}  # channel -> sorted ts shown in history
         self._replies: dict[str, dict[str, list[str]]] = {}  # channel -> parent ts -> reply ts
-        self._rate_limits: dict[str, list[float]] = {}  # method -> [retry_after, times left]
-        self._faults: dict[str, list[int]] = {}  # method -> HTTP statuses to answer next (0: drop)
-        self._hang_ups: dict[str, int] = {}  # method -> calls left to drop after acting
-        self._tier_buckets: dict[str, tuple[float, float]] | None = None  # method -> tokens, at
-        self._log: list[LoggedRequest] = []
         # Whether the app was granted chat:write.customize: only then does chat.postMessage
         # post under the ``username`` it is given; without it Slack ignores the argument.
         self.customize = bool(bot.get("customize", False))
@@ -132,81 +97,6 @@ class SlackWorkspace:
             self.add_channel(info.pop("id"), info.pop("name"), **info)
             for message in sorted(messages, key=lambda m: m["ts"]):
                 self._store(channel["id"], dict(message))
-
-    # -- request log and fault injection ------------------------------------
-
-    @property
-    def requests(self) -> list[LoggedRequest]:
-        with self._lock:
-            return list(self._log)
-
-    def calls(self, method: str | None = None) -> int:
-        """How many requests were answered, for ``method`` or in all."""
-        with self._lock:
-            return sum(1 for r in self._log if method is None or r.method == method)
-
-    def clear_requests(self) -> None:
-        with self._lock:
-            self._log.clear()
-
-    def inject_hang_up(self, method: str, times: int = 1) -> None:
-        """Carry out the next ``times`` calls of ``method``, then drop the connection unanswered."""
-        with self._lock:
-            self._hang_ups[method] = self._hang_ups.get(method, 0) + times
-
-    def take_hang_up(self, method: str) -> bool:
-        with self._lock:
-            left = self._hang_ups.get(method, 0)
-            if left:
-                self._hang_ups[method] = left - 1
-            return left > 0
-
-    def inject_rate_limit(self, method: str, retry_after: float, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` with HTTP 429 and ``Retry-After``."""
-        with self._lock:
-            self._rate_limits[method] = [retry_after, times]
-
-    def enforce_tiers(self, enabled: bool = True) -> None:
-        """Answer HTTP 429 past each method's documented per-minute rate, on the workspace clock.
-
-        Each method has its own bucket of ``TIER_LIMITS[method]`` requests, refilled
-        continuously over a minute (Slack allows short bursts, then the tier's rate).
-        """
-        with self._lock:
-            self._tier_buckets = {} if enabled else None
-
-    def _tier_wait(self, method: str) -> float:
-        """Seconds until ``method`` may be called again (0: take a token now)."""
-        if self._tier_buckets is None:
-            return 0.0
-        per_minute = TIER_LIMITS.get(method, 60)
-        now = float(self._clock())
-        tokens, stamp = self._tier_buckets.get(method, (float(per_minute), now))
-        tokens = min(float(per_minute), tokens + (now - stamp) * per_minute / 60)
-        if tokens < 1 - 1e-6:
-            self._tier_buckets[method] = (tokens, now)
-            return (1 - tokens) * 60 / per_minute
-        self._tier_buckets[method] = (tokens - 1, now)
-        return 0.0
-
-    def inject_server_error(
-        self, method: str, status: int = 500, times: int = 1, *, after: int = 0
-    ) -> None:
-        """Answer ``times`` calls of ``method`` with HTTP ``status`` and no JSON.
-
-        ``after``: let that many calls through first.
-        """
-        with self._lock:
-            self._faults.setdefault(method, []).extend([-1] * after + [status] * times)
-
-    def inject_drop(self, method: str, times: int = 1, *, after: int = 0) -> None:
-        """Close the connection without an answer on ``times`` calls of ``method``."""
-        self.inject_server_error(method, 0, times, after=after)
-
-    def _next_fault(self, method: str) -> int | None:
-        queued = self._faults.get(method)
-        fault = queued.pop(0) if queued else None
-        return None if fault == -1 else fault
 
     # -- workspace state, for seeding and tests -----------------------------
 

@@ -18,7 +18,6 @@ Run: python benchmarks/slack_first_sync.py
 
 from __future__ import annotations
 
-import random
 import sys
 import tempfile
 import time
@@ -26,25 +25,25 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from herocli.channels.slack import SlackChannel
-from herocli.config import TeamSettings
-from herocli.config_slack import SlackSettings
-from herocli.models import SilentProgress, TeamMember
-from herocli.secrets import EnvSecrets
+from herocli.models import SilentProgress
 from herocli.services.sync import sync_channel
-from herocli.simulators.slack import SlackSimulator, format_ts
+from herocli.simulators.slack import SlackSimulator
 from herocli.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.slack_workspace import (  # noqa: E402
+    CHANNELS,
+    TEAM,
+    THREADS,
+    TOP_LEVEL,
+    post_questions,
+    simulator,
+    slack_channel,
+)
 from tests.clock import FakeClock  # noqa: E402
 
-CHANNELS = ("C0BENCH1", "C0BENCH2", "C0BENCH3")
-TOP_LEVEL = 20_000
-THREADS = 5_000
-CUSTOMERS = 300
-TEAM_IDS = ("U0HANA", "U0RAVI")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 WINDOW_DAYS = 30
 REPLIES_PER_MINUTE = 50  # Tier 3, as Slack documents it for conversations.replies
@@ -52,39 +51,12 @@ REPLIES_PER_MINUTE = 50  # Tier 3, as Slack documents it for conversations.repli
 
 def build(clock: FakeClock) -> tuple[SlackSimulator, set[str], set[str]]:
     """The workspace; the top-level messages and the threads of the last 30 days."""
-    rng = random.Random(14)
-    seed = {
-        "bot": {"user_id": "U0HEROBOT"},
-        "tokens": {"xoxb-bench": "U0HEROBOT"},
-        "users": [
-            {"id": uid, "name": uid.lower(), "real_name": uid, "profile": {"display_name": uid}}
-            for uid in [*TEAM_IDS, *(f"U0C{n:04d}" for n in range(CUSTOMERS))]
-        ],
-        "channels": [{"id": c, "name": c.lower(), "is_member": True} for c in CHANNELS],
-    }
-    sim = SlackSimulator(seed, clock=lambda: clock.now().timestamp())
+    sim = simulator(clock=lambda: clock.now().timestamp())
     start = (NOW - timedelta(days=365)).timestamp()
-    step = 365 * 86400 / TOP_LEVEL
+    questions = post_questions(sim, 14, start, 365 * 86400 / TOP_LEVEL)
     horizon = (NOW - timedelta(days=WINDOW_DAYS)).timestamp()
-    recent: set[str] = set()
-    recent_threads: set[str] = set()
-    thread_slots = set(rng.sample(range(TOP_LEVEL), THREADS))
-    for n in range(TOP_LEVEL):
-        channel = CHANNELS[n % len(CHANNELS)]
-        at = start + n * step
-        ts = format_ts(at)
-        author = f"U0C{rng.randrange(CUSTOMERS):04d}"
-        sim.post(channel, author, f"Question {n}: something happened", ts=ts)
-        if at >= horizon:
-            recent.add(f"{channel}:{ts}")
-        if n in thread_slots:
-            if at >= horizon:
-                recent_threads.add(f"{channel}:{ts}")
-            helper = TEAM_IDS[n % 2]
-            sim.post(
-                channel, helper, "Could you share the logs?", thread_ts=ts, ts=format_ts(at + 60)
-            )
-            sim.post(channel, author, "Here they are.", thread_ts=ts, ts=format_ts(at + 120))
+    recent = {q.key for q in questions if q.at >= horizon}
+    recent_threads = {q.key for q in questions if q.at >= horizon and q.helper}
     return sim, recent, recent_threads
 
 
@@ -94,20 +66,12 @@ def main() -> None:
     sim, recent, recent_threads = build(clock)
     built = time.perf_counter() - began
     sim.enforce_tiers()
-    team = TeamSettings(
-        members=(TeamMember("Hana", slack="U0HANA"), TeamMember("Ravi", slack="U0RAVI"))
-    )
     horizon = (NOW - timedelta(days=WINDOW_DAYS)).timestamp()
     with sim, tempfile.TemporaryDirectory() as tmp:
-        settings = SlackSettings(
-            api_url=sim.url, channels=CHANNELS, max_rate_limit_wait=3600, history_days=WINDOW_DAYS
-        )
         store = Store.open(Path(tmp) / "queue.db")
-        channel = SlackChannel(
-            settings, EnvSecrets({"SLACK_TOKEN": "xoxb-bench"}), clock, frozenset(TEAM_IDS)
-        )
+        channel = slack_channel(sim, clock, history_days=WINDOW_DAYS)
         t0 = time.perf_counter()
-        result = sync_channel(store, channel, team, clock, SilentProgress())
+        result = sync_channel(store, channel, TEAM, clock, SilentProgress())
         wall = time.perf_counter() - t0
         channel.shutdown()
         assert result.error is None, result.error

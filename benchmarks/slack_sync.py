@@ -19,7 +19,6 @@ Run: python benchmarks/slack_sync.py
 from __future__ import annotations
 
 import math
-import random
 import sys
 import tempfile
 import time
@@ -27,12 +26,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from herocli.channels.slack import SlackChannel
 from herocli.channels.slack.sync import HISTORY_LIMIT
-from herocli.config import TeamSettings
-from herocli.config_slack import SlackSettings
-from herocli.models import SilentProgress, TeamMember
-from herocli.secrets import EnvSecrets
+from herocli.models import SilentProgress
 from herocli.services.sync import SyncResult, sync_channel
 from herocli.simulators.slack import SlackSimulator, format_ts
 from herocli.store import Store
@@ -40,57 +35,29 @@ from herocli.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.slack_workspace import (  # noqa: E402
+    CHANNELS,
+    TEAM,
+    TOP_LEVEL,
+    post_questions,
+    simulator,
+    slack_channel,
+)
 from tests.clock import FakeClock  # noqa: E402
 
-CHANNELS = ("C0BENCH1", "C0BENCH2", "C0BENCH3")
-TOP_LEVEL = 20_000
-THREADS = 5_000
-CUSTOMERS = 300
 RECENT_OPEN = 300  # per channel, the newest messages stay open after the team closes the rest
 OLD_OPEN_INDEX = 5_000  # in the first channel: an old thread nobody closed
 LIMIT = HISTORY_LIMIT  # the largest page Slack accepts (999); it was 200
 BEFORE_LIMIT = 200
-TEAM_IDS = ("U0HANA", "U0RAVI")
 
 
 def build() -> tuple[SlackSimulator, dict[str, list[str]], set[str], set[str]]:
-    rng = random.Random(5)
-    seed = {
-        "bot": {"user_id": "U0HEROBOT"},
-        "tokens": {"xoxb-bench": "U0HEROBOT"},
-        "users": [
-            {"id": uid, "name": uid.lower(), "real_name": uid, "profile": {"display_name": uid}}
-            for uid in [*TEAM_IDS, *(f"U0C{n:04d}" for n in range(CUSTOMERS))]
-        ],
-        "channels": [{"id": c, "name": c.lower(), "is_member": True} for c in CHANNELS],
-    }
-    sim = SlackSimulator(seed)
+    sim = simulator()
     start = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
-    tops: dict[str, list[str]] = {c: [] for c in CHANNELS}
-    threaded: set[str] = set()
-    authors: set[str] = set()
-    thread_slots = set(rng.sample(range(TOP_LEVEL), THREADS))
-    for n in range(TOP_LEVEL):
-        channel = CHANNELS[n % len(CHANNELS)]
-        ts = format_ts(start + n * 600)
-        author = f"U0C{rng.randrange(CUSTOMERS):04d}"
-        authors.add(author)
-        sim.post(channel, author, f"Question {n}: something &lt;odd&gt; happened", ts=ts)
-        tops[channel].append(ts)
-        if n in thread_slots:
-            threaded.add(f"{channel}:{ts}")
-            helper = TEAM_IDS[n % 2]
-            authors.add(helper)
-            sim.post(
-                channel,
-                helper,
-                "Could you share the logs?",
-                thread_ts=ts,
-                ts=format_ts(start + n * 600 + 60),
-            )
-            sim.post(
-                channel, author, "Here they are.", thread_ts=ts, ts=format_ts(start + n * 600 + 120)
-            )
+    questions = post_questions(sim, 5, start, 600)
+    tops = {c: [q.ts for q in questions if q.channel == c] for c in CHANNELS}
+    threaded = {q.key for q in questions if q.helper}
+    authors = {q.author for q in questions} | {q.helper for q in questions if q.helper}
     return sim, tops, threaded, authors
 
 
@@ -99,22 +66,15 @@ def main() -> None:
     sim, tops, threaded, authors = build()
     built = time.perf_counter() - began
     clock = FakeClock(datetime(2026, 6, 1, tzinfo=UTC))
-    team = TeamSettings(
-        members=(TeamMember("Hana", slack="U0HANA"), TeamMember("Ravi", slack="U0RAVI"))
-    )
     with sim, tempfile.TemporaryDirectory() as tmp:
-        settings = SlackSettings(
-            api_url=sim.url, channels=CHANNELS, max_rate_limit_wait=3600, history_days=365
-        )
-        env = EnvSecrets({"SLACK_TOKEN": "xoxb-bench"})
         store = Store.open(Path(tmp) / "queue.db")
 
         def run() -> tuple[Counter[str], float, float, SyncResult]:
             sim.clear_requests()
-            channel = SlackChannel(settings, env, clock, frozenset(TEAM_IDS))
+            channel = slack_channel(sim, clock, history_days=365)
             slept = len(clock.sleeps)
             t0 = time.perf_counter()
-            result = sync_channel(store, channel, team, clock, SilentProgress())
+            result = sync_channel(store, channel, TEAM, clock, SilentProgress())
             elapsed = time.perf_counter() - t0
             channel.shutdown()
             assert result.error is None, result.error

@@ -31,20 +31,19 @@ def env_of(hero: Hero) -> dict[str, str]:
     }
 
 
-def bash_complete(hero: Hero, line: str) -> list[str]:
-    """What bash offers after typing ``line`` (a trailing space starts a new word)."""
-    script = hero_process("completion", "bash", env=env_of(hero)).stdout
-    words = shlex.split(line) + ([""] if line.endswith(" ") else [])
-    program = f"""
-hero() {{ {shlex.quote(sys.executable)} -m herocli "$@"; }}
-{script}
-COMP_WORDS=({" ".join(shlex.quote(w) for w in words)})
-COMP_CWORD={len(words) - 1}
-_hero_complete
-printf '%s\\n' "${{COMPREPLY[@]}}"
-"""
+def completion_script(hero: Hero, shell: str) -> str:
+    return hero_process("completion", shell, env=env_of(hero)).stdout
+
+
+def words_of(line: str) -> list[str]:
+    """The words a shell sees for ``line`` (a trailing space starts a new, empty word)."""
+    return shlex.split(line) + ([""] if line.endswith(" ") else [])
+
+
+def run_shell(hero: Hero, shell: list[str], program: str) -> list[str]:
+    """The lines ``program`` prints, run by ``shell`` (its argv before ``-c``) in hero's env."""
     done = subprocess.run(
-        ["bash", "--norc", "-c", program],
+        [*shell, "-c", program],
         capture_output=True,
         text=True,
         timeout=60,
@@ -53,6 +52,20 @@ printf '%s\\n' "${{COMPREPLY[@]}}"
     )
     assert done.returncode == 0, done.stderr
     return [line for line in done.stdout.splitlines() if line]
+
+
+def bash_complete(hero: Hero, line: str) -> list[str]:
+    """What bash offers after typing ``line``."""
+    words = words_of(line)
+    program = f"""
+hero() {{ {shlex.quote(sys.executable)} -m herocli "$@"; }}
+{completion_script(hero, "bash")}
+COMP_WORDS=({" ".join(shlex.quote(w) for w in words)})
+COMP_CWORD={len(words) - 1}
+_hero_complete
+printf '%s\\n' "${{COMPREPLY[@]}}"
+"""
+    return run_shell(hero, ["bash", "--norc"], program)
 
 
 needs_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -120,46 +133,26 @@ def test_an_unknown_shell_is_refused(tmp_path: Path) -> None:
 
 def zsh_complete(hero: Hero, line: str) -> list[str]:
     """What the zsh script offers: its function run with zsh's words, compadd recording."""
-    script = hero_process("completion", "zsh", env=env_of(hero)).stdout
-    words = shlex.split(line) + ([""] if line.endswith(" ") else [])
+    words = words_of(line)
     program = f"""
 hero() {{ {shlex.quote(sys.executable)} -m herocli "$@" }}
 compdef() {{ : }}
 compadd() {{ local name=$2; print -l -- "${{(@P)name}}" }}
-{script}
+{completion_script(hero, "zsh")}
 words=({" ".join(shlex.quote(w) for w in words)})
 CURRENT={len(words)}
 _hero
 """
-    done = subprocess.run(
-        ["zsh", "-f", "-c", program],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=env_of(hero),
-    )
-    assert done.returncode == 0, done.stderr
-    return [line for line in done.stdout.splitlines() if line]
+    return run_shell(hero, ["zsh", "-f"], program)
 
 
 def fish_complete(hero: Hero, line: str) -> list[str]:
     """What fish offers for ``line``, asked with `complete -C` after loading the script."""
-    script = hero_process("completion", "fish", env=env_of(hero)).stdout
     program = (
         f"function hero; {shlex.quote(sys.executable)} -m herocli $argv; end\n"
-        f"{script}\ncomplete -C {shlex.quote(line)}\n"
+        f"{completion_script(hero, 'fish')}\ncomplete -C {shlex.quote(line)}\n"
     )
-    done = subprocess.run(
-        ["fish", "--no-config", "-c", program],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=env_of(hero),
-    )
-    assert done.returncode == 0, done.stderr
-    return [line.split("\t")[0] for line in done.stdout.splitlines() if line]
+    return [line.split("\t")[0] for line in run_shell(hero, ["fish", "--no-config"], program)]
 
 
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="needs zsh")

@@ -167,6 +167,32 @@ def test_assign_snooze_close_label_and_note(world: TuiWorld) -> None:
     drive(world.app(), scenario)
 
 
+def test_ping_offers_only_teammates_and_mentions_the_one_picked(world: TuiWorld) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = _app(pilot)
+        first = app.screen_view.queue.ids[0]
+        await pilot.press("p")
+        picker = app.screen
+        assert type(picker).__name__ == "Pick"
+        assert picker.choices == ["Hana", "Ravi"]  # type: ignore[attr-defined]
+        await pilot.press("j", "enter")
+        await jobs_done(pilot, 1)
+        number = _issue_number(app, first)
+        assert world.github.sim.issue(REPO, number)["assignees"][0]["login"] == "ravi"
+        [comment] = world.github.sim.comments_of(REPO, number)
+        assert comment["body"].startswith("@ravi, could you take a look")
+        assert status_line(app).startswith(f"#{first} assigned to Ravi, pinged")
+        # a offers "nobody" too, and escape leaves the item as it was.
+        await pilot.press("a")
+        assert app.screen.choices == ["Hana", "Ravi", "nobody"]  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        item = app.screen_view.queue.item(first)
+        assert item is not None
+        assert item.assignee == "Ravi"
+
+    drive(world.app(), scenario)
+
+
 def test_search_and_filters(world: TuiWorld) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         app = _app(pilot)

@@ -139,49 +139,38 @@ class QueueScreen(Screen[None]):
     def action_reply(self) -> None:
         reply.start(self)
 
-    def _pick_member(self, question: str, then: Callable[[str], None], *, nobody: bool) -> None:
-        team = self.hero_app.hero.config.team
-        names = [m.name for m in team.members] + ([NOBODY] if nobody else [])
+    def action_assign(self) -> None:
+        self._assign(ping=False)
+
+    def action_ping(self) -> None:
+        self._assign(ping=True)
+
+    def _assign(self, *, ping: bool) -> None:
+        """Pick a teammate for the current item; ``ping`` also @mentions them (so no "nobody")."""
+        item_id = self._current()
+        if item_id is None:
+            return
+        app = self.hero_app
+        team = app.hero.config.team
+        names = [m.name for m in team.members] + ([] if ping else [NOBODY])
         if not names:
             self.status.error("no team members in the config ([[team.members]])")
             return
-        item = self.queue.item(self.queue.current) if self.queue.current else None
-        self.hero_app.push_screen(
-            Pick(question, names, item.assignee if item else None),
-            lambda name: then(name) if name else None,
-        )
 
-    def action_assign(self) -> None:
-        item_id = self._current()
-        if item_id is None:
-            return
-        app = self.hero_app
-
-        def picked(name: str) -> None:
+        def picked(name: str | None) -> None:
+            if not name:
+                return
             member = None if name == NOBODY else app.hero.team.find(name)
             self._act(
-                "assigning",
-                lambda store: triage.assign(store, app.actor, item_id, member),
-                f"#{item_id} assigned to {member.name if member else 'nobody'}",
+                "pinging" if ping else "assigning",
+                lambda store: triage.assign(store, app.actor, item_id, member, ping=ping),
+                f"#{item_id} assigned to {member.name if member else 'nobody'}"
+                + (", pinged" if ping else ""),
             )
 
-        self._pick_member(f"Assign #{item_id} to", picked, nobody=True)
-
-    def action_ping(self) -> None:
-        item_id = self._current()
-        if item_id is None:
-            return
-        app = self.hero_app
-
-        def picked(name: str) -> None:
-            member = app.hero.team.find(name)
-            self._act(
-                "pinging",
-                lambda store: triage.assign(store, app.actor, item_id, member, ping=True),
-                f"#{item_id} assigned to {name}, pinged",
-            )
-
-        self._pick_member(f"Ping a teammate on #{item_id}", picked, nobody=False)
+        item = self.queue.item(item_id)
+        question = f"Ping a teammate on #{item_id}" if ping else f"Assign #{item_id} to"
+        app.push_screen(Pick(question, names, item.assignee if item else None), picked)
 
     def action_snooze(self) -> None:
         item_id = self._current()

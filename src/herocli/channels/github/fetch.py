@@ -103,7 +103,8 @@ class Fetcher:
         for index, repo in enumerate(repos):
             progress.update(f"GitHub {repo}", completed=index, total=len(repos))
             try:
-                yield from self._isolated(repo, state, progress, moved_in, checked, due=None)
+                pages = self._repo(repo, state, progress, moved_in, checked, due=None)
+                yield from self._isolated(repo, state, pages)
             except HeroError as exc:
                 failures.append((repo, exc))
         # An issue transferred between two watched repositories would be in the
@@ -113,30 +114,23 @@ class Fetcher:
                 if repo in checked or repo in {r for r, _e in failures}:
                     continue
                 try:
-                    yield from self._isolated(repo, state, progress, set(), checked, due=True)
+                    pages = self._repo(repo, state, progress, set(), checked, due=True)
+                    yield from self._isolated(repo, state, pages)
                 except HeroError as exc:
                     failures.append((repo, exc))
         progress.update("GitHub", completed=len(repos), total=len(repos))
         if failures:
             raise failures[0][1] if len(failures) == 1 else RepositoryFailures(failures)
 
-    def _isolated(
-        self,
-        repo: str,
-        state: JSON,
-        progress: SyncProgress,
-        moved_in: set[str],
-        checked: set[str],
-        due: bool | None,
-    ) -> Iterator[FetchPage]:
-        """One repository's pages; on its failure its cursor goes back to the last page kept.
+    def _isolated(self, repo: str, state: JSON, pages: Iterator[FetchPage]) -> Iterator[FetchPage]:
+        """One repository's ``pages``; on their failure its cursor goes back to the last page kept.
 
         A credential, reach or rate-limit failure would fail every repository:
         it stops the fetch. Anything else is this repository's alone.
         """
         kept = copy.deepcopy(state["repos"].get(repo, {}))
         try:
-            for page in self._repo(repo, state, progress, moved_in, checked, due):
+            for page in pages:
                 yield page
                 # The page's cursor is a copy of the state, and nobody changes it.
                 kept = page.cursor["repos"].get(repo, {})

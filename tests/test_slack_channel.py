@@ -377,3 +377,24 @@ def test_user_names_are_looked_up_once(backend: SlackBackend, sim: SlackSimulato
     backend.say(CUSTOMER, "two")
     sync_all(channel, cursor)
     assert [r.params["user"] for r in sim.requests if r.method == "users.info"] == [CUSTOMER]
+
+
+def test_who_the_app_is_is_asked_once_per_process(
+    backend: SlackBackend, sim: SlackSimulator
+) -> None:
+    """``auth.test`` (the bot's id, the workspace's URL) once per channel, that is per process:
+    the sync, the mirror's read and every write share its answer."""
+    backend.say(CUSTOMER, "Help")
+    channel = backend.make_channel()
+    [conversation], cursor = sync_all(channel)
+    list(channel.fetch_mirror("#general", set(), {}, SilentProgress()))
+    channel.send_reply(thread_of(conversation), OutgoingReply("k1", "On it"))
+    channel.post("#general", "Handoff", "handoff-1")
+    assert sim.calls("auth.test") == 1
+    # The next process: the cursor knows who the app is, so its sync asks nothing,
+    # and its first write asks once.
+    again = backend.make_channel()
+    sync_all(again, cursor)
+    again.send_reply(thread_of(conversation), OutgoingReply("k2", "Fixed"))
+    again.send_reply(thread_of(conversation), OutgoingReply("k3", "Really fixed"))
+    assert sim.calls("auth.test") == 2

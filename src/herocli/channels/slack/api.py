@@ -99,6 +99,7 @@ class SlackApi:
         self._secret: Secret | None = None
         self._client: httpx.Client | None = None
         self._buckets: dict[str, _Bucket] = {}
+        self._identity: JSON | None = None
         self.requests = 0
 
     @property
@@ -106,6 +107,16 @@ class SlackApi:
         if self._secret is None:
             self._secret = self._secrets.secret(self.settings.token_env, "Slack token")
         return self._secret
+
+    def identity(self, progress: SyncProgress | None = None) -> JSON:
+        """``auth.test``'s answer (the app's user id, the workspace's URL), asked once per client.
+
+        The sync, the mirror's read and every write need it; one client serves a
+        whole process, so a process asks at most once.
+        """
+        if self._identity is None:
+            self._identity = self.call("auth.test", {}, progress)
+        return self._identity
 
     def close(self) -> None:
         if self._client is not None:

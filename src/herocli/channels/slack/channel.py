@@ -72,7 +72,6 @@ class SlackChannel(Channel):
         self.clock = clock
         self.team_user_ids = team_user_ids
         self.api = SlackApi(settings, secrets, clock)
-        self._identity: JSON | None = None
         self._ids: dict[str, str] = {}
 
     # -- reading ------------------------------------------------------------
@@ -84,13 +83,8 @@ class SlackChannel(Channel):
 
     # -- writing ------------------------------------------------------------
 
-    def _me(self) -> JSON:
-        if self._identity is None:
-            self._identity = self.api.call("auth.test", {})
-        return self._identity
-
     def _sent(self, channel: str, ts: str, thread_ts: str | None) -> Sent:
-        url = permalink(str(self._me().get("url") or ""), channel, ts, thread_ts)
+        url = permalink(str(self.api.identity().get("url") or ""), channel, ts, thread_ts)
         meta = {"channel": channel, "ts": ts, "thread_ts": thread_ts or ts}
         return Sent(external_id=f"{channel}:{ts}", sent_at=ts_datetime(ts), url=url, meta=meta)
 

@@ -62,7 +62,7 @@ class SlackLookups:
     def identity(self) -> None:
         if all(k in self.state for k in ("bot", "team_url", "team_id")):
             return
-        body = self.api.call("auth.test", {}, self.progress)
+        body = self.api.identity(self.progress)
         self.state["bot"] = str(body.get("user_id") or "")
         self.state["bot_name"] = str(body.get("user") or "")
         self.state["team_url"] = str(body.get("url") or "")

@@ -194,3 +194,44 @@ def test_pull_requests_wanted_list_open_numbers_by_rest(gw: GithubWorld) -> None
     assert conversations == []
     counted = [(r.path, r.query.get("state")) for r in gw.sim.requests if r.counted]
     assert counted == [(f"/repos/{REPO}/issues", "open")]
+
+
+@pytest.mark.parametrize("strategy", ["graphql", "rest"])
+def test_an_issue_a_customer_woke_after_its_close_closes_when_deleted(
+    gw: GithubWorld, store: Store, strategy: str
+) -> None:
+    """Closed upstream, woken in the queue by the customer's comment, then deleted: the open
+    list never shows it, so the check looks it up by number, and the item closes."""
+    asked = gw.issue("Closed too soon")
+    stays = gw.issue("Closed, woken, kept")
+    channel = gw.channel(strategy=strategy, reconcile_hours=24)
+    sync(store, channel, gw)
+    for issue in (asked, stays):
+        gw.clock.advance(minutes=1)
+        gw.sim.close_issue(REPO, issue["number"])
+    gw.clock.advance(hours=1)
+    assert sync(store, channel, gw).closed == 2
+    for issue in (asked, stays):
+        gw.clock.advance(minutes=1)
+        gw.comment(issue["number"], "It is still broken.", user="carol")
+    assert sync(store, channel, gw).reopened == 2
+    gw.sim.delete_issue(REPO, asked["number"])
+    gw.clock.advance(hours=24)
+    gw.sim.clear_log()
+    assert sync(store, channel, gw).closed == 1
+    now = items(store, gw)
+    gone = now[f"{REPO}#{asked['number']}"]
+    assert (gone.state, gone.meta["why"]) == (ItemState.CLOSED, "deleted")
+    assert now[f"{REPO}#{stays['number']}"].state is ItemState.OPEN  # still the customer's turn
+    lookups = [(r.path, r.status) for r in gw.sim.requests if is_lookup(r.path)]
+    assert sorted(lookups) == sorted(
+        [
+            (f"/repos/{REPO}/issues/{asked['number']}", 410),
+            (f"/repos/{REPO}/issues/{stays['number']}", 200),
+        ]
+    )
+    # Watched for a month after the comment, then no longer looked up.
+    gw.clock.advance(days=31)
+    gw.sim.clear_log()
+    sync(store, channel, gw)
+    assert not [r for r in gw.sim.requests if is_lookup(r.path)]

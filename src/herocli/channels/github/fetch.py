@@ -325,6 +325,10 @@ class Incremental:
                 number = issue_number(comment)
                 if number in self.out:
                     continue  # out of the label filter: its item stays closed
+                if number not in self.known:
+                    # Closed here (or new): a customer's comment wakes its item, which
+                    # the check for issues gone upstream must then look at too.
+                    self.rc.setdefault("woken", {})[str(number)] = updated
                 if (
                     number in self.known
                     and key not in self.old_seen

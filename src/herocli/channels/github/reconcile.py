@@ -39,6 +39,9 @@ from herocli.channels.github.queries import OPEN_NUMBERS
 from herocli.models import JSON, Conversation, SyncProgress
 
 GraphqlData = Callable[[str, str, JSON, SyncProgress], Any]
+# How long an issue closed upstream, whose item a customer's comment woke, is still
+# looked up for a deletion or a transfer.
+WOKEN_WATCH = timedelta(days=30)
 
 
 def lookup_issue(
@@ -114,9 +117,34 @@ class Reconciler:
             if why is None and issue and issue.get("state") == "open" and self.reader.wanted(issue):
                 conversations.append(self.reader.whole(repo, issue, rc, progress, remember))
                 known.add(number)
+        conversations += self._woken_gone(repo, rc, known, started, progress)
         set_known(rc, known)
         rc["reconciled"] = started.strftime("%Y-%m-%dT%H:%M:%SZ")
         return conversations
+
+    def _woken_gone(
+        self, repo: str, rc: JSON, known: set[int], now: datetime, progress: SyncProgress
+    ) -> list[Conversation]:
+        """Closed conversations for the issues closed upstream whose items a comment woke,
+        and that have since been deleted or transferred away (the open list never shows them).
+
+        Each is watched for ``WOKEN_WATCH`` after its last comment; one still closed stays open
+        in the queue, as the customer's comment left it.
+        """
+        woken: dict[str, str] = rc.get("woken", {})
+        gone: list[Conversation] = []
+        for key, at in sorted(woken.items(), key=lambda kv: int(kv[0])):
+            number = int(key)
+            if number in known or parse_time(at) < now - WOKEN_WATCH:
+                del woken[key]
+                continue
+            issue, why = lookup_issue(self.client, repo, number, progress)
+            if why is not None:
+                gone.append(conversation_gone(repo, number, why, issue))
+                del woken[key]
+        if not woken:
+            rc.pop("woken", None)
+        return gone
 
     def open_numbers(self, repo: str, progress: SyncProgress) -> dict[int, bool]:
         """Numbers of the repository's open issues (and pull requests, when listed by REST),

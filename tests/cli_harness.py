@@ -97,17 +97,24 @@ class Result:
     err: str
 
 
-def stand_in_capabilities(name: str) -> Capabilities:
-    """What the real channel ``name`` can do, so its memory stand-in is refused the same."""
+def stand_in(name: str, backend: MemoryBackend) -> MemoryChannel:
+    """A memory channel refused what the real channel ``name`` refuses: the same
+    capabilities, and post targets read by the real channel's reader."""
     if name == "github":
-        from herocli.channels.github import GithubChannel
+        from herocli.channels.github.channel import GithubChannel, issue_target
 
-        return GithubChannel.capabilities
+        return MemoryChannel(
+            backend, name=name, capabilities=GithubChannel.capabilities, targets=issue_target
+        )
     if name == "slack":
         from herocli.channels.slack import SlackChannel
+        from herocli.channels.slack.lookups import channel_target
 
-        return SlackChannel.capabilities
-    return Capabilities()  # email with the default close_action = "none"
+        return MemoryChannel(
+            backend, name=name, capabilities=SlackChannel.capabilities, targets=channel_target
+        )
+    # email with the default close_action = "none"
+    return MemoryChannel(backend, name=name, capabilities=Capabilities())
 
 
 @dataclass
@@ -140,11 +147,7 @@ class Hero:
         out, err = io.StringIO(), io.StringIO()
         if factories is None:
             factories = {
-                name: (
-                    lambda _ctx, b=backend, n=name: MemoryChannel(
-                        b, name=n, capabilities=stand_in_capabilities(n)
-                    )
-                )
+                name: (lambda _ctx, b=backend, n=name: stand_in(n, b))
                 for name, backend in self.backends.items()
             }
         ctx = Context(

@@ -8,19 +8,21 @@ write is checked *at the source*, through the backend's readers of remote
 state, so a channel whose ``close`` or ``send_reply`` does nothing fails.
 
 The suite is split by subject: ``contract_sync`` (reading), ``contract_writes``
-(writes, by capability) and ``contract_faults`` (revoked credentials,
-unreachable servers, conversations deleted upstream).
+(writes, by capability), ``contract_posts`` (posts outside any item, by
+capability) and ``contract_faults`` (revoked credentials, unreachable servers,
+conversations deleted upstream).
 """
 
 from __future__ import annotations
 
 from tests.contract_faults import FaultContract
 from tests.contract_harness import ContractBackend, Harness
+from tests.contract_posts import PostContract
 from tests.contract_sync import SyncContract
 from tests.contract_writes import WriteContract
 
 __all__ = ["ChannelContract", "ContractBackend", "Harness"]
 
 
-class ChannelContract(SyncContract, WriteContract, FaultContract):
+class ChannelContract(SyncContract, WriteContract, PostContract, FaultContract):
     """Subclass with a ``backend`` fixture returning a ``ContractBackend``."""

@@ -49,6 +49,17 @@ class ContractBackend(Protocol):
 
     def remote_assignees(self, external_id: str) -> list[str]: ...
 
+    # --- posts outside any item; only asked where the channel claims ``post``
+    bad_post_target: str  # a target the channel refuses to read
+
+    def post_target(self) -> str:
+        """A target a post can land on (made ready at the source when it needs to be)."""
+        ...
+
+    def remote_posts(self, target: str) -> list[str]:
+        """The bodies posted at ``target``, read from the server."""
+        ...
+
     # --- faults: channels made afterwards meet them
     def revoke_credential(self) -> str:
         """Make the credential the channel presents a rejected one; return its (secret) value."""

@@ -117,6 +117,15 @@ class GithubContractBackend:
     def remote_assignees(self, external_id: str) -> list[str]:
         return [user["login"] for user in self._issue(external_id)["assignees"]]
 
+    bad_post_target = REPO  # an issue needs its number
+
+    def post_target(self) -> str:
+        board = self.world.issue("Handoffs", "The weekly handoff is posted here.")
+        return f"{REPO}#{board['number']}"
+
+    def remote_posts(self, target: str) -> list[str]:
+        return [c["body"] for c in self.world.sim.comments_of(REPO, _number(target))]
+
     def revoke_credential(self) -> str:
         self.world.env = {"GH_TOKEN": "ghp-revoked-token"}
         return "ghp-revoked-token"

@@ -112,6 +112,15 @@ class SlackBackend:
     def remote_assignees(self, external_id: str) -> list[str]:
         raise AssertionError("Slack threads have no assignees")
 
+    bad_post_target = " # "  # names no channel
+
+    def post_target(self) -> str:
+        return "#general"
+
+    def remote_posts(self, target: str) -> list[str]:
+        assert target == "#general", target
+        return [unescape(str(m.get("text", ""))) for m in self.sim.messages("C0GENERAL")]
+
     def revoke_credential(self) -> str:
         self.env["SLACK_TOKEN"] = "xoxb-revoked"
         return "xoxb-revoked"

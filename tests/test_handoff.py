@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from herocli.channels.memory import MemoryBackend
 from herocli.channels.slack import SlackChannel
 from herocli.config import Config, HeroSettings
 from herocli.config_slack import SlackSettings
-from herocli.errors import NotFoundError, UsageError
+from herocli.errors import ExitCode, NotFoundError, UsageError
 from herocli.models import EventKind
 from herocli.render import markdown
 from herocli.render.stats import handoff_view, stats_view
@@ -23,7 +24,7 @@ from herocli.services import handoff, stats, triage
 from herocli.simulators.slack import SlackSimulator
 from herocli.store import log
 from herocli.store import outbox as outbox_rows
-from tests.cli_harness import Hero
+from tests.cli_harness import Hero, stand_in
 from tests.goldens import assert_golden
 from tests.slack_fixtures import SUPPORT, workspace_seed
 from tests.test_stats import BERLIN, ROTA, TEAM, World, build_week
@@ -180,7 +181,7 @@ def test_post_to_slack_splits_into_parts_through_the_outbox(week: World) -> None
         actor = triage.Actor(
             "Hana", lambda n: slack if n == "slack" else week.channels[n], week.clock
         )
-        target = handoff.parse_post_target("slack:#support")
+        target = handoff.parse_post_target("slack:#support", actor.channel_for)
         p = handoff.plan(r, post=target, parts=tuple(parts))
         outcome = handoff.carry_out(week.store, actor, week.team, p)
         slack.shutdown()
@@ -195,12 +196,25 @@ def test_post_to_slack_splits_into_parts_through_the_outbox(week: World) -> None
     assert "&lt;!channel&gt;" in whole
 
 
-def test_post_targets() -> None:
-    assert str(handoff.parse_post_target("slack:#support")) == "slack:#support"
-    assert handoff.parse_post_target("github:acme/widget#12").target == "acme/widget#12"
-    for bad in ("email:x", "slack:", "github:acme#12", "github:acme/widget", "#support"):
-        with pytest.raises(UsageError, match=r"cannot post|not an issue"):
-            handoff.parse_post_target(bad)
+def test_post_targets_are_read_by_their_channel(tmp_path: Path) -> None:
+    hero = Hero(tmp_path)
+    hero.backends["email"] = MemoryBackend(hero.clock)
+    channels = {name: stand_in(name, backend) for name, backend in hero.backends.items()}
+    assert str(handoff.parse_post_target("slack:#support", channels.__getitem__)) == (
+        "slack:#support"
+    )
+    found = handoff.parse_post_target(" GitHub: acme/widget#12 ", channels.__getitem__)
+    assert (found.channel, found.target) == ("github", "acme/widget#12")
+    for bad in (
+        "email:x",
+        "slack:",
+        "slack: # ",
+        "github:acme#12",
+        "github:acme/widget",
+        "#support",
+    ):
+        with pytest.raises(UsageError, match=r"CHANNEL:TARGET|cannot post|not an issue|name a"):
+            handoff.parse_post_target(bad, channels.__getitem__)
 
 
 def test_split_repeats_a_table_header() -> None:
@@ -269,4 +283,4 @@ def test_handoff_dry_run_and_output(cli: Hero, tmp_path: Path) -> None:
     assert data["report"]["to"] == "Ravi"
     assert [m["to"] for m in data["plan"]["reassign"]] == ["Ravi", "Ravi"]
     assert "| No. | Channel |" in out_file.read_text(encoding="utf-8")
-    assert cli.run("handoff", "--post", "email:nowhere").code == 2
+    assert cli.run("handoff", "--post", "email:nowhere").code == ExitCode.NOT_FOUND

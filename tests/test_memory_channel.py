@@ -54,6 +54,14 @@ class MemoryContractBackend:
     def remote_assignees(self, external_id: str) -> list[str]:
         return list(self.source.threads[external_id].assignees)
 
+    bad_post_target = "two words"
+
+    def post_target(self) -> str:
+        return "#team"
+
+    def remote_posts(self, target: str) -> list[str]:
+        return [message.body for _key, message in self.source.posts.get(target, [])]
+
     def revoke_credential(self) -> str:
         self.source.credential_valid = False
         return "memory-secret"

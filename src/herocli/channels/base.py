@@ -99,6 +99,15 @@ class Channel(ABC):
         """Edit labels at the source. Channels without ``capabilities.labels`` do nothing."""
         del thread, add, remove
 
+    def post_target(self, target: str) -> str:
+        """``target`` as ``post`` takes it, read without asking the source.
+
+        Raises ``UsageError`` when it is not a target of this channel, and
+        ``NotSupportedError`` on a channel without ``capabilities.post``.
+        """
+        del target
+        raise NotSupportedError(f"the {self.name} channel cannot post outside an item")
+
     def post(self, target: str, body: str, key: str) -> Sent:
         """Post ``body`` to a target outside any item (``#channel``, ``owner/repo#N``)."""
         del body, key

@@ -6,12 +6,12 @@ workflow tests use where the channel itself is not the subject.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from herocli.channels.base import Capabilities, Channel
-from herocli.errors import AuthError, NotFoundError, UnreachableError
+from herocli.errors import AuthError, NotFoundError, UnreachableError, UsageError
 from herocli.models import (
     JSON,
     Clock,
@@ -45,6 +45,7 @@ EVERYTHING = Capabilities(
     labels=True,
     assignees=True,
     mentions=True,
+    post=True,
     close_reasons=True,
     broadcast=True,
 )
@@ -65,6 +66,8 @@ class MemoryBackend:
     version: int = 0
     sent_by_key: dict[str, str] = field(default_factory=dict)
     write_log: list[str] = field(default_factory=list)
+    # Posts outside any thread, by target: (key, message), oldest first.
+    posts: dict[str, list[tuple[str, Message]]] = field(default_factory=dict)
     credential_variable: str = "HERO_MEMORY_TOKEN"
     credential_set: bool = True
     credential_valid: bool = True
@@ -121,11 +124,14 @@ class MemoryChannel(Channel):
         name: str = "memory",
         page_size: int = 2,
         capabilities: Capabilities = EVERYTHING,
+        targets: Callable[[str], str] | None = None,
     ) -> None:
+        """``targets`` reads a post target as the channel stood in for does (default: any word)."""
         self.backend = backend
         self.name = name
         self.page_size = page_size
         self.capabilities = capabilities
+        self.targets = targets or _one_word
 
     def fetch(self, cursor: JSON, progress: SyncProgress) -> Iterator[FetchPage]:
         """Threads changed since the cursor's version, ``page_size`` to a page."""
@@ -212,6 +218,47 @@ class MemoryChannel(Channel):
         ]
         self.backend._touch(remote)
 
+    def post_target(self, target: str) -> str:
+        """The target as ``targets`` reads it (``NotSupportedError`` without ``post``)."""
+        if not self.capabilities.post:
+            return super().post_target(target)
+        return self.targets(target)
+
+    def post(self, target: str, body: str, key: str) -> Sent:
+        """Add ``body`` to the target's posts, remembering its key."""
+        if not self.capabilities.post:
+            return super().post(target, body, key)
+        self.backend.answer()
+        posts = self.backend.posts.setdefault(self.post_target(target), [])
+        message = Message(
+            external_id=f"{target}/{len(posts) + 1}",
+            author_id="hero",
+            author_name="hero",
+            sent_at=self.backend.clock.now(),
+            body=body,
+        )
+        posts.append((key, message))
+        self.backend.write_log.append(f"post {target}")
+        return Sent(message.external_id, message.sent_at)
+
+    def find_posted(self, target: str, key: str, since: datetime | None = None) -> Sent | None:
+        """The post ``key`` produced at the target, if any."""
+        if not self.capabilities.post:
+            return super().find_posted(target, key, since)
+        self.backend.answer()
+        for posted_key, message in self.backend.posts.get(self.post_target(target), ()):
+            if posted_key == key:
+                return Sent(message.external_id, message.sent_at)
+        return None
+
     def mention(self, member: TeamMember) -> str | None:
         """``@name`` where the channel has mentions."""
         return f"@{member.name}" if self.capabilities.mentions else None
+
+
+def _one_word(text: str) -> str:
+    """A memory channel's post target: one word (``#team``, ``board``)."""
+    target = text.strip()
+    if not target or len(target.split()) != 1:
+        raise UsageError(f"{target[:60]!r} is not a target: one word, like #team")
+    return target

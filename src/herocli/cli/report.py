@@ -164,7 +164,11 @@ def handoff(
     hero = context_of(ctx)
     to = text_arg("--to", to)
     output_path = Path(text_arg("--output", output) or "") if output is not None else None
-    target = handoff_service.parse_post_target(text_arg("--post", post) or "") if post else None
+    target = (
+        handoff_service.parse_post_target(text_arg("--post", post) or "", hero.channel)
+        if post
+        else None
+    )
     window = _window(hero, since, week, last_week)
     report = handoff_service.build_report(
         hero.store,

@@ -8,10 +8,12 @@ one outbox entry per part, delivered in order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from herocli.channels.base import Channel
 from herocli.config import Config
 from herocli.errors import HeroError, NotFoundError, UsageError
 from herocli.models import EventKind, Item, ItemState, Note, Waiting, iso
@@ -24,7 +26,7 @@ from herocli.store import Store, log, reports
 from herocli.store.outbox import Op
 
 GROUPS = ("waiting_on_us", "waiting_on_them", "snoozed")
-POST_CHANNELS = ("slack", "github")
+POST_HINT = "`hero handoff --help` names the channels that can post, and their targets"
 
 
 @dataclass(frozen=True)
@@ -89,26 +91,23 @@ class HandoffOutcome:
     errors: list[HeroError] = field(default_factory=list)
 
 
-def parse_post_target(text: str) -> PostTarget:
-    """``slack:#channel`` or ``github:owner/repo#N``."""
-    channel, _, target = text.partition(":")
-    channel = channel.strip().lower()
-    target = target.strip()
-    if channel not in POST_CHANNELS or not target:
-        raise UsageError(
-            f"--post {text[:60]!r}: cannot post there",
-            hint="use --post slack:#channel or --post github:owner/repo#N",
-        )
-    if channel == "github":
-        repo, _, number = target.partition("#")
-        if (
-            repo.count("/") != 1
-            or not all(repo.split("/"))
-            or not (number.isascii() and number.isdigit())
-            or len(number) > 18
-        ):
-            raise UsageError(f"--post {target[:60]!r} is not an issue like owner/repo#12")
-    return PostTarget(channel, target)
+def parse_post_target(text: str, channel_for: Callable[[str], Channel]) -> PostTarget:
+    """``CHANNEL:TARGET``, the target read by that channel (``channel_for`` gives it).
+
+    ``UsageError`` when it is not of that form, when the channel cannot post, or when
+    the target is not one of the channel's; ``NotFoundError`` for a channel not configured.
+    """
+    name, sep, target = text.partition(":")
+    name = name.strip().lower()
+    if not sep or not name or not target.strip():
+        raise UsageError(f"--post {text[:60]!r}: give it as CHANNEL:TARGET", hint=POST_HINT)
+    channel = channel_for(name)
+    if not channel.capabilities.post:
+        raise UsageError(f"--post {text[:60]!r}: the {name} channel cannot post", hint=POST_HINT)
+    try:
+        return PostTarget(name, channel.post_target(target))
+    except UsageError as exc:
+        raise UsageError(f"--post: {exc.message}", hint=exc.hint) from None
 
 
 def _member_name(directory: TeamDirectory, name: str | None, what: str) -> str | None:

@@ -19,7 +19,7 @@ from herocli.channels.github.convert import (
 )
 from herocli.channels.github.fetch import Fetcher
 from herocli.config_github import GithubSettings
-from herocli.errors import ChannelError, NotFoundError
+from herocli.errors import ChannelError, NotFoundError, UsageError
 from herocli.models import (
     JSON,
     Clock,
@@ -164,6 +164,10 @@ class GithubChannel(Channel):
             except GithubNotFound:
                 continue
 
+    def post_target(self, target: str) -> str:
+        """``owner/repo#N``: the issue a post is a comment on."""
+        return issue_target(target)
+
     def post(self, target: str, body: str, key: str) -> Sent:
         """Comment on ``owner/repo#N``."""
         return self._comment(target, body, key)
@@ -181,6 +185,20 @@ class GithubChannel(Channel):
 
     def shutdown(self) -> None:
         self.client.close()
+
+
+def issue_target(text: str) -> str:
+    """``text`` when it names an issue as ``owner/repo#N``; else ``UsageError``."""
+    target = text.strip()
+    repo, _, number = target.partition("#")
+    if (
+        repo.count("/") != 1
+        or not all(repo.split("/"))
+        or not (number.isascii() and number.isdigit())
+        or len(number) > 18
+    ):
+        raise UsageError(f"{target[:60]!r} is not an issue like owner/repo#12")
+    return target
 
 
 def _sent(comment: Any) -> Sent:

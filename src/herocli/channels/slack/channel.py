@@ -17,7 +17,7 @@ from herocli.channels.slack.convert import (
     ts_datetime,
     ts_of,
 )
-from herocli.channels.slack.lookups import is_channel_id
+from herocli.channels.slack.lookups import channel_target, is_channel_id
 from herocli.channels.slack.mrkdwn import MARKDOWN_LIMIT, escape, markdown_parts, shown_name
 from herocli.channels.slack.sync import HISTORY_LIMIT, REPLIES_LIMIT, SlackFetch
 from herocli.config_slack import SlackSettings
@@ -245,6 +245,10 @@ class SlackChannel(Channel):
                 hint="check the name; for a private channel, `/invite @<app>` first",
             )
         return self._ids[name]
+
+    def post_target(self, target: str) -> str:
+        """``#channel`` or a channel id (whether the app sees it is known when posting)."""
+        return channel_target(target)
 
     def post(self, target: str, body: str, key: str) -> Sent:
         """Post a top-level message to ``#channel`` or a channel id."""

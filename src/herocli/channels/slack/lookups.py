@@ -12,7 +12,7 @@ import re
 
 from herocli.channels.slack.api import SlackApi, SlackCallError
 from herocli.config_slack import SlackSettings
-from herocli.errors import AuthError
+from herocli.errors import AuthError, UsageError
 from herocli.models import JSON, Clock, SyncProgress
 
 CURSOR_VERSION = 1
@@ -21,6 +21,14 @@ _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
 def is_channel_id(value: str) -> bool:
     return bool(_CHANNEL_ID.match(value))
+
+
+def channel_target(text: str) -> str:
+    """``text`` as a channel to post to (``#name`` or an id); ``UsageError`` when it names none."""
+    target = text.strip()
+    if not target.lstrip("#"):
+        raise UsageError("name a Slack channel: #channel or a channel id")
+    return target
 
 
 # Names and workspaces change rarely; a cached person is looked up again after this long.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,18 +11,24 @@ import pytest
 from herocli.channels.slack import SlackChannel
 from herocli.channels.slack.mrkdwn import escape, unescape
 from herocli.channels.slack.sync import HISTORY_LIMIT
+from herocli.config import TeamSettings
 from herocli.config_slack import SlackSettings
 from herocli.errors import NotFoundError
-from herocli.models import FetchPage, SilentProgress, TeamMember
+from herocli.models import FetchPage, Item, SilentProgress, TeamMember
 from herocli.secrets import EnvSecrets
+from herocli.services import triage
+from herocli.services.sync import SyncResult, sync_channel
 from herocli.simulators.server import free_port
 from herocli.simulators.slack import SlackSimulator
+from herocli.store import Store, queue
+from herocli.store.queue import ItemFilter
 from tests.clock import FakeClock
 
 SUPPORT = "C0SUPPORT"
 CUSTOMER = "U0CUST"
 TEAM = frozenset({"U0HANA", "U0RAVI"})
 BOT = "U0HEROBOT"  # the user the app's token acts as
+HANA_ONLY = TeamSettings(members=(TeamMember("Hana", slack="U0HANA"),))
 
 
 def workspace_seed() -> dict[str, Any]:
@@ -156,3 +163,50 @@ def backend_fixture(sim: SlackSimulator, clock: FakeClock) -> Iterator[SlackBack
     backend = SlackBackend(sim, clock)
     yield backend
     backend.shutdown()
+
+
+class Desk:
+    """One hero's queue synced from the Slack simulator; ``settings`` override ``[slack]`` keys."""
+
+    def __init__(self, backend: SlackBackend, path: Path, **settings: Any) -> None:
+        self.backend = backend
+        self.clock = backend.clock
+        self.store = Store.open(path)
+        self.channel: SlackChannel = backend.make_channel(**settings)
+        self.actor = triage.Actor("Hana", lambda _name: self.channel, self.clock)
+
+    def try_sync(self) -> SyncResult:
+        return sync_channel(self.store, self.channel, HANA_ONLY, self.clock, SilentProgress())
+
+    def sync(self) -> SyncResult:
+        result = self.try_sync()
+        assert result.error is None, result.error
+        return result
+
+    def items(self) -> list[Item]:
+        return queue.list_items(
+            self.store.conn, ItemFilter(states=(), waiting=None), self.clock.now()
+        )
+
+    def titles(self) -> list[str]:
+        return sorted(i.title for i in self.items())
+
+    def item(self) -> Item:
+        [item] = self.items()
+        return item
+
+    def close(self) -> None:
+        delivery = triage.close(self.store, self.actor, self.item().id)
+        assert delivery is not None
+        assert delivery.ok, delivery.error
+
+    def shutdown(self) -> None:
+        self.channel.shutdown()
+        self.store.close()
+
+
+@pytest.fixture(name="desk")
+def desk_fixture(backend: SlackBackend, tmp_path: Path) -> Iterator[Desk]:
+    made = Desk(backend, tmp_path / "queue.db")
+    yield made
+    made.shutdown()

@@ -13,56 +13,29 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from herocli.channels.slack import SlackChannel
 from herocli.channels.slack.api import SlackApi
 from herocli.cli.sync import failure_code
-from herocli.config import TeamSettings
 from herocli.errors import ChannelError, ExitCode, NotFoundError, UnreachableError
-from herocli.models import ItemState, SilentProgress, TeamMember
+from herocli.models import ItemState, SilentProgress
 from herocli.render.items import thread_view
 from herocli.secrets import EnvSecrets
 from herocli.services import outbox, triage
-from herocli.services.sync import SyncResult, sync_channel
 from herocli.simulators.slack import SlackSimulator
-from herocli.store import Store, queue
 from herocli.store import outbox as rows
+from herocli.store import queue
 from herocli.store.outbox import Op, OutboxState
 from herocli.store.queue import ItemFilter
 from tests.clock import FakeClock
 from tests.slack_fixtures import (  # noqa: F401
     CUSTOMER,
     SUPPORT,
+    Desk,
     SlackBackend,
     backend_fixture,
     clock_fixture,
+    desk_fixture,
     sim_fixture,
 )
-
-TEAM = TeamSettings(members=(TeamMember("Hana", slack="U0HANA"),))
-
-
-class Desk:
-    def __init__(self, backend: SlackBackend, path: Path, **settings: Any) -> None:
-        self.backend = backend
-        self.clock = backend.clock
-        self.store = Store.open(path)
-        self.channel: SlackChannel = backend.make_channel(**settings)
-        self.actor = triage.Actor("Hana", lambda _name: self.channel, self.clock)
-
-    def sync(self) -> SyncResult:
-        return sync_channel(self.store, self.channel, TEAM, self.clock, SilentProgress())
-
-    def titles(self) -> list[str]:
-        items = queue.list_items(
-            self.store.conn, ItemFilter(states=(), waiting=None), self.clock.now()
-        )
-        return sorted(i.title for i in items)
-
-
-@pytest.fixture(name="desk")
-def desk_fixture(backend: SlackBackend, tmp_path: Path) -> Desk:
-    return Desk(backend, tmp_path / "queue.db")
-
 
 # -- one bad channel never stops the others ------------------------------------
 
@@ -73,7 +46,7 @@ def test_a_channel_the_app_is_not_in_and_a_misspelt_one_do_not_stop_the_good_one
     backend.say(CUSTOMER, "Login fails")
     backend.say(CUSTOMER, "Hi from general", channel="C0GENERAL")
     desk = Desk(backend, tmp_path / "q.db", channels=("#outside", "#support", "#suport", "general"))
-    result = desk.sync()
+    result = desk.try_sync()
     assert desk.titles() == ["Hi from general", "Login fails"]
     assert result.error is not None
     message = result.error.message
@@ -86,7 +59,7 @@ def test_a_channel_the_app_is_not_in_and_a_misspelt_one_do_not_stop_the_good_one
     assert failure_code([result]) is ExitCode.ERROR
     # Next time the good channels sync again from their cursors; the bad ones are named again.
     backend.say(CUSTOMER, "Second question")
-    again = desk.sync()
+    again = desk.try_sync()
     assert desk.titles() == ["Hi from general", "Login fails", "Second question"]
     assert again.error is not None
     assert "#outside" in again.error.message
@@ -97,7 +70,7 @@ def test_a_channel_that_does_not_exist_exits_5_and_the_others_sync(
 ) -> None:
     backend.say(CUSTOMER, "Login fails")
     desk = Desk(backend, tmp_path / "q.db", channels=("#suport", "#support", "C0NOSUCH1"))
-    result = desk.sync()
+    result = desk.try_sync()
     assert desk.titles() == ["Login fails"]
     assert isinstance(result.error, ChannelError)
     assert "#suport" in result.error.message
@@ -142,15 +115,15 @@ def test_a_server_that_keeps_failing_stops_the_sync_and_a_rerun_resumes(
     for n in range(1500):
         sim.post(SUPPORT, CUSTOMER, f"message {n}", ts=f"{1795000000 + n}.000100")
     sim.inject_server_error("conversations.history", 500)  # retried
-    result = desk.sync()
+    result = desk.try_sync()
     assert result.error is None
     sim.post(SUPPORT, CUSTOMER, "one more", ts="1795009999.000100")
     sim.inject_server_error("conversations.history", 502, times=4)
-    failed = desk.sync()
+    failed = desk.try_sync()
     assert isinstance(failed.error, ChannelError)
     assert "HTTP 502 to conversations.history 4 times" in failed.error.message
     assert len(desk.titles()) == 1500
-    assert desk.sync().error is None
+    assert desk.try_sync().error is None
     assert len(desk.titles()) == 1501
 
 
@@ -180,11 +153,11 @@ def test_a_question_deleted_upstream_closes_the_item_and_a_reply_is_refused(
     asked = backend.say(CUSTOMER, "Where is my invoice?")
     if with_replies:
         backend.say("U0DANA", "Same here", thread_ts=asked)
-    desk.sync()
+    desk.try_sync()
     item = only_item(desk)
     assert item.state is ItemState.OPEN
     sim.delete(SUPPORT, asked)
-    result = desk.sync()
+    result = desk.try_sync()
     assert result.error is None
     assert result.closed == 1
     item = only_item(desk)
@@ -209,7 +182,7 @@ def test_a_reply_to_a_thread_deleted_since_the_last_sync_is_refused(
 ) -> None:
     asked = backend.say(CUSTOMER, "Where is my invoice?")
     backend.say("U0DANA", "Same here", thread_ts=asked)
-    desk.sync()
+    desk.try_sync()
     sim.delete(SUPPORT, asked)  # a tombstone stays, and Slack would still take replies
     delivery = triage.reply(desk.store, desk.actor, only_item(desk).id, "Here it is")
     assert isinstance(delivery.error, NotFoundError)

@@ -5,66 +5,27 @@ Driven through the real sync service into a real queue file, on the simulator.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from herocli.channels.slack import SlackChannel
-from herocli.config import TeamSettings, parse_config
+from herocli.config import parse_config
 from herocli.errors import ConfigError
-from herocli.models import Item, ItemState, SilentProgress, TeamMember, Waiting
-from herocli.services import outbox, triage
-from herocli.services.sync import SyncResult, sync_channel
+from herocli.models import ItemState, Waiting
+from herocli.services import outbox
 from herocli.simulators.slack import SlackSimulator
-from herocli.store import Store, queue
+from herocli.store import queue
 from herocli.store.queue import ItemFilter
 from tests.slack_fixtures import (  # noqa: F401
     CUSTOMER,
     SUPPORT,
+    Desk,
     SlackBackend,
     backend_fixture,
     clock_fixture,
+    desk_fixture,
     sim_fixture,
 )
-
-TEAM = TeamSettings(members=(TeamMember("Hana", slack="U0HANA"),))
-
-
-class Desk:
-    """One hero's queue synced from the Slack simulator."""
-
-    def __init__(self, backend: SlackBackend, path: Path, **settings: Any) -> None:
-        self.backend = backend
-        self.clock = backend.clock
-        self.store = Store.open(path)
-        self.channel: SlackChannel = backend.make_channel(**settings)
-        self.actor = triage.Actor("Hana", lambda _name: self.channel, self.clock)
-
-    def sync(self) -> SyncResult:
-        result = sync_channel(self.store, self.channel, TEAM, self.clock, SilentProgress())
-        assert result.error is None, result.error
-        return result
-
-    def item(self) -> Item:
-        [item] = queue.list_items(
-            self.store.conn, ItemFilter(states=(), waiting=None), self.clock.now()
-        )
-        return item
-
-    def close(self) -> None:
-        delivery = triage.close(self.store, self.actor, self.item().id)
-        assert delivery is not None
-        assert delivery.ok, delivery.error
-
-
-@pytest.fixture
-def desk(backend: SlackBackend, tmp_path: Path) -> Iterator[Desk]:
-    made = Desk(backend, tmp_path / "queue.db")
-    yield made
-    made.channel.shutdown()
-    made.store.close()
 
 
 def answered(desk: Desk) -> str:

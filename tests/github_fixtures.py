@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from herocli.channels.github import GithubChannel
 from herocli.channels.github.fetch import PAGE
@@ -21,6 +24,7 @@ from herocli.records import replace
 from herocli.secrets import EnvSecrets
 from herocli.simulators.github import GithubSimulator
 from herocli.simulators.server import free_port
+from herocli.store import Store
 from tests.clock import FakeClock
 
 REPO = "acme/widget"
@@ -146,9 +150,19 @@ def _number(external_id: str) -> int:
     return int(number)
 
 
-def world() -> Iterator[GithubWorld]:
+@pytest.fixture(name="gw")
+def gw_fixture() -> Iterator[GithubWorld]:
+    """A running GitHub simulator and the channels made on it, stopped afterwards."""
     w = GithubWorld()
     try:
         yield w
     finally:
         w.stop()
+
+
+@pytest.fixture(name="store")
+def store_fixture(tmp_path: Path) -> Iterator[Store]:
+    """A queue file of its own."""
+    s = Store.open(tmp_path / "queue.db")
+    yield s
+    s.close()

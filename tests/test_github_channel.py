@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from herocli.errors import ChannelError, NotFoundError, RateLimitedError
 from herocli.models import CloseReason, OutgoingReply, RemoteState, TeamMember, Thread
 from tests.contract import ChannelContract
-from tests.github_fixtures import (
+from tests.github_fixtures import (  # noqa: F401
     REPO,
     GithubContractBackend,
     GithubWorld,
     RecordingProgress,
+    gw_fixture,
     run,
-    world,
 )
-
-
-@pytest.fixture
-def gw() -> Iterator[GithubWorld]:
-    yield from world()
 
 
 class TestGithubContract(ChannelContract):

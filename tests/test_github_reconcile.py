@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 
@@ -14,19 +11,14 @@ from herocli.models import Item, ItemState, RemoteState, SilentProgress
 from herocli.services.sync import SyncResult, sync_channel
 from herocli.store import Store, queue
 from herocli.store.queue import ItemFilter
-from tests.github_fixtures import REPO, TOKEN, GithubWorld, run, world
-
-
-@pytest.fixture
-def gw() -> Iterator[GithubWorld]:
-    yield from world()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "queue.db")
-    yield s
-    s.close()
+from tests.github_fixtures import (  # noqa: F401
+    REPO,
+    TOKEN,
+    GithubWorld,
+    gw_fixture,
+    run,
+    store_fixture,
+)
 
 
 def sync(store: Store, channel: GithubChannel, gw: GithubWorld) -> SyncResult:

@@ -7,8 +7,6 @@ the sync service, the way `hero sync` does.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,21 +28,15 @@ from herocli.render.rows import item_json
 from herocli.services.sync import SyncResult, sync_channel
 from herocli.store import Store, queue
 from herocli.store.queue import ItemFilter
-from tests.github_fixtures import REPO, GithubWorld, RecordingProgress, world
+from tests.github_fixtures import (  # noqa: F401
+    REPO,
+    GithubWorld,
+    RecordingProgress,
+    gw_fixture,
+    store_fixture,
+)
 
 TEAM = TeamSettings(members=(TeamMember("Hana", github="hana"), TeamMember("Ravi", github="ravi")))
-
-
-@pytest.fixture
-def gw() -> Iterator[GithubWorld]:
-    yield from world()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(tmp_path / "queue.db")
-    yield s
-    s.close()
 
 
 def sync(store: Store, channel: GithubChannel, gw: GithubWorld, ok: bool = True) -> SyncResult:

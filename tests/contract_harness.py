@@ -124,6 +124,12 @@ class Harness:
     def unsent(self) -> list[OutboxEntry]:
         return outbox_rows.unsent(self.store.conn)
 
+    def claimed_by_a_dead_sender(self, entry_id: int) -> None:
+        """The entry was claimed by a process that died: its lease has already run out."""
+        with self.store.transaction() as db:
+            now = self.clock.now()
+            outbox_rows.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
+
     def outbox_size(self) -> int:
         return int(self.store.conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 

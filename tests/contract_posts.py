@@ -32,10 +32,7 @@ class PostContract(HarnessFixture):
         )
         entry = outbox_rows.get(hx.store.conn, entry_id)
         assert entry is not None
-        # The process posted and died before recording it.
-        with hx.store.transaction() as db:
-            now = hx.clock.now()
-            outbox_rows.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
+        hx.claimed_by_a_dead_sender(entry_id)  # it posted, and died before recording it
         posted = hx.channel.post(target.target, body, entry.key)
         hx.reconnect()
         [delivery] = outbox.deliver_batch(

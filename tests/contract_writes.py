@@ -41,9 +41,7 @@ class WriteContract(HarnessFixture):
         entry = outbox_rows.get(hx.store.conn, entry_id)
         assert entry is not None
         # The process sent the reply and died before recording it.
-        with hx.store.transaction() as db:  # its lease has run out
-            now = hx.clock.now()
-            outbox_rows.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
+        hx.claimed_by_a_dead_sender(entry_id)
         thread = outbox.thread_for(hx.store, item.id, hx.clock)
         hx.channel.send_reply(thread, outbox._reply(entry))
         hx.reconnect()
@@ -65,9 +63,7 @@ class WriteContract(HarnessFixture):
             item_id=item.id,
             payload={"body": "Thanks, looking into it."},
         )
-        with hx.store.transaction() as db:  # a crashed attempt: the retry looks first
-            now = hx.clock.now()
-            outbox_rows.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
+        hx.claimed_by_a_dead_sender(entry_id)  # a crashed attempt: the retry looks first
         hx.reconnect()
         second = outbox.deliver(hx.store, entry_id, lambda _n: hx.channel, hx.clock)
         assert second.ok, second.error

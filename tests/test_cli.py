@@ -1,4 +1,7 @@
-"""Every command's happy path and its bad inputs, run in-process against a real queue file."""
+"""Every command's happy path and its bad inputs, run in-process against a real queue file.
+
+`hero sync` is in test_cli_sync.py, the triage commands in test_cli_triage.py.
+"""
 
 from __future__ import annotations
 
@@ -12,67 +15,27 @@ from typing import Any
 import pytest
 
 from herocli import __version__
-from herocli.channels.base import Channel
-from herocli.channels.memory import MemoryBackend, MemoryChannel
+from herocli.channels.memory import MemoryChannel
 from herocli.cli.main import run_cli
 from herocli.context import Context
-from herocli.errors import ExitCode, UnreachableError
+from herocli.errors import ExitCode
 from herocli.models import RemoteState
 from herocli.records import replace
-from herocli.store import Store, log
+from tests.cli_checks import (  # noqa: F401
+    as_json,
+    bodies,
+    hero_fixture,
+    numbers,
+    ok,
+    one_line_error,
+    seeded_fixture,
+)
 from tests.cli_harness import (
     ITEM_FIELDS,
     MESSAGE_FIELDS,
-    SYNC_FIELDS,
     Hero,
-    Result,
     hero_process,
-    seed_three,
 )
-
-
-@pytest.fixture
-def hero(tmp_path: Path) -> Hero:
-    return Hero(tmp_path)
-
-
-@pytest.fixture
-def seeded(hero: Hero) -> Hero:
-    """#1 github waiting 30 min, #2 slack waiting 20 min, #3 github answered by us."""
-    return seed_three(hero)
-
-
-def ok(result: Result) -> Result:
-    assert result.code == 0, result
-    return result
-
-
-def as_json(result: Result) -> Any:
-    assert result.code == 0, result
-    return json.loads(result.out)
-
-
-def numbers(hero: Hero, *args: str) -> list[int]:
-    return [row["number"] for row in as_json(hero.run("inbox", "--json", *args))]
-
-
-def one_line_error(result: Result, code: int) -> str:
-    assert result.code == code, result
-    assert result.out == ""
-    assert "Traceback" not in result.err
-    lines = [line for line in result.err.splitlines() if not line.startswith("hint:")]
-    assert len(lines) == 1, result.err
-    assert lines[0].startswith("error: ")
-    return lines[0]
-
-
-def bodies(hero: Hero, channel: str, external_id: str) -> list[str]:
-    return [m.body for m in hero.backends[channel].threads[external_id].messages]
-
-
-def open_store(hero: Hero) -> Store:
-    return Store.open(hero.data / "queue.db")
-
 
 # --- help and version -------------------------------------------------------------------------
 
@@ -132,101 +95,6 @@ def test_no_arguments_shows_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_an_unknown_command_is_a_usage_error(hero: Hero) -> None:
     assert hero.run("frobnicate").code == ExitCode.USAGE
-
-
-# --- sync -------------------------------------------------------------------------------------
-
-
-def test_sync_fills_the_queue_and_reports(hero: Hero) -> None:
-    hero.customer_opens("github", "acme/widget#1", "Login broken", "I cannot log in")
-    hero.customer_opens("slack", "C1/1.0", "Export slow", "hangs", "U0ANN")
-    result = ok(hero.run("sync"))
-    assert "github: 1 new, 0 updated" in result.err
-    assert "slack: 1 new, 0 updated" in result.err
-    again = as_json(hero.run("sync", "--json"))
-    assert [list(r) for r in again] == [SYNC_FIELDS, SYNC_FIELDS]
-    assert [(r["channel"], r["ok"], r["new_items"], r["error"]) for r in again] == [
-        ("github", True, 0, None),
-        ("slack", True, 0, None),
-    ]
-    assert len(numbers(hero)) == 2
-
-
-def test_sync_one_channel(hero: Hero) -> None:
-    hero.customer_opens("github", "acme/widget#1", "Login broken", "I cannot log in")
-    hero.customer_opens("slack", "C1/1.0", "Export slow", "hangs", "U0ANN")
-    data = as_json(hero.run("sync", "slack", "--json"))
-    assert [r["channel"] for r in data] == ["slack"]
-    assert [r["channel"] for r in as_json(hero.run("inbox", "--json"))] == ["slack"]
-
-
-def test_sync_counts_updates(seeded: Hero) -> None:
-    seeded.backends["github"].add("acme/widget#1", "ann", "any news?")
-    [github, slack] = as_json(seeded.run("sync", "--json"))
-    assert (github["new_items"], github["updated_items"], github["new_messages"]) == (0, 1, 1)
-    assert slack["new_messages"] == 0
-
-
-@pytest.mark.parametrize(
-    ("args", "fragment"),
-    [(["sync", "jira"], "unknown channel 'jira'"), (["sync", "email"], "email channel is not")],
-)
-def test_sync_bad_channel_names(hero: Hero, args: list[str], fragment: str) -> None:
-    hero.backends["email"] = MemoryBackend(hero.clock)  # known, but not in the config
-    line = one_line_error(hero.run(*args), ExitCode.NOT_FOUND)
-    assert fragment in line
-
-
-def test_sync_with_no_channel_configured(tmp_path: Path) -> None:
-    (tmp_path / "config.toml").write_text('[[team.members]]\nname = "Hana"\n', "utf-8")
-    hero = Hero(tmp_path)
-    result = hero.run("sync")
-    assert "no channel is configured" in one_line_error(result, ExitCode.NOT_FOUND)
-
-
-def test_a_failing_channel_does_not_stop_the_others(hero: Hero) -> None:
-    hero.customer_opens("slack", "C1/1.0", "Export slow", "hangs", "U0ANN")
-
-    def unreachable(_ctx: Context) -> Channel:
-        raise UnreachableError(
-            "cannot reach api.github.com: connection refused", hint="check the network"
-        )
-
-    factories = {
-        "github": unreachable,
-        "slack": lambda _ctx: MemoryChannel(hero.backends["slack"], name="slack"),
-    }
-    result = hero.run("sync", factories=factories)
-    assert result.code == ExitCode.ERROR
-    assert "github: failed: cannot reach api.github.com: connection refused" in result.err
-    assert "hint: check the network" in result.err
-    assert "slack: 1 new" in result.err
-    assert "Traceback" not in result.err
-    data = hero.run("sync", "--json", factories=factories)
-    assert data.code == ExitCode.ERROR
-    parsed = json.loads(data.out)
-    assert [(r["channel"], r["ok"]) for r in parsed] == [("github", False), ("slack", True)]
-    assert parsed[0]["error"] == "cannot reach api.github.com: connection refused"
-    assert [r["channel"] for r in as_json(hero.run("inbox", "--json"))] == ["slack"]
-
-
-def test_a_channel_failing_mid_fetch_keeps_what_it_stored(hero: Hero) -> None:
-    for n in range(1, 6):
-        hero.customer_opens("github", f"acme/widget#{n}", f"Issue {n}", "help")
-
-    class Flaky(MemoryChannel):
-        def fetch(self, cursor: Any, progress: Any) -> Any:
-            for index, page in enumerate(super().fetch(cursor, progress)):
-                if index == 1:
-                    raise UnreachableError("connection reset")
-                yield page
-
-    factories = {"github": lambda _ctx: Flaky(hero.backends["github"], name="github")}
-    result = hero.run("sync", "github", factories=factories)
-    assert result.code == ExitCode.ERROR
-    assert len(numbers(hero)) == 2  # the first page is kept
-    ok(hero.run("sync", "github"))  # the next sync resumes from the stored cursor
-    assert len(numbers(hero)) == 5
 
 
 # --- inbox ------------------------------------------------------------------------------------
@@ -536,174 +404,6 @@ def test_reply_without_body_and_no_terminal_says_how(seeded: Hero) -> None:
     result = seeded.run("reply", "1", "--yes")
     assert "-m TEXT" in result.err
     assert result.code == ExitCode.USAGE
-
-
-# --- assign, snooze, close, reopen, label, note -----------------------------------------------
-
-
-def test_assign(seeded: Hero) -> None:
-    result = ok(seeded.run("assign", "1", "Ravi"))
-    assert "#1 assigned to Ravi" in result.err
-    assert seeded.backends["github"].threads["acme/widget#1"].assignees == ["Ravi"]
-    ok(seeded.run("assign", "1", "none"))
-    assert numbers(seeded, "--assignee", "Ravi") == []
-    ok(seeded.run("assign", "2", "hana", "--local"))
-    assert seeded.backends["slack"].threads["C1/1.0"].assignees == []
-    assert numbers(seeded, "--mine") == [2]
-
-
-def test_assign_ping(seeded: Hero) -> None:
-    ok(seeded.run("assign", "1", "Ravi", "--ping"))
-    assert (
-        bodies(seeded, "github", "acme/widget#1")[-1] == "@Ravi, could you take a look at this one?"
-    )
-
-
-def test_assign_unknown_member(seeded: Hero) -> None:
-    line = one_line_error(seeded.run("assign", "1", "Zed"), ExitCode.NOT_FOUND)
-    assert line == "error: no team member 'Zed'"
-    assert "members: Hana, Ravi" in seeded.run("assign", "1", "Zed").err
-
-
-def test_snooze_and_wake(seeded: Hero) -> None:
-    result = ok(seeded.run("snooze", "1", "2h"))
-    assert "#1 snoozed until" in result.err
-    assert "2026-11-23T11:30:00Z" in result.err
-    assert numbers(seeded) == [2]
-    seeded.clock.advance(hours=2)
-    assert numbers(seeded) == [1, 2]
-    store = open_store(seeded)
-    events = [e for e in log.item_events(store.conn, 1) if e.kind.value == "woke"]
-    store.close()
-    assert [(e.at.isoformat(), e.detail) for e in events] == [
-        ("2026-11-23T11:30:00+00:00", {"why": "time"})
-    ]
-
-
-def test_snooze_until_a_date_uses_the_configured_zone(seeded: Hero) -> None:
-    ok(seeded.run("snooze", "1", "2026-12-01"))
-    [row] = as_json(seeded.run("inbox", "--snoozed", "--json"))
-    assert row["snoozed_until"] == "2026-12-01T08:00:00Z"  # 09:00 in Berlin
-
-
-def test_snooze_wakes_early_when_they_write(seeded: Hero) -> None:
-    ok(seeded.run("snooze", "1", "3d"))
-    seeded.clock.advance(minutes=5)
-    seeded.backends["github"].add("acme/widget#1", "ann", "hello?")
-    ok(seeded.run("sync"))
-    assert numbers(seeded) == [1, 2]
-
-
-@pytest.mark.parametrize(
-    ("when", "code"),
-    [("soon", ExitCode.USAGE), ("2020-01-01", ExitCode.USAGE), ("", ExitCode.USAGE)],
-)
-def test_snooze_bad_times(seeded: Hero, when: str, code: int) -> None:
-    assert seeded.run("snooze", "1", when).code == code
-    assert numbers(seeded) == [1, 2]
-
-
-def test_snoozing_a_closed_item_says_reopen_first(seeded: Hero) -> None:
-    ok(seeded.run("close", "1"))
-    assert "reopen it first" in one_line_error(seeded.run("snooze", "1", "2h"), ExitCode.USAGE)
-
-
-def test_close_and_reopen(seeded: Hero) -> None:
-    assert "#1 closed" in ok(seeded.run("close", "1")).err
-    assert seeded.backends["github"].threads["acme/widget#1"].state is RemoteState.CLOSED
-    assert numbers(seeded) == [2]
-    ok(seeded.run("sync"))  # the source now says closed too: still closed, nothing new
-    assert numbers(seeded, "--closed") == [1]
-    assert "#1 open" in ok(seeded.run("reopen", "1")).err
-    assert seeded.backends["github"].threads["acme/widget#1"].state is RemoteState.OPEN
-    assert numbers(seeded) == [1, 2]
-    ok(seeded.run("sync"))
-    assert numbers(seeded) == [1, 2]
-    assert seeded.backends["github"].write_log == [
-        "close acme/widget#1 completed",
-        "reopen acme/widget#1",
-    ]
-
-
-def test_close_not_planned_and_local(seeded: Hero) -> None:
-    ok(seeded.run("close", "1", "--not-planned"))
-    ok(seeded.run("close", "2", "--local"))
-    assert seeded.backends["github"].write_log == ["close acme/widget#1 not_planned"]
-    assert seeded.backends["slack"].write_log == []
-    assert numbers(seeded, "--closed") == [1, 2]
-
-
-def test_closed_upstream_follows_on_sync(seeded: Hero) -> None:
-    thread = seeded.backends["github"].threads["acme/widget#1"]
-    thread.state = RemoteState.CLOSED
-    seeded.backends["github"]._touch(thread)
-    [github, _] = as_json(seeded.run("sync", "--json"))
-    assert github["closed"] == 1
-    assert numbers(seeded, "--closed") == [1]
-    thread.state = RemoteState.OPEN
-    seeded.backends["github"]._touch(thread)
-    [github, _] = as_json(seeded.run("sync", "--json"))
-    assert github["reopened"] == 1
-    assert numbers(seeded) == [1, 2]
-
-
-def test_reopen_a_snoozed_item(seeded: Hero) -> None:
-    ok(seeded.run("snooze", "1", "1w"))
-    ok(seeded.run("reopen", "1"))
-    assert numbers(seeded) == [1, 2]
-    assert seeded.backends["github"].write_log == []  # a snooze is local
-
-
-def test_label(seeded: Hero) -> None:
-    ok(seeded.run("label", "1", "+bug", "+p1"))
-    result = ok(seeded.run("label", "1", "+question", "-wontfix", "-p1"))
-    assert "#1: added question; removed p1; had no wontfix" in result.err
-    [row] = [r for r in as_json(seeded.run("inbox", "--json")) if r["number"] == 1]
-    assert row["labels"] == ["bug", "question"]
-    assert seeded.backends["github"].threads["acme/widget#1"].labels == ["bug", "question"]
-    ok(seeded.run("sync"))
-    assert numbers(seeded, "--label", "question") == [1]
-
-
-@pytest.mark.parametrize("change", ["bug", "+", "-", "*x"])
-def test_label_bad_changes(seeded: Hero, change: str) -> None:
-    assert seeded.run("label", "1", change).code == ExitCode.USAGE
-    assert seeded.backends["github"].write_log == []
-
-
-def test_label_needs_a_change(seeded: Hero) -> None:
-    assert seeded.run("label", "1").code == ExitCode.USAGE
-
-
-def test_note_is_local(seeded: Hero) -> None:
-    assert "note added to #1" in ok(seeded.run("note", "1", "customer is on v1.2")).err
-    assert seeded.backends["github"].write_log == []
-    assert bodies(seeded, "github", "acme/widget#1") == ["I cannot log in"]
-    seeded.terminal = True
-    assert "customer is on v1.2" in ok(seeded.run("show", "1")).out
-    assert seeded.run("note", "1", "  ").code == ExitCode.USAGE
-
-
-def test_workflow_commands_log_events(seeded: Hero) -> None:
-    ok(seeded.run("assign", "1", "Ravi"))
-    ok(seeded.run("label", "1", "+bug"))
-    ok(seeded.run("note", "1", "n"))
-    ok(seeded.run("snooze", "1", "1h"))
-    ok(seeded.run("reopen", "1"))
-    ok(seeded.run("reply", "1", "-m", "done", "--yes", "--close"))
-    store = open_store(seeded)
-    kinds = [e.kind.value for e in log.item_events(store.conn, 1)]
-    store.close()
-    assert kinds == [
-        "received",
-        "assigned",
-        "labeled",
-        "noted",
-        "snoozed",
-        "reopened",
-        "replied",
-        "closed",
-    ]
 
 
 def test_the_queue_lives_in_hero_data_dir(seeded: Hero) -> None:

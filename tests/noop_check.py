@@ -4,8 +4,8 @@
     python -m tests.noop_check github close       # one pair; prints the failing tests
 
 Each pair runs in its own process, with the channel class's method replaced by
-one that does nothing (``send_reply`` returns a made-up ``Sent``, as a channel
-that dropped the message would). A write is *caught* when at least one contract
+one that does nothing (``send_reply`` and ``post`` return a made-up ``Sent``, as a
+channel that dropped the message would). A write is *caught* when at least one contract
 test fails. A write the channel has no capability for is already a no-op by
 design; its "stays local" contract test runs instead, and the pair is "n/a".
 """
@@ -28,6 +28,7 @@ WRITES = {  # the write, and the capability that says it reaches the source
     "close": "remote_close",
     "set_labels": "labels",
     "assign": "assignees",
+    "post": "post",
 }
 CHANNELS = {  # contract test class, and how to get the channel class
     "memory": "tests/test_memory_channel.py::TestMemoryChannel",
@@ -71,6 +72,11 @@ def _noop_reply(self: Channel, thread: Any, reply: Any) -> Sent:
     return Sent(external_id=f"noop-{reply.key}", sent_at=datetime.now(UTC))
 
 
+def _noop_post(self: Channel, target: str, body: str, key: str) -> Sent:
+    del self, target, body
+    return Sent(external_id=f"noop-{key}", sent_at=datetime.now(UTC))
+
+
 def _noop(self: Channel, *args: Any, **kwargs: Any) -> None:
     del self, args, kwargs
 
@@ -86,7 +92,8 @@ class _Failures:
 
 def run_one(channel: str, write: str) -> list[str]:
     """In this process: break ``write`` on ``channel``, run its contract, return what failed."""
-    setattr(channel_class(channel), write, _noop_reply if write == "send_reply" else _noop)
+    noop = {"send_reply": _noop_reply, "post": _noop_post}.get(write, _noop)
+    setattr(channel_class(channel), write, noop)
     failures = _Failures()
     pytest.main(
         [CHANNELS[channel], "-q", "--no-cov", "-p", "no:cacheprovider", "--tb=no"],

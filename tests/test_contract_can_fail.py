@@ -15,6 +15,7 @@ EXPECTED = {
     "close": "test_close_and_reopen_reach_the_source",
     "set_labels": "test_labels_reach_the_source",
     "assign": "test_assign_reaches_the_source",
+    "post": "test_a_post_lands_once_and_a_retry_after_a_crash_finds_it",
 }
 
 

@@ -198,20 +198,22 @@ class QueueScreen(Screen[None]):
         app.push_screen(Ask(f"Snooze #{item_id} until", FORMS), answered)
 
     def action_close(self) -> None:
-        item_id = self._current()
-        if item_id is not None:
-            actor = self.hero_app.actor
-            self._act(
-                "closing", lambda store: triage.close(store, actor, item_id), f"#{item_id} closed"
-            )
+        self._change_current("closing", triage.close, "closed")
 
     def action_reopen(self) -> None:
+        self._change_current("reopening", triage.reopen, "open")
+
+    def _change_current(
+        self,
+        what: str,
+        change: Callable[[Store, triage.Actor, int], Delivery | None],
+        now: str,
+    ) -> None:
+        """Run ``change`` on the current item, then say it is ``now`` so."""
         item_id = self._current()
         if item_id is not None:
             actor = self.hero_app.actor
-            self._act(
-                "reopening", lambda store: triage.reopen(store, actor, item_id), f"#{item_id} open"
-            )
+            self._act(what, lambda store: change(store, actor, item_id), f"#{item_id} {now}")
 
     def action_label(self) -> None:
         item_id = self._current()

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from herocli.config_github import GithubSettings, read_github
+from herocli.config_github import read_github
 from herocli.config_reader import (
     CONNECT_TIMEOUT,
     MINUTES_A_YEAR,
@@ -28,14 +28,16 @@ from herocli.config_reader import (
     Section,
     read_timeouts,
 )
-from herocli.config_slack import SlackSettings, read_slack
+from herocli.config_slack import read_slack
 from herocli.config_toml import toml_data
 from herocli.errors import ConfigError, ConfigProblem
 from herocli.models import TeamMember
 from herocli.records import field, record, replace
 
 if TYPE_CHECKING:
+    from herocli.config_github import GithubSettings
     from herocli.config_mirror import MirrorSettings
+    from herocli.config_slack import SlackSettings
 
 SECURITY = ("ssl", "starttls", "none")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 from herocli.channels.mail.conversations import Incoming, build_conversations
 from herocli.channels.mail.cursor import MailCursor
@@ -20,6 +21,41 @@ from herocli.store.queue import ItemFilter
 from tests.clock import FakeClock
 
 TEAM = frozenset({"hey@herocli.test", "hey@acme.dev", "hana@acme.dev"})
+
+
+T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
+CUSTOMER = "cust@x.example"
+US = "hey@herocli.test"
+
+
+def mail(
+    mid: str,
+    *,
+    refs: tuple[str, ...] = (),
+    irt: tuple[str, ...] = (),
+    subject: str = "Help",
+    sender: str = CUSTOMER,
+    to: tuple[str, ...] = (US,),
+    minutes: float | None = 0,
+    text: str = "",
+) -> ParsedMail:
+    """A parsed mail from the customer to us, ``minutes`` after T0 (None: no Date)."""
+    return ParsedMail(
+        message_id=mid,
+        in_reply_to=irt,
+        references=refs,
+        subject=subject,
+        from_name="",
+        from_addr=sender,
+        to=to,
+        cc=(),
+        reply_to=(),
+        date=None if minutes is None else T0 + timedelta(minutes=minutes),
+        text=text or f"text of {mid}",
+        display_text=text or f"text of {mid}",
+        attachments=(),
+        defects=(),
+    )
 
 
 def ours(address: str) -> bool:

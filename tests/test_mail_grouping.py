@@ -7,46 +7,13 @@ Each test feeds parsed mail batch by batch (as syncs would) into a real queue; s
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from herocli.channels.mail.parse import ParsedMail
 from herocli.models import Conversation, EventKind, Message
 from herocli.store import ingest, log, queue
 from herocli.store.threads import LOOSE_WINDOW
-from tests.mail_grouping import MailQueue
-
-T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
-CUSTOMER = "cust@x.example"
-US = "hey@herocli.test"
-
-
-def mail(
-    mid: str,
-    *,
-    refs: tuple[str, ...] = (),
-    irt: tuple[str, ...] = (),
-    subject: str = "Help",
-    sender: str = CUSTOMER,
-    to: tuple[str, ...] = (US,),
-    minutes: float | None = 0,
-    text: str = "",
-) -> ParsedMail:
-    return ParsedMail(
-        message_id=mid,
-        in_reply_to=irt,
-        references=refs,
-        subject=subject,
-        from_name="",
-        from_addr=sender,
-        to=to,
-        cc=(),
-        reply_to=(),
-        date=None if minutes is None else T0 + timedelta(minutes=minutes),
-        text=text or f"text of {mid}",
-        display_text=text or f"text of {mid}",
-        attachments=(),
-        defects=(),
-    )
+from tests.mail_grouping import CUSTOMER, T0, US, MailQueue, mail
 
 
 def one_by_one(*mails: ParsedMail) -> MailQueue:

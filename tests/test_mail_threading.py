@@ -5,44 +5,13 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from herocli.channels.mail.parse import ParsedMail, parse_message
 from herocli.channels.mail.threading import thread_keys
-from tests.mail_grouping import MailQueue
+from tests.mail_grouping import MailQueue, mail
 from tests.mail_samples import CYCLE_FILES, THREAD_FILES, THREAD_ROOT, read
-
-T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
-
-
-def mail(
-    mid: str,
-    *,
-    refs: tuple[str, ...] = (),
-    irt: tuple[str, ...] = (),
-    subject: str = "Help",
-    sender: str = "cust@x.example",
-    to: tuple[str, ...] = ("hey@herocli.test",),
-    minutes: int | None = 0,
-) -> ParsedMail:
-    return ParsedMail(
-        message_id=mid,
-        in_reply_to=irt,
-        references=refs,
-        subject=subject,
-        from_name="",
-        from_addr=sender,
-        to=to,
-        cc=(),
-        reply_to=(),
-        date=None if minutes is None else T0 + timedelta(minutes=minutes),
-        text="",
-        display_text="",
-        attachments=(),
-        defects=(),
-    )
 
 
 def samples(*names: str) -> list[ParsedMail]:

@@ -11,7 +11,9 @@ from herocli.models import Item, StoredMessage
 from herocli.records import field, record
 from herocli.store import Store, cursors
 
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+# A pattern for re's functions, which compile it when first used: only Slack text has
+# mentions, and a body with no "<@" in it is never searched.
+_MENTION = r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>"
 
 
 @record
@@ -27,7 +29,7 @@ class Names:
         def name(match: re.Match[str]) -> str:
             return "@" + (match.group(2) or self.users.get(match.group(1)) or match.group(1))
 
-        return _MENTION.sub(name, body)
+        return re.sub(_MENTION, name, body) if "<@" in body else body
 
     def place(self, item: Item) -> str:
         """Where the item lives, as people say it: `#support`, `acme/widget#12`, a subject."""

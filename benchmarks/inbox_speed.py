@@ -49,6 +49,18 @@ CONFIG = sample_config(
 TARGETS = {"ratio": 1.3, "rss_mb": 60.0}
 
 
+def fill_once(queue: Path, items: int) -> None:
+    """Fill ``queue`` with ``items`` items unless it exists (a kept one), saying how long it took."""
+    if queue.exists():
+        return
+    start = time.perf_counter()
+    fill(queue, items)
+    print(
+        f"filled {items:,} items / {items * MESSAGES_PER_ITEM:,} messages "
+        f"in {time.perf_counter() - start:.1f} s ({queue.stat().st_size / 1e6:.0f} MB)"
+    )
+
+
 def fill(path: Path, items: int, seed: int = 7) -> None:
     """Write ``items`` items with five messages each, then derive the summary columns in SQL."""
     rng = random.Random(seed)
@@ -284,13 +296,7 @@ def main() -> int:
 
     compileall.compile_dir(Path(__file__).resolve().parent.parent / "src", quiet=1)
     try:
-        if not queue.exists():
-            start = time.perf_counter()
-            fill(queue, args.items)
-            print(
-                f"filled {args.items:,} items / {args.items * MESSAGES_PER_ITEM:,} messages "
-                f"in {time.perf_counter() - start:.1f} s ({queue.stat().st_size / 1e6:.0f} MB)"
-            )
+        fill_once(queue, args.items)
         import typer
 
         hero = hero_command()

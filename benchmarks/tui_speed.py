@@ -125,7 +125,7 @@ def main() -> int:
         return 0
 
     sys.path.insert(0, str(ROOT))
-    from benchmarks.inbox_speed import CONFIG, MESSAGES_PER_ITEM, fill
+    from benchmarks.inbox_speed import CONFIG, fill_once
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="hero-tui-bench-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -133,13 +133,7 @@ def main() -> int:
     queue = root / "data" / "queue.db"
     env = {**os.environ, "HERO_DATA_DIR": str(root / "data")}
     try:
-        if not queue.exists():
-            start = time.perf_counter()
-            fill(queue, args.items)
-            print(
-                f"filled {args.items:,} items / {args.items * MESSAGES_PER_ITEM:,} messages "
-                f"in {time.perf_counter() - start:.1f} s"
-            )
+        fill_once(queue, args.items)
         # Once to warm the OS file cache, as a hero's second start of the day would find it.
         runs = []
         for _ in range(3):

@@ -13,8 +13,8 @@ it); ``"env": {...}`` adds to the child's environment (another world's config);
 imported everything makes a round cost milliseconds instead of a Python start-up.
 
 ``python -m tests.hero_zygote --loop STOPFILE`` runs ``hero outbox retry`` over and over
-until STOPFILE exists, then prints how many times it ran: the second process of the
-crash tests.
+until STOPFILE exists (or the process that started it is gone), then prints how many
+times it ran: the second process of the crash tests.
 
 The clock is the wall clock with sleeps cut to a millisecond, so GitHub's pacing and
 Slack's rate buckets do not stretch a test to minutes (time is patched; our code is not).
@@ -133,7 +133,10 @@ def serve() -> None:
 
 def loop(stop: Path, args: list[str]) -> None:
     runs = 0
-    while not stop.exists():
+    parent = os.getppid()
+    # Also stop when the test that started it is gone (killed, interrupted): nothing
+    # would ever write STOPFILE, and the loop would hold a core for good.
+    while not stop.exists() and os.getppid() == parent:
         run(args)
         runs += 1
         time.sleep(0.01)  # leave the other core some room on a busy machine

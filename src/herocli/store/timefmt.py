@@ -7,7 +7,24 @@ from datetime import UTC, datetime
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+# A sync writes each message's time several times (its row, its event, its thread's span)
+# and the same "now" for every item: each text is made once. Equal datetimes are the same
+# instant (a naive one never equals an aware one), so they have the same text.
+_WRITTEN: dict[datetime, str] = {}
+_WRITTEN_MAX = 8192
+
+
 def to_db(value: datetime) -> str:
+    """``value`` as the database writes it (a naive datetime is taken to be UTC)."""
+    text = _WRITTEN.get(value)
+    if text is None:
+        if len(_WRITTEN) >= _WRITTEN_MAX:
+            _WRITTEN.clear()
+        text = _WRITTEN[value] = _format(value)
+    return text
+
+
+def _format(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     value = value.astimezone(UTC)

@@ -143,8 +143,16 @@ def record_links(
         "INSERT OR IGNORE INTO thread_links (item_id, channel, kind, link) VALUES (?, ?, 'ref', ?)",
         [(item_id, conv.channel, ref) for ref in dict.fromkeys(conv.refers_to)],
     )
-    for key, (first, last) in _offers(conv.loose).items():
-        _span(db, item_id, conv.channel, "offer", key, to_db(first), to_db(last))
+    offers = _offers(conv.loose)
+    if fresh:  # a new item has no span to widen: its offers are written in one statement
+        db.executemany(
+            "INSERT INTO thread_links (item_id, channel, kind, link, at, last_at) "
+            "VALUES (?, ?, 'offer', ?, ?, ?)",
+            [(item_id, conv.channel, k, to_db(f), to_db(last)) for k, (f, last) in offers.items()],
+        )
+    else:
+        for key, (first, last) in offers.items():
+            _span(db, item_id, conv.channel, "offer", key, to_db(first), to_db(last))
     for link in conv.loose:
         if link.seeks:
             at = to_db(link.at)

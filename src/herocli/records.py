@@ -73,16 +73,32 @@ def _no_values(obj: object) -> tuple[()]:
 class _Layout:
     """A record class's fields in order, with their defaults, built once per class."""
 
-    __slots__ = ("defaults", "factories", "known", "names", "post_init", "shown", "values")
+    __slots__ = (
+        "factories",
+        "known",
+        "names",
+        "needed",
+        "post_init",
+        "shown",
+        "template",
+        "values",
+    )
 
     def __init__(self, cls: type, fields: dict[str, Field]) -> None:
         self.names = tuple(fields)
         self.known = frozenset(fields)
         self.shown = tuple(name for name, f in fields.items() if f.repr)
-        self.defaults = {n: f.default for n, f in fields.items() if f.default is not _MISSING}
         self.factories = {
             n: f.default_factory for n, f in fields.items() if f.default_factory is not None
         }
+        # Every field in order with its default (or _MISSING), for a call's values to go over.
+        self.template = {n: f.default for n, f in fields.items()}
+        # The fields without a default a call with k positional arguments must name: the
+        # fields without one all come first.
+        required = [
+            n for n, f in fields.items() if f.default is _MISSING and f.default_factory is None
+        ]
+        self.needed = tuple(frozenset(required[k:]) for k in range(len(self.names) + 1))
         self.values: Callable[[object], object] = (
             attrgetter(*self.names) if self.names else _no_values
         )
@@ -94,26 +110,19 @@ class _Layout:
         if (
             len(args) > len(names)
             or not kwargs.keys() <= self.known
-            or any(name in kwargs for name in names[: len(args)])
+            or (args and not kwargs.keys().isdisjoint(names[: len(args)]))
         ):
             raise TypeError(self._misfit(cls.__name__, args, kwargs))
-        # One pass in field order (a sync builds records by the ten thousand).
-        values = dict(zip(names, args, strict=False))
-        defaults, factories = self.defaults, self.factories
-        for name in names[len(args) :]:
-            if name in kwargs:
-                values[name] = kwargs[name]
-            elif name in defaults:
-                values[name] = defaults[name]
-            elif name in factories:
-                values[name] = factories[name]()
-            else:
-                missing = ", ".join(
-                    repr(n)
-                    for n in names[len(args) :]
-                    if n not in kwargs and n not in defaults and n not in factories
-                )
-                raise TypeError(f"{cls.__name__}() missing required arguments: {missing}")
+        needed = self.needed[len(args)]
+        if not kwargs.keys() >= needed:
+            missing = ", ".join(repr(n) for n in names if n in needed and n not in kwargs)
+            raise TypeError(f"{cls.__name__}() missing required arguments: {missing}")
+        # The template keeps field order as the call's values go over it (a sync builds
+        # records by the ten thousand); a factory's field not given is made last.
+        values = {**self.template, **dict(zip(names, args, strict=False)), **kwargs}
+        for name, make in self.factories.items():
+            if values[name] is _MISSING:
+                values[name] = make()
         return values
 
     def _misfit(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:

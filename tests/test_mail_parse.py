@@ -6,9 +6,13 @@ from __future__ import annotations
 import random
 import time
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from herocli.channels.mail.headers import parse_date
 from herocli.channels.mail.html_text import html_to_text
 from herocli.channels.mail.parse import (
     ParsedMail,
@@ -366,6 +370,39 @@ def test_reply_to_and_multiple_recipients() -> None:
 def test_bad_dates_give_none(value: str) -> None:
     raw = f"Message-ID: <d@x>\nDate: {value}\n\nbody".encode()
     assert parse_message(raw).date is None
+
+
+def _standard_date(value: str) -> tuple[datetime | None, list[str]]:
+    """What the standard library's parser makes of a Date (the reference for a plain one)."""
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None, ["unparseable Date header"]
+    try:
+        return parsed.replace(tzinfo=parsed.tzinfo or UTC).astimezone(UTC), []
+    except (OverflowError, ValueError):
+        return None, ["Date header out of range"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["", "Thu, ", "Xyz, "]),
+    st.integers(0, 40),
+    st.sampled_from(["Jan", "Feb", "Jun", "Dec", "jan", "Foo"]),
+    st.sampled_from(["0001", "0099", "0999", "1000", "1999", "2026", "9999", "26", "126"]),
+    st.tuples(st.integers(0, 30), st.integers(0, 70), st.integers(0, 70)),
+    st.sampled_from(["+0000", "-0000", "+0530", "-1200", "+2359", "+2400", "-9999", "+0099"]),
+)
+def test_dates_read_as_the_standard_parser_reads_them(
+    weekday: str, day: int, month: str, year: str, clock: tuple[int, int, int], zone: str
+) -> None:
+    """The common form is read in one match; it must give what the standard parser gives,
+    the impossible days, hours, zones and far years included."""
+    value = f"{weekday}{day} {month} {year} {clock[0]:02d}:{clock[1]:02d}:{clock[2]:02d} {zone}"
+    defects: list[str] = []
+    got = parse_date(value, defects)
+    assert (got, defects) == _standard_date(value), value
+    assert got is None or got.tzinfo is UTC
 
 
 def test_synthetic_message_id_is_stable_and_distinct() -> None:

@@ -10,7 +10,7 @@ import binascii
 import contextlib
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
@@ -168,10 +168,46 @@ def addresses(values: list[str], defects: list[str] | None = None) -> list[tuple
     return out
 
 
+# The Date most mail has: "Thu, 01 Jan 2026 10:00:00 +0100" (RFC 5322 section 3.3), read in
+# one match; any other form goes to the standard parser, which gives the same for this one
+# (a year under 1000 it reads its own way: those go to it too).
+_MONTHS = {
+    name: n
+    for n, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+_PLAIN_DATE_RE = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) "
+    rf"({'|'.join(_MONTHS)}) ([1-9]\d{{3}}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)",
+    re.ASCII,
+)
+
+
+def _plain_date(value: str) -> datetime | None:
+    found = _PLAIN_DATE_RE.fullmatch(value)
+    if found is None:
+        return None
+    day, month, year, hour, minute, second, sign, zh, zm = found.groups()
+    offset = timedelta(hours=int(zh), minutes=int(zm))
+    if offset >= timedelta(days=1):
+        return None  # no zone: the standard parser says so
+    try:
+        moment = datetime(
+            int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC
+        )
+        return moment - offset if sign == "+" else moment + offset
+    except (ValueError, OverflowError):  # no such day, or out of range: as the parser finds
+        return None
+
+
 def parse_date(value: str | None, defects: list[str]) -> datetime | None:
     """The Date header as an aware UTC datetime, or None (noted) when it cannot be read."""
     if not value:
         return None
+    plain = _plain_date(value)
+    if plain is not None:
+        return plain
     try:
         parsed = parsedate_to_datetime(fold_ws(raw_to_str(value)))
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -179,24 +179,31 @@ _MONTHS = {
 }
 _PLAIN_DATE_RE = re.compile(
     r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) "
-    rf"({'|'.join(_MONTHS)}) ([1-9]\d{{3}}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)",
+    rf"({'|'.join(_MONTHS)}) ([1-9]\d{{3}}) (\d\d):(\d\d):(\d\d) ([+-]\d{{4}})",
     re.ASCII,
 )
+# What to add to a local time in each zone seen ("+0100") to get UTC; a finite few.
+_TO_UTC: dict[str, timedelta] = {}
 
 
 def _plain_date(value: str) -> datetime | None:
     found = _PLAIN_DATE_RE.fullmatch(value)
     if found is None:
         return None
-    day, month, year, hour, minute, second, sign, zh, zm = found.groups()
-    offset = timedelta(hours=int(zh), minutes=int(zm))
-    if offset >= timedelta(days=1):
-        return None  # no zone: the standard parser says so
+    day, month, year, hour, minute, second, zone = found.groups()
+    to_utc = _TO_UTC.get(zone)
+    if to_utc is None:
+        hours, minutes = int(zone[1:3]), int(zone[3:])
+        if hours * 60 + minutes >= 24 * 60:
+            return None  # no zone: the standard parser says so
+        to_utc = _TO_UTC[zone] = timedelta(hours=hours, minutes=minutes) * (
+            1 if zone[0] == "-" else -1
+        )
     try:
         moment = datetime(
             int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC
         )
-        return moment - offset if sign == "+" else moment + offset
+        return moment + to_utc
     except (ValueError, OverflowError):  # no such day, or out of range: as the parser finds
         return None
 

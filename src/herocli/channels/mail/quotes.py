@@ -104,22 +104,24 @@ def _outlook_header_at(lines: list[str], i: int) -> bool:
     )
 
 
-def _attribution_at(lines: list[str], i: int) -> int:
+def _attribution_at(lines: list[str], i: int, colon_at_end: list[bool]) -> int:
     """Number of lines (1-3) of an "On … wrote:" attribution starting at ``i``; 0 if none.
 
     Clients wrap long attributions, so up to three lines are joined before matching (only
     for attributions that start like one); an attribution must be followed (after blank
     lines) by a quoted line or the end of text, so that a sentence ending in "wrote:" in
     the reply itself is kept. It may follow the reply's text without a blank line.
+    ``colon_at_end`` says which lines end with a colon.
     """
     for span in (1, 2, 3):
         if i + span > len(lines):
             break
+        if not colon_at_end[i + span - 1]:
+            # (A blank or quoted line in this span is in the longer ones too: it is seen there.)
+            continue
         chunk = lines[i : i + span]
         if any(not line.strip() or _QUOTE_RE.match(line) for line in chunk[1:]):
             break
-        if not chunk[-1].rstrip().endswith((":", "\uff1a")):
-            continue
         joined = " ".join(line.strip() for line in chunk)
         if len(joined) > 400:
             break
@@ -169,9 +171,10 @@ def trim_quoted(text: str) -> str:
     forwarded: list[str] = []
     # An attribution ends with a colon within three lines: it may start on a line that ends
     # with one or on either of the two lines above.
+    colon_at_end = [line.rstrip().endswith((":", "\uff1a")) for line in lines]
     colon_near = [False] * len(lines)
-    for i, line in enumerate(lines):
-        if line.rstrip().endswith((":", "\uff1a")):
+    for i, ends in enumerate(colon_at_end):
+        if ends:
             first = max(0, i - 2)
             colon_near[first : i + 1] = [True] * (i + 1 - first)
     after = 0  # the line after an attribution just skipped
@@ -196,7 +199,7 @@ def trim_quoted(text: str) -> str:
                 if nxt < len(lines) and _outlook_header_at(lines, nxt):
                     break
         if colon_near[i] and line.strip():
-            span = _attribution_at(lines, i)
+            span = _attribution_at(lines, i, colon_at_end)
             if span:
                 after = i + span
                 continue

@@ -27,6 +27,7 @@ from herocli.models import (
     SilentProgress,
     TeamMember,
     Thread,
+    shown_text,
 )
 from herocli.records import replace
 from herocli.services.sync import sync_channel
@@ -354,7 +355,8 @@ def test_first_sync_threads_and_marks_nothing_read(imap: ImapServer, smtp: SmtpS
     assert msg.team_hint is None
     assert msg.meta["message_id"] == mid_of(gmail)
     assert msg.meta["references"] == [root, mid_of(outlook)]
-    assert "Hello?" in msg.meta["trimmed"]
+    assert "Hello?" in shown_text(msg)
+    assert "> Any news?" not in shown_text(msg)
     assert "> Any news?" in msg.body
     assert root in thread.refers_to
     assert all(b"\\Seen" not in flags for _u, flags, _r in imap.messages("INBOX"))

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from herocli.config import TeamSettings
-from herocli.models import SilentProgress
+from herocli.models import SilentProgress, shown_text
 from herocli.services.sync import sync_channel
-from herocli.store import Store
+from herocli.store import Store, queue
 from tests.clock import FakeClock
 from tests.mail_servers import ImapServer
 from tests.test_mail_channel import (  # noqa: F401  (fixtures)
@@ -200,11 +200,14 @@ def test_show_hides_quotes_and_phone_signatures_the_queue_keeps(
     store = Store.open(tmp_path / "queue.db")
     channel = make_channel(imap, sent_folder="none")
     sync_into(store, channel)
-    [(stored, meta)] = store.conn.execute(
-        "SELECT body, meta FROM messages WHERE body LIKE 'Спасибо%'"
+    [(item_id,)] = store.conn.execute(
+        "SELECT item_id FROM messages WHERE body LIKE 'Спасибо%'"
     ).fetchall()
-    assert stored == body  # everything kept
-    assert json.loads(meta)["trimmed"] == "Спасибо, работает."  # what `hero show` displays
+    [_, stored] = [m.message for m in queue.messages(store.conn, item_id)]
+    assert stored.body == body  # everything kept
+    assert shown_text(stored) == "Спасибо, работает."  # what `hero show` displays
+    # The shown part is the reply above its quote: kept as a length, not a second copy.
+    assert stored.meta["trimmed"] == len("Спасибо, работает.")
     store.close()
     channel.shutdown()
 

@@ -112,6 +112,16 @@ class Message:
     unconfirmed: bool = False
 
 
+def shown_text(message: Message) -> str:
+    """What is shown of ``message`` unless all of it is asked for: the part a channel named
+    in ``meta["trimmed"]`` (the text itself, or how many of the body's first characters:
+    most mail is the reply above its quote), else the whole body."""
+    trimmed = message.meta.get("trimmed")
+    if type(trimmed) is int and trimmed > 0:
+        return message.body[:trimmed]
+    return str(trimmed or message.body)
+
+
 @record
 class LooseLink:
     """Weaker evidence than ``refers_to`` that conversations belong together (a subject).

@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from herocli.models import iso
+from herocli.models import iso, shown_text
 from herocli.render.text import clean, safe
 from herocli.render.times import age
 from herocli.services.display import Names
@@ -62,7 +62,7 @@ def reply_template(
         below.append(
             f"# --- {clean(msg.author_name, single_line=True)}, {age(now - msg.sent_at)} ago"
         )
-        text = str(msg.meta.get("trimmed") or msg.body)
+        text = shown_text(msg)
         below.extend(f"# {clean(line)}".rstrip() for line in text.splitlines())
     return with_scissors(body, below)
 

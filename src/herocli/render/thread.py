@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from herocli.models import Delivery, Item, ItemState, Note, StoredMessage, Waiting
+from herocli.models import Delivery, Item, ItemState, Note, StoredMessage, Waiting, shown_text
 from herocli.render.rows import closed_why
 from herocli.render.text import clean
 from herocli.render.times import age
@@ -61,7 +61,7 @@ def message_notes(stored: StoredMessage) -> list[str]:
 def shown_body(stored: StoredMessage, names: Names, *, full: bool) -> tuple[str, bool]:
     """The text to show and whether quoted history or a signature was hidden."""
     msg = stored.message
-    body = msg.body if full else str(msg.meta.get("trimmed") or msg.body)
+    body = msg.body if full else shown_text(msg)
     return names.text(body.rstrip()), body != msg.body
 
 

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from herocli.config import load_config, toml_cache_path
 from herocli.config_toml import toml_data
+from herocli.context import Context
 from herocli.errors import ConfigError
 from tests.sample_config import sample_config
 
@@ -50,6 +51,19 @@ def test_the_cache_lives_in_the_xdg_cache_dir(tmp_path: Path) -> None:
     assert toml_cache_path({"HOME": str(tmp_path)}) == (
         tmp_path / ".cache" / "hero" / "config-toml.json"
     )
+
+
+def test_with_no_home_to_keep_it_in_the_config_is_parsed_each_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert toml_cache_path({}) is None
+    path = _config(tmp_path)
+    ctx = Context(config_path=path, env={"HERO_DATA_DIR": str(tmp_path / "data")})
+    assert ctx.config == load_config(path)
 
 
 def test_a_kept_config_loads_as_a_fresh_parse_does(tmp_path: Path) -> None:

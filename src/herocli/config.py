@@ -154,9 +154,13 @@ def xdg_cache_home(env: Mapping[str, str] = os.environ) -> Path:
     return Path(env.get("XDG_CACHE_HOME") or _home(env) / ".cache")
 
 
-def toml_cache_path(env: Mapping[str, str] = os.environ) -> Path:
-    """Where the config's parsed TOML is kept between runs (see ``config_toml``)."""
-    return xdg_cache_home(env) / "hero" / "config-toml.json"
+def toml_cache_path(env: Mapping[str, str] = os.environ) -> Path | None:
+    """Where the config's parsed TOML is kept between runs (see ``config_toml``);
+    ``None`` with no home directory to keep it in (the config is then parsed each run)."""
+    try:
+        return xdg_cache_home(env) / "hero" / "config-toml.json"
+    except RuntimeError:  # Path.home(): no $HOME and no home in the user database
+        return None
 
 
 def default_config_path(env: Mapping[str, str] = os.environ) -> Path:

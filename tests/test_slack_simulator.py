@@ -282,3 +282,41 @@ def test_chat_update_edits_only_the_apps_own_messages(
         "msg_too_long"
     )
     assert sim.message(SUPPORT, mine)["text"] == "second"
+
+
+def test_a_person_edits_their_own_thread_reply_and_the_parent_shows_nothing(
+    api: tuple[SlackSimulator, httpx.Client],
+) -> None:
+    """Slack: an edited message carries ``edited`` (editor, when) and only its current
+    text; a reply's edit moves neither ``reply_count`` nor ``latest_reply`` on its parent."""
+    sim, client = api
+    sim.tokens["xoxp-hana"] = "U0HANA"
+    parent = sim.post(SUPPORT, "U0CUST", "question")
+    reply = sim.reply(SUPPORT, parent, "U0HANA", "!reply Fixde")
+    other = sim.reply(SUPPORT, parent, "U0CUST", "thanks")
+
+    def history_parent() -> dict[str, Any]:
+        messages = call(client, "conversations.history", channel=SUPPORT)["messages"]
+        return next(m for m in messages if m["ts"] == parent)
+
+    before = history_parent()
+    hana = {"Authorization": "Bearer xoxp-hana"}
+    edited = client.post(
+        "chat.update", json={"channel": SUPPORT, "ts": reply, "text": "!reply Fixed"}, headers=hana
+    ).json()
+    assert edited["ok"], edited
+    replies = call(client, "conversations.replies", channel=SUPPORT, ts=parent)["messages"]
+    [now] = [m for m in replies if m["ts"] == reply]
+    assert now["text"] == "!reply Fixed"
+    assert now["edited"]["user"] == "U0HANA"
+    assert float(now["edited"]["ts"]) > float(reply)
+    assert "edited" not in next(m for m in replies if m["ts"] == other)
+    after = history_parent()
+    assert (after["reply_count"], after["latest_reply"]) == (
+        before["reply_count"],
+        before["latest_reply"],
+    )
+    refused = client.post(
+        "chat.update", json={"channel": SUPPORT, "ts": other, "text": "x"}, headers=hana
+    ).json()
+    assert refused["error"] == "cant_update_message"

@@ -70,8 +70,13 @@ def test_the_absorbed_items_parent_says_where_it_went_with_a_link(world: MirrorW
     link += survivor["ts"].replace(".", "")
     assert f":twisted_rightwards_arrows: Merged into <{link}|#{kept}>" in gone["text"]
     assert "Waiting on us" in survivor["text"]
-    # The mail that joined them shows in the surviving thread, not the old one.
-    assert any("Password reset fails too." in m["text"] for m in world.thread(survivor["ts"]))
+    # The mail that joined them shows in the surviving thread, not the old one, and so
+    # does the absorbed item's question: that thread holds the whole conversation.
+    shown = [m["text"] for m in world.thread(survivor["ts"])]
+    assert [t for t in shown if "Password reset fails too." in t or "Any news" in t] == [
+        "*Carla Customer* wrote:\nPassword reset fails too.",
+        "*Carla Customer* wrote:\nAny news on this?",
+    ]
     assert world.thread(gone["ts"]) == []
     world.slack.clear_requests()
     _sync(world)  # settled: no more edits

@@ -152,3 +152,25 @@ def test_an_edit_that_waited_for_the_absorbed_parent_stays_on_that_parent(
     assert survivor["text"].startswith(f"*#{kept}* · Email · *Login broken*")
     assert "Assigned to Hana" in survivor["text"]
     assert "Merged into" in gone["text"]
+
+
+def test_an_item_merged_twice_over_names_where_it_lives_on_now(world: MirrorWorld) -> None:
+    """q3 and q5 come first, each its own item; q4 joins them; q2 joins them to q1."""
+    _sync(world)
+    first = _email_items(world)[0]
+    _customer_mails(
+        world,
+        ("<q3@customer.example>", MIDDLE_ID, "Third mail.", 30),
+        ("<q5@customer.example>", "<q4@customer.example>", "Fifth mail.", 50),
+    )
+    _sync(world)
+    _, third, fifth = _email_items(world)
+    _customer_mails(world, ("<q4@customer.example>", "<q3@customer.example>", "Fourth.", 40))
+    _sync(world)
+    assert "Merged into <" in world.parent_for(fifth)["text"]
+    assert f"|#{third}>" in world.parent_for(fifth)["text"]
+    _customer_mails(world, (MIDDLE_ID, QUESTION_ID, "Second mail.", 10))
+    _sync(world)
+    assert _email_items(world) == [first]
+    for gone in (third, fifth):
+        assert f"|#{first}>: the conversation goes on there" in world.parent_for(gone)["text"]

@@ -41,10 +41,12 @@ def followed(db: sqlite3.Connection) -> list[MirrorThread]:
 
 
 def merged(db: sqlite3.Connection) -> list[MirrorThread]:
-    """Parents of items merged into another whose text may still change (not settled)."""
+    """Parents of items merged into another whose text may still change: not settled
+    yet, or the item they went into was itself merged since (where they live on moved)."""
     rows = db.execute(
         "SELECT m.* FROM mirror_threads m JOIN items i ON i.id = m.item_id "
-        "WHERE i.merged_into IS NOT NULL AND m.settled = 0 ORDER BY m.item_id"
+        "JOIN items kept ON kept.id = i.merged_into "
+        "WHERE m.settled = 0 OR kept.merged_into IS NOT NULL ORDER BY m.item_id"
     )
     return [_thread(row) for row in rows]
 

@@ -28,8 +28,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from herocli.channels.slack import SlackChannel
-from herocli.config import SlackSettings, TeamSettings
+from herocli.config import TeamSettings
 from herocli.config_mirror import MirrorSettings
+from herocli.config_slack import SlackSettings
 from herocli.models import SilentProgress, TeamMember
 from herocli.secrets import EnvSecrets
 from herocli.services.mirror import sync_mirror

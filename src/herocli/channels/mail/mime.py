@@ -19,6 +19,7 @@ from herocli.models import Attachment
 
 __all__ = [
     "BodyWalker",
+    "listed_filename",
     "note_defects",
     "plain_body_text",
     "plain_charset_params",
@@ -120,6 +121,28 @@ def _filename(part: EmailMessage, defects: list[str]) -> str | None:
         name = decode_header_value(email.utils.unquote(str(value)), defects)
     name = fold_ws(name)
     return name.replace("/", "_").replace("\\", "_") or None
+
+
+def listed_filename(
+    disposition: Mapping[str, str] | str, content_type: Mapping[str, str]
+) -> str | None:
+    """An attachment's name from its parameters as BODYSTRUCTURE lists them (raw 8-bit
+    bytes kept as surrogates), decoded as a parsed part's is: RFC 2231, RFC 2047, 8-bit.
+
+    ``disposition`` may be the header's text instead, as some servers (pymap) give it.
+    """
+    holder = EmailMessage(policy=compat32)
+    for header, params in (("Content-Disposition", disposition), ("Content-Type", content_type)):
+        if isinstance(params, str):
+            holder[header] = params
+            continue
+        # An extended (RFC 2231) value is a token of its own; any other goes in quotes.
+        fields = [
+            f"{name}={value}" if name.endswith("*") else f'{name}="{email.utils.quote(value)}"'
+            for name, value in params.items()
+        ]
+        holder[header] = "; ".join(["x", *fields])
+    return _filename(holder, [])
 
 
 # "type/subtype; charset=token" and nothing else, the token plain or in quotes: the common

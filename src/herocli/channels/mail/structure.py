@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from herocli.channels.mail.headers import decode_header_value, fold_ws
+from herocli.channels.mail.mime import listed_filename
 from herocli.models import Attachment
 
 __all__ = ["assemble", "text_sections"]
@@ -22,23 +22,32 @@ _CONTENT_RE = re.compile(
 )
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, errors: str = "replace") -> str:
     if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
+        return value.decode("utf-8", errors)
     return "" if value is None else str(value)
 
 
 def _params(value: Any) -> dict[str, str]:
+    """A part's parameters; raw 8-bit bytes stay (as surrogates) for the name's decoding."""
     if not isinstance(value, (list, tuple)):
         return {}
     items = list(value)
-    return {_text(k).lower(): _text(v) for k, v in zip(items[::2], items[1::2], strict=False)}
+    return {
+        _text(k).lower(): _text(v, "surrogateescape")
+        for k, v in zip(items[::2], items[1::2], strict=False)
+    }
 
 
-def _disposition(part: Any, index: int) -> tuple[str, dict[str, str]]:
+def _disposition(part: Any, index: int) -> tuple[str, dict[str, str] | str]:
+    """The part's disposition and its parameters, or the header's text where the server
+    writes that instead of the list RFC 3501 asks for (pymap)."""
     value = part[index] if len(part) > index else None
     if isinstance(value, (list, tuple)) and value:
         return _text(value[0]).lower(), _params(value[1] if len(value) > 1 else None)
+    if isinstance(value, (bytes, str)):
+        text = _text(value, "surrogateescape")
+        return text.split(";", 1)[0].strip().lower(), text
     return "", {}
 
 
@@ -85,14 +94,10 @@ def _walk(part: Any, prefix: str, sections: list[str], listed: list[Attachment])
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and size <= _MAX_TEXT:
         sections.append(section)
         return
-    name = dparams.get("filename") or params.get("name") or f"part-{section}"
+    name = listed_filename(dparams, params) or f"part-{section}"
     if _text(part[5]).lower() == "base64":
         size = size * 57 // 78  # 3 bytes per 4 characters, lines of 76 and CRLF: about
-    listed.append(
-        Attachment(
-            name=fold_ws(decode_header_value(name)).replace("/", "_"), size=size, content_type=ctype
-        )
-    )
+    listed.append(Attachment(name=name, size=size, content_type=ctype))
 
 
 def assemble(header: bytes, parts: list[tuple[bytes, bytes]]) -> bytes:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from herocli.models import Conversation, LooseLink
 from herocli.store.outbox import MIRROR_OPS
 from herocli.store.queue import refresh_summary
-from herocli.store.timefmt import to_db
+from herocli.store.timefmt import from_db, to_db
 
 __all__ = ["LOOSE_WINDOW", "items_for", "merge_items", "record_links", "resolve"]
 
@@ -86,35 +86,53 @@ def items_for(db: sqlite3.Connection, conv: Conversation) -> list[int]:
             best = _best_offer(db, conv.channel, link)
             if best is not None:
                 live.add(best)
-    for key, (first, last) in _offers(conv.loose).items():
-        live.update(_waiting_seekers(db, conv.channel, key, first, last))
+    for key, times in _offers(conv.loose).items():
+        live.update(_waiting_seekers(db, conv.channel, key, times))
     return sorted(live)
 
 
-def _offers(links: Iterable[LooseLink]) -> dict[str, tuple[datetime, datetime]]:
-    spans: dict[str, tuple[datetime, datetime]] = {}
+def _offers(links: Iterable[LooseLink]) -> dict[str, list[datetime]]:
+    """When the conversation offers each key: one time per message that offers it."""
+    times: dict[str, list[datetime]] = {}
     for link in links:
-        if link.seeks:
-            continue
-        first, last = spans.get(link.key, (link.at, link.at))
-        spans[link.key] = (min(first, link.at), max(last, link.at))
-    return spans
+        if not link.seeks:
+            times.setdefault(link.key, []).append(link.at)
+    return times
+
+
+# An item was active near a seek when it holds a message from the window before it; its
+# mail after the seek is no evidence (the thread wrote again later), or the answer would
+# depend on which of the two a sync reads first.
+_ACTIVE = (
+    "EXISTS (SELECT 1 FROM messages m WHERE m.item_id = {item} "
+    "AND m.sent_at >= :since AND m.sent_at <= :seek)"
+)
 
 
 def _best_offer(db: sqlite3.Connection, channel: str, seek: LooseLink) -> int | None:
-    """The item that most recently started offering ``seek.key`` and was active near it."""
+    """The item that most recently started offering ``seek.key`` and was active in the
+    window before it."""
     row = db.execute(
-        "SELECT item_id FROM thread_links WHERE channel = ? AND kind = 'offer' AND link = ? "
-        "AND at <= ? AND last_at >= ? ORDER BY at DESC, item_id DESC LIMIT 1",
-        (channel, seek.key, to_db(seek.at), to_db(seek.at - LOOSE_WINDOW)),
+        "SELECT o.item_id FROM thread_links o WHERE o.channel = :channel AND o.kind = 'offer' "
+        f"AND o.link = :key AND o.at <= :seek AND {_ACTIVE.format(item='o.item_id')} "
+        "ORDER BY o.at DESC, o.item_id DESC LIMIT 1",
+        {
+            "channel": channel,
+            "key": seek.key,
+            "seek": to_db(seek.at),
+            "since": to_db(seek.at - LOOSE_WINDOW),
+        },
     ).fetchone()
     return int(row[0]) if row else None
 
 
 def _waiting_seekers(
-    db: sqlite3.Connection, channel: str, key: str, first: datetime, last: datetime
+    db: sqlite3.Connection, channel: str, key: str, times: list[datetime]
 ) -> list[int]:
-    """Items whose unmatched seek for ``key`` this offer (``first``..``last``) now answers best."""
+    """Items whose unmatched seek for ``key`` this offer (a message at each of ``times``)
+    now answers best: it was active in the window before the seek, and no thread that
+    started after it and before the seek was."""
+    first, last = min(times), max(times)
     rows = db.execute(
         "SELECT item_id, at FROM thread_links WHERE channel = ? AND kind = 'seek' AND link = ? "
         "AND at >= ? AND at <= ?",
@@ -122,10 +140,21 @@ def _waiting_seekers(
     ).fetchall()
     out = []
     for item_id, at in rows:
+        seek = from_db(at)
+        if not any(t <= seek <= t + LOOSE_WINDOW for t in times):
+            continue
         newer = db.execute(
-            "SELECT 1 FROM thread_links WHERE channel = ? AND kind = 'offer' AND link = ? "
-            "AND at > ? AND at <= ? AND item_id != ? LIMIT 1",
-            (channel, key, to_db(first), at, item_id),
+            "SELECT 1 FROM thread_links o WHERE o.channel = :channel AND o.kind = 'offer' "
+            "AND o.link = :key AND o.at > :first AND o.at <= :seek AND o.item_id != :item "
+            f"AND {_ACTIVE.format(item='o.item_id')} LIMIT 1",
+            {
+                "channel": channel,
+                "key": key,
+                "first": to_db(first),
+                "seek": at,
+                "item": item_id,
+                "since": to_db(seek - LOOSE_WINDOW),
+            },
         ).fetchone()
         if newer is None:
             out.append(int(item_id))
@@ -148,11 +177,14 @@ def record_links(
         db.executemany(
             "INSERT INTO thread_links (item_id, channel, kind, link, at, last_at) "
             "VALUES (?, ?, 'offer', ?, ?, ?)",
-            [(item_id, conv.channel, k, to_db(f), to_db(last)) for k, (f, last) in offers.items()],
+            [
+                (item_id, conv.channel, k, to_db(min(times)), to_db(max(times)))
+                for k, times in offers.items()
+            ],
         )
     else:
-        for key, (first, last) in offers.items():
-            _span(db, item_id, conv.channel, "offer", key, to_db(first), to_db(last))
+        for key, times in offers.items():
+            _span(db, item_id, conv.channel, "offer", key, to_db(min(times)), to_db(max(times)))
     for link in conv.loose:
         if link.seeks:
             at = to_db(link.at)

@@ -5,7 +5,8 @@ unchanged until a fault is armed. Then the relay counts the tagged commands the
 clients send and, at the chosen one, either closes both sides of that connection
 (a server or network that went away mid-command) or answers the command itself
 with ``NO [UNAVAILABLE]`` without passing it on (a server that refuses). It only
-reads command lines, so arm it while no literal (an APPEND) is under way.
+reads command lines, so arm it while no literal (an APPEND) is under way. It counts
+the bytes the server sends (``received``): what the clients downloaded.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class FaultyRelay:
         self._fault: str | None = None
         self._countdown = 0
         self.fired: list[str] = []  # the commands a fault hit, for the failure message
+        self.received = 0  # bytes the server sent the clients, all connections together
         threading.Thread(target=self._accept, daemon=True).start()
 
     def arm(self, fault: str, at_command: int) -> None:
@@ -82,6 +84,8 @@ class FaultyRelay:
                     data = server.recv(65536)
                     if not data:
                         return
+                    with self._lock:
+                        self.received += len(data)
                     client.sendall(data)
                 if client in ready:
                     data = client.recv(65536)

@@ -14,13 +14,16 @@ from __future__ import annotations
 import base64
 import quopri
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import Header
 from email.utils import format_datetime
+from urllib.parse import quote
 
 from imapclient import IMAPClient
 
+from herocli.store.threads import LOOSE_WINDOW
 from tests.clock import FakeClock
 from tests.mail_servers import ImapServer
 
@@ -45,6 +48,9 @@ CHARSETS: dict[str, tuple[str | None, str, str, str, bool]] = {
     "undeclared-1252": (None, "8bit", "cp1252", "Déjà essayé, ça plante", False),
 }
 SHAPES = ("full", "irt-only", "refs-only", "outlook", "bare")
+#: A message larger than the channel reads whole (imap.LARGE): its file stays on the server.
+BIG = 1 << 20
+BIG_NAMES = ("server-logs.zip", "Rechnung März.pdf", "скриншот.png")
 TOKEN = re.compile(r"\[(m\d+)\]")
 
 
@@ -64,6 +70,7 @@ class Said:
     folder: str | None = None  # where it is upstream now; None: not delivered, or expunged
     refers: frozenset[str] = frozenset()  # the ids its In-Reply-To and References name
     answered: str | None = None  # for hero's replies: the token of the message answered
+    attachments: tuple[str, ...] = ()  # the names of its attachments
 
     def ids(self) -> frozenset[str]:
         """Every id in its threading headers, its own included: what ties it to others."""
@@ -89,8 +96,13 @@ def compose(
     in_reply_to: str | None,
     references: list[str],
     charset: str,
+    attachment: tuple[str, int] | None = None,
 ) -> bytes:
-    """A message as a client writes it; ``X-Model-Token`` lets the test find it again."""
+    """A message as a client writes it; ``X-Model-Token`` lets the test find it again.
+
+    ``attachment`` (a file name and a size in bytes) makes it multipart/mixed: the text,
+    then the file, base64-encoded, its name RFC 2231-encoded when it is not ASCII.
+    """
     declared, encoding, codec, text, _exact = CHARSETS[charset]
     if not subject.isascii():
         subject = Header(subject, "utf-8").encode()
@@ -104,14 +116,41 @@ def compose(
         head.append("References: " + "\r\n ".join(references))  # folded between ids
     content = "text/plain" + (f"; charset={declared}" if declared else "")
     # In brackets: IMAP SEARCH HEADER matches substrings, and m1 is in m12.
-    head += [f"X-Model-Token: <{token}>", "MIME-Version: 1.0", f"Content-Type: {content}"]
-    head.append(f"Content-Transfer-Encoding: {encoding}")
+    head += [f"X-Model-Token: <{token}>", "MIME-Version: 1.0"]
+    part = [f"Content-Type: {content}", f"Content-Transfer-Encoding: {encoding}"]
     body = f"{text} [{token}]\r\n".encode(codec)
     if encoding == "quoted-printable":
         body = quopri.encodestring(body).replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n")
     elif encoding == "base64":
         body = base64.encodebytes(body).replace(b"\n", b"\r\n")
-    return "\r\n".join(head).encode() + b"\r\n\r\n" + body
+    if attachment is None:
+        return "\r\n".join([*head, *part]).encode() + b"\r\n\r\n" + body
+    name, size = attachment
+    boundary = f"model-{token}"
+    head.append(f'Content-Type: multipart/mixed; boundary="{boundary}"')
+    named = f'filename="{name}"' if name.isascii() else f"filename*=utf-8''{quote(name)}"
+    file_head = [
+        "Content-Type: application/octet-stream",
+        "Content-Transfer-Encoding: base64",
+        f"Content-Disposition: attachment; {named}",
+    ]
+    data = base64.encodebytes((bytes(range(256)) * (size // 256 + 1))[:size])
+    return b"\r\n".join(
+        [
+            "\r\n".join(head).encode(),
+            b"",
+            f"--{boundary}".encode(),
+            "\r\n".join(part).encode(),
+            b"",
+            body,
+            f"--{boundary}".encode(),
+            "\r\n".join(file_head).encode(),
+            b"",
+            data.replace(b"\n", b"\r\n"),
+            f"--{boundary}--".encode(),
+            b"",
+        ]
+    )
 
 
 def message_id(token: str, style: int, domain: str) -> str | None:
@@ -217,7 +256,15 @@ class MailWorld:
         self.up.append(said.target, said.raw, flags)
         self.place(said, said.target)
 
-    def new_conversation(self, a: int, b: int) -> list[str]:
+    def _attachment(self, token: str, big: bool, b: int) -> tuple[str, int] | None:
+        """For a big message: a file name (ASCII or not) and a size past ``BIG``."""
+        if not big:
+            return None
+        name = BIG_NAMES[b % len(BIG_NAMES)]
+        stem, dot, ext = name.rpartition(".")
+        return f"{stem}-{token}{dot}{ext}", BIG + 4096 * (b % 8)
+
+    def new_conversation(self, a: int, b: int, big: bool = False) -> list[str]:
         customer = CUSTOMERS[a % len(CUSTOMERS)]
         taken = sorted({c.subject for c in self.convs if c.customer == customer})
         free = [s for s in SUBJECTS if s not in taken]
@@ -233,6 +280,7 @@ class MailWorld:
         mid = message_id(token, b, customer.split("@")[1])
         charset = list(CHARSETS)[a % len(CHARSETS)]
         when = self.tick()
+        attachment = self._attachment(token, big, b)
         raw = compose(
             token=token,
             sender=customer,
@@ -243,11 +291,16 @@ class MailWorld:
             in_reply_to=None,
             references=[],
             charset=charset,
+            attachment=attachment,
         )
         target = "INBOX" if b % 4 else "Support"
         said = Said(token, conv.number, False, when, mid, [mid] if mid else [], target, raw)
         said.text = CHARSETS[charset][3] if CHARSETS[charset][4] else None
-        self.log.append(f"{token}: conv {conv.number} new from {customer} {subject!r} id={mid}")
+        said.attachments = (attachment[0],) if attachment else ()
+        self.log.append(
+            f"{token}: conv {conv.number} new from {customer} {subject!r} id={mid}"
+            f"{' with a big file' if big else ''}"
+        )
         self._file(said, hold=a % 5 == 4)
         return [token]
 
@@ -260,45 +313,82 @@ class MailWorld:
         # Mostly the newest, sometimes an older one (a reply to the middle of the thread).
         return candidates[-1] if pick % 3 else candidates[pick // 3 % len(candidates)]
 
-    def _subject_names(self, conv: Conv) -> bool:
-        """Whether a reply without threading headers from ``conv``'s customer names ``conv``
-        by its subject: the customer's only thread on it, or the one that started last, and
-        that one already seen (else the subject names the older one, rightly)."""
-        namesakes = [
-            c for c in self.convs if c.customer == conv.customer and c.subject == conv.subject
-        ]
-        if len(namesakes) == 1:
-            return True
-        newest = max(namesakes, key=lambda c: self.said[c.said[0]].when)
-        return newest is conv and conv.said[0] in self.must
+    def _named(self, conv: Conv, when: datetime) -> Conv | bool | None:
+        """The conversation a reply without threading headers, from ``conv``'s customer on
+        its subject and dated ``when``, belongs to (docs/email.md): of the conversations of
+        that customer and subject with mail in the window before it, the one that started
+        last; None when there is none, so it starts one. False when that is not certain:
+        when the answer differs between the mail certainly in the queue and all that may
+        be there by the time the reply is read, or when another such conversation wrote
+        after the newest one started (a piece of it, waiting for a parent held back, looks
+        to the queue like a thread that started later)."""
 
-    def reply(self, a: int, b: int, team: bool) -> list[str]:
+        def pick(known: Callable[[str], bool]) -> Conv | bool | None:
+            active: list[tuple[datetime, datetime, Conv]] = []
+            for c in self.convs:
+                if c.customer != conv.customer or c.subject != conv.subject:
+                    continue
+                dates = [self.said[t].when for t in c.said if known(t)]
+                dates = [d for d in dates if d <= when]
+                if dates and max(dates) >= when - LOOSE_WINDOW:
+                    active.append((min(dates), max(dates), c))
+            if not active:
+                return None
+            started, _last, newest = max(active, key=lambda span: span[0])
+            if any(last > started for _first, last, c in active if c is not newest):
+                return False
+            return newest
+
+        sure = pick(lambda t: t in self.must)
+        maybe = pick(lambda _t: True)
+        return sure if sure is maybe else False
+
+    def _start_from_reply(self, conv: Conv) -> Conv:
+        """A new conversation that a reply without threading headers starts."""
+        fresh = Conv(len(self.convs), conv.customer, conv.subject)
+        self.convs.append(fresh)
+        return fresh
+
+    def reply(
+        self, a: int, b: int, team: bool, big: bool = False, shape: str | None = None
+    ) -> list[str]:
         if not self.convs:
             return []
         conv = self.convs[a % len(self.convs)]
-        shape = SHAPES[b % len(SHAPES)]
-        if shape == "bare" and (team or not self._subject_names(conv)):
+        shape = shape or SHAPES[b % len(SHAPES)]
+        if team and shape in ("bare", "refs-only"):
             shape = "full"
-        if team and shape == "refs-only":
-            shape = "full"
+        when = self.tick(1 + b % 3)
         parent = self._parent(conv, b // 4, with_id=shape != "bare")
+        if parent is None and team:
+            return []
         if parent is None:
-            if team or not self._subject_names(conv):
+            shape = "bare"
+        if shape == "bare":
+            named = self._named(conv, when)
+            if named is False and parent is None:
                 return []
-            shape, parent = "bare", self._parent(conv, b // 4, with_id=False)
-        assert parent is not None
+            if named is False:
+                shape = "full"
+            else:
+                self.log.append(
+                    "a reply without threading headers "
+                    + ("joins its thread" if isinstance(named, Conv) else "starts a thread")
+                )
+                conv = named if isinstance(named, Conv) else self._start_from_reply(conv)
+                parent = self._parent(conv, b // 4, with_id=False)
         token = self.new_token()
         sender = TEAM_SENDERS[a % 2] if team else conv.customer
         to = conv.customer if team else f"Acme <{HOME}>"
         domain = "acme.dev" if team else conv.customer.split("@")[1]
         mid = message_id(token, b // 2 + 1, domain)
-        irt = parent.message_id if shape in ("full", "irt-only", "outlook") else None
-        refs = parent.chain if shape in ("full", "refs-only") else []
-        if shape == "outlook":  # Outlook keeps the first and the last of the chain only
+        irt = parent.message_id if parent and shape in ("full", "irt-only", "outlook") else None
+        refs = parent.chain if parent and shape in ("full", "refs-only") else []
+        if parent and shape == "outlook":  # Outlook keeps the first and the last of the chain
             refs = list(dict.fromkeys([*parent.chain[:1], str(parent.message_id)]))
         charset = list(CHARSETS)[(a + b) % len(CHARSETS)]
-        when = self.tick(1 + b % 3)
         prefix = ("Re: ", "RE: ", "AW: ")[b % 3] if not team else "Re: "
+        attachment = self._attachment(token, big, b)
         raw = compose(
             token=token,
             sender=sender,
@@ -309,15 +399,19 @@ class MailWorld:
             in_reply_to=irt,
             references=refs,
             charset=charset,
+            attachment=attachment,
         )
         chain = [*(refs or ([irt] if irt else [])), *([mid] if mid else [])]
         target = SENT if team else ("INBOX", "INBOX", "Support")[b % 3]
         said = Said(token, conv.number, team, when, mid, chain, target, raw)
         said.refers = frozenset([*refs, *([irt] if irt else [])])
         said.text = CHARSETS[charset][3] if CHARSETS[charset][4] else None
+        said.attachments = (attachment[0],) if attachment else ()
         who = "team" if team else "customer"
+        to_whom = parent.token if parent else "nothing: a new conversation"
         self.log.append(
-            f"{token}: conv {conv.number} {who} reply {shape} to {parent.token} id={mid}"
+            f"{token}: conv {conv.number} {who} reply {shape} to {to_whom} id={mid} "
+            f"at {when:%m-%d %H:%M}{' with a big file' if big else ''}"
         )
         self._file(said, hold=not team and a % 7 == 6, flags=(b"\\Seen",) if team else ())
         return [token]
@@ -447,6 +541,12 @@ class MailWorld:
             return self.new_conversation(a, b)
         if kind in ("customer", "team"):
             return self.reply(a, b, team=kind == "team")
+        if kind == "bare":  # no threading headers: only the customer and subject tie it
+            return self.reply(a, b, team=False, shape="bare")
+        if kind == "big":  # over 1 MiB: a file attached to a new mail or a customer's reply
+            if a % 2 and self.convs:
+                return self.reply(a, b, team=False, big=True)
+            return self.new_conversation(a, b, big=True)
         if kind == "reuse_id":
             return self.reuse_id(a, b)
         if kind == "late":

@@ -6,10 +6,14 @@ reply in every client's shape (full References, In-Reply-To only, References onl
 Outlook's first-and-last References, no threading headers at all so only subject and
 customer tie it; a fresh mail on a subject the customer wrote about before), some mail
 held back and delivered after its replies, a Message-ID reused with other content,
-bodies in odd or wrong charsets, long Outlook ids, no Message-ID at all; teammates file answers into Sent from another
-client and the hero answers with `hero reply` (the outbox, SMTP to aiosmtpd); mail is
-moved between folders (watched or not), expunged, flagged; a folder is rebuilt (new
-UIDVALIDITY). Syncs run with changes landing *during* them (at the channel's progress
+bodies in odd or wrong charsets, long Outlook ids, no Message-ID at all, messages over
+1 MiB with a file attached (named in ASCII, RFC 2231 or not); teammates file answers
+into Sent from another client and the hero answers with `hero reply` (the outbox, SMTP
+to aiosmtpd), closes items and reopens them; mail is moved between folders (watched or
+not), expunged, flagged; a folder is rebuilt (new UIDVALIDITY). The clock (injected:
+the mail's dates and hero's own) moves by hours, or by weeks around the 30 days the
+subject fallback looks back, so a reply without threading headers joins the newest
+thread of its customer and subject still active, or starts a new one. Syncs run with changes landing *during* them (at the channel's progress
 reports, between folder reads and pages; another `hero sync` process among them),
 with the connection dropped or a command refused by a relay in front of the server,
 killed in process at a random report, or run as a real `hero sync` process killed
@@ -20,7 +24,9 @@ knows its conversation, whether the team wrote it, and where it is upstream. Aft
 every sync that completes, the queue must be what upstream says (docs/email.md,
 "What a sync does" and "Threads", is the promise):
 
-- no item holds two conversations, and every item is open;
+- no item holds two conversations; every item is open unless the hero closed it: a
+  closed one that a customer wrote to since is open again, one that nothing joined
+  since stays closed;
 - messages whose threading headers tie them (a reply and its parent, two replies to
   one parent, a reused Message-ID, hero's reply and the message it answered) are in
   one item, whatever order and batches they came in; a conversation every message of
@@ -33,7 +39,8 @@ every sync that completes, the queue must be what upstream says (docs/email.md,
   record of what was said), and nothing that never was in a watched folder;
 - whose turn it is follows the newest message: the team's means waiting on them;
 - text in a declared charset (wrong or missing ones that are UTF-8 included) reads
-  back exactly;
+  back exactly; a big message's text is kept and its files are listed by name, and
+  no sync downloads 1 MiB (the files are read by BODYSTRUCTURE, never fetched);
 - a hero reply carries the answered message's id bare in In-Reply-To and last in
   References (a 90-character Outlook id too), and no In-Reply-To at all when that
   message had no Message-ID.
@@ -53,7 +60,6 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import timedelta
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any
@@ -72,7 +78,7 @@ from herocli.secrets import EnvSecrets
 from herocli.services import triage
 from herocli.services.sync import sync_channel
 from herocli.services.team import TeamDirectory
-from herocli.store import Store, queue
+from herocli.store import Store, queue, threads
 from herocli.store.queue import ItemFilter
 from tests.clock import FakeClock
 from tests.imap_faults import FaultyRelay
@@ -85,7 +91,7 @@ from tests.mail_servers import (
     start_dovecot,
     start_pymap,
 )
-from tests.mail_world import HOME, SENT, START, MailWorld, Said
+from tests.mail_world import BIG, HOME, SENT, START, MailWorld, Said
 from tests.sample_config import HANA, RAVI, sample_config, team
 from tests.test_crash_outbox import Zygote
 
@@ -93,10 +99,11 @@ pytestmark = pytest.mark.imap
 
 PASSWORD_ENV = "TEST_HERO_IMAP_PASSWORD"
 PICKS = st.integers(0, 99)
-SEED_KINDS = ("new", "new", "customer", "customer", "team", "late")
+SEED_KINDS = ("new", "new", "customer", "customer", "team", "late", "big")
 KINDS = (
     *("new", "new", "customer", "customer", "customer", "team", "team"),
     *("reuse_id", "late", "late", "move", "expunge", "flag", "rebuild", "drop_folder"),
+    *("big", "bare"),
 )
 # "hero sync": another `hero sync` process runs to its end in the middle of this one.
 DURING_KINDS = ("new", "customer", "team", "late", "move", "expunge", "rebuild", "hero sync")
@@ -183,6 +190,8 @@ class EmailModel(RuleBasedStateMachine):
         self.store = Store.open(self.dir / "data" / "queue.db")
         self.directory = TeamDirectory(self.config.team)
         self.batch = 500
+        # Items the hero closed, with the messages they held then (a reopen forgets one).
+        self.closes: dict[int, frozenset[str]] = {}
 
     def teardown(self) -> None:
         self.world.close()
@@ -249,11 +258,20 @@ class EmailModel(RuleBasedStateMachine):
 
     @rule(hours=st.integers(1, 48))
     def time_passes(self, hours: int) -> None:
-        # Kept within the 30 days the subject fallback looks back: a bare reply then
-        # always has its thread to join. (No precondition: what a killed `hero sync`
-        # stored may change the clock's path, and Hypothesis's draws must not follow it.)
-        if self.clock.now() - START < timedelta(days=20):
-            self.clock.advance(hours=hours)
+        self.clock.advance(hours=hours)
+
+    @rule(
+        days=st.integers(threads.LOOSE_WINDOW.days - 5, threads.LOOSE_WINDOW.days + 15),
+        then=st.none() | st.tuples(PICKS, PICKS),
+    )
+    def weeks_pass(self, days: int, then: tuple[int, int] | None) -> None:
+        """Close to the window the subject fallback looks back, or past it; ``then`` a
+        customer writes back with no threading headers, which joins a thread still
+        active or starts a new one."""
+        self.world.log.append(f"{days} days pass")
+        self.clock.advance(days=days)
+        if then is not None:
+            self.world.change("bare", *then)
 
     # ------------------------------------------------------------------ the hero
     def _items(self) -> list[Any]:
@@ -305,9 +323,47 @@ class EmailModel(RuleBasedStateMachine):
         self.world.log.append(f"{token}: conv {parent.conv} hero reply to {parent.token} id={mid}")
         event("hero replied")
 
+    def _actor(self) -> tuple[triage.Actor, EmailChannel]:
+        channel = self._channel()
+        return triage.Actor("Hana", lambda _name: channel, self.clock), channel
+
+    @rule(pick=PICKS)
+    def hero_closes(self, pick: int) -> None:
+        """`hero close`: local (close_action is "none"); a customer's next mail reopens it."""
+        items = [i for i in self._items() if i.state is ItemState.OPEN]
+        if not items:
+            return
+        item = items[pick % len(items)]
+        actor, channel = self._actor()
+        try:
+            triage.close(self.store, actor, item.id)
+        finally:
+            channel.shutdown()
+        self.closes[item.id] = frozenset(s.token for s in self._held(item.id))
+        self.world.log.append(f"hero closes item {item.id} holding {sorted(self.closes[item.id])}")
+        event("hero closed an item")
+
+    @rule(pick=PICKS)
+    def hero_reopens(self, pick: int) -> None:
+        items = [i for i in self._items() if i.state is ItemState.CLOSED]
+        if not items:
+            return
+        item = items[pick % len(items)]
+        actor, channel = self._actor()
+        try:
+            triage.reopen(self.store, actor, item.id)
+        finally:
+            channel.shutdown()
+        for closed in [i for i in self.closes if threads.resolve(self.store.conn, i) == item.id]:
+            del self.closes[closed]
+        self.world.log.append(f"hero reopens item {item.id}")
+        event("hero reopened an item")
+
     # ------------------------------------------------------------------ syncs
     def _sync(self, hooks: dict[int, list[Callable[[], None]]], kill_at: int | None) -> bool:
         channel = self._channel()
+        assert self.srv.relay is not None
+        self.srv.relay.received = 0
         try:
             result = sync_channel(
                 self.store, channel, self.config.team, self.clock, Cue(hooks, kill_at)
@@ -318,6 +374,11 @@ class EmailModel(RuleBasedStateMachine):
             channel.shutdown()
             assert self.srv.relay is not None
             self.srv.relay.disarm()
+        # A big message is read by its structure: its file's bytes stay on the server.
+        downloaded = self.srv.relay.received
+        assert downloaded < BIG, f"a sync downloaded {downloaded:,} bytes\n" + "\n".join(
+            self.world.log[-30:]
+        )
         if result.error is None:
             return True
         # A deleted folder is named, and the others are synced all the same.
@@ -394,13 +455,43 @@ class EmailModel(RuleBasedStateMachine):
             SHARED.zygote = Zygote(Place(self.env))  # type: ignore[arg-type]
         SHARED.zygote.run(["--config", str(self.dir / "config.toml"), "sync"], kill_after)
 
+    def _count_news(self) -> None:
+        """What the examples reached, for Hypothesis's statistics."""
+        for line in self.world.log:
+            for what in ("starts a thread", "joins its thread", "with a big file", "days pass"):
+                if what in line:
+                    event(what)
+
     # ------------------------------------------------------------------ the invariant
+    def _check_state(
+        self, item: Any, held: list[Said], closed: set[str] | None, where: str, log: str
+    ) -> None:
+        """Open, unless the hero closed it and no customer wrote since (docs/commands.md)."""
+        if closed is None:
+            assert item.state is ItemState.OPEN, f"{where}: {item.state}, never closed\n{log}"
+            return
+        tokens = {s.token for s in held}
+        since = sorted(s.token for s in held if not s.team and s.token not in closed)
+        if item.state is ItemState.CLOSED:
+            assert not since, f"{where}: closed, though the customer wrote {since} since\n{log}"
+            event("a closed item stayed closed through a sync")
+        elif tokens == closed:  # nothing joined it since: a quiet re-sync leaves it closed
+            raise AssertionError(f"{where}: the hero closed it, and a sync reopened it\n{log}")
+        elif since:
+            event("a customer's mail reopened a closed item")
+
     def check(self) -> None:
         """The queue is what upstream says (see the module's docstring)."""
         event(f"checked, {min(len(self.world.must), 20) // 5 * 5}+ messages that must be in")
+        self._count_news()
         log = "\n".join(self.world.log[-60:])
         items_of: dict[int, list[int]] = {}
         item_holding: dict[str, int] = {}
+        closed_by_hero: dict[int, set[str]] = {}
+        for closed, tokens in self.closes.items():
+            closed_by_hero.setdefault(threads.resolve(self.store.conn, closed), set()).update(
+                tokens
+            )
         for item in self._items():
             held = self._held(item.id)
             tokens = [s.token for s in held]
@@ -414,7 +505,7 @@ class EmailModel(RuleBasedStateMachine):
             item_holding.update((t, item.id) for t in tokens)
             extra = set(tokens) - self.world.ever
             assert not extra, f"{where}: holds {sorted(extra)}, never in a watched folder\n{log}"
-            assert item.state is ItemState.OPEN, f"{where}: {item.state}\n{log}"
+            self._check_state(item, held, closed_by_hero.get(item.id), where, log)
             last = max(held, key=lambda s: s.when)
             turn = Waiting.THEM if last.team else Waiting.US
             assert item.waiting is turn, (
@@ -424,6 +515,10 @@ class EmailModel(RuleBasedStateMachine):
                 one = self.world.of(m.message.body)
                 assert one.text is None or one.text in m.message.body, (
                     f"{where}: {one.token} reads {m.message.body!r}, written {one.text!r}\n{log}"
+                )
+                names = [a.name for a in m.message.attachments]
+                assert set(one.attachments) <= set(names), (
+                    f"{where}: {one.token} lists files {names}, sent with {one.attachments}\n{log}"
                 )
         for conv in self.world.convs:
             found = [t for t in conv.said if t in item_holding]
@@ -524,5 +619,56 @@ def test_a_deleted_watched_folder_is_named_and_the_others_sync() -> None:
         assert result.error is not None
         assert "'Support'" in result.error.message
         model.clean_sync()  # the check: INBOX and Sent are in, Support's mail kept
+    finally:
+        model.teardown()
+
+
+# --- the subject fallback's window, on the injected clock ------------------------------------
+def _items_of(model: EmailModel) -> list[list[str]]:
+    """Each item's message tokens, oldest item first."""
+    return [[s.token for s in model._held(item.id)] for item in model._items()]
+
+
+def test_a_headerless_reply_past_the_window_is_a_new_item() -> None:
+    model = _pinned_model()
+    try:
+        [first] = model.world.new_conversation(0, 1)
+        model.clean_sync()
+        model.clock.advance(days=threads.LOOSE_WINDOW.days + 1)
+        [late] = model.world.reply(0, 1, team=False, shape="bare")
+        model.clean_sync()
+        assert _items_of(model) == [[first], [late]]
+    finally:
+        model.teardown()
+
+
+def test_a_headerless_reply_joins_only_the_newest_thread_in_the_window() -> None:
+    model = _pinned_model()
+    try:
+        [older] = model.world.new_conversation(0, 1)  # Carla, "Invoice"
+        model.clock.advance(days=3)
+        [newer] = model.world.new_conversation(0, 0)  # Carla again, "Invoice" again
+        model.clean_sync()
+        model.clock.advance(days=threads.LOOSE_WINDOW.days - 5)
+        [bare] = model.world.reply(1, 1, team=False, shape="bare")
+        model.clean_sync()
+        assert _items_of(model) == [[older], [newer, bare]]
+    finally:
+        model.teardown()
+
+
+def test_a_headerless_reply_past_the_window_stays_apart_whatever_is_read_first() -> None:
+    """The thread it would have joined wrote again after it, and that mail is read first
+    (INBOX before Support): the reply still starts its own item, as it does when it is
+    read first. A thread's mail after the reply is no evidence about the reply."""
+    model = _pinned_model()
+    try:
+        [first] = model.world.new_conversation(0, 1)
+        model.clean_sync()
+        model.clock.advance(days=threads.LOOSE_WINDOW.days + 10)
+        [bare] = model.world.reply(0, 2, team=False, shape="bare")  # into Support
+        [again] = model.world.reply(0, 0, team=False)  # into INBOX, with headers
+        model.clean_sync()
+        assert _items_of(model) == [[first, again], [bare]]
     finally:
         model.teardown()

@@ -366,10 +366,10 @@ class MailWorld:
             shape = "bare"
         if shape == "bare":
             named = self._named(conv, when)
-            if named is False and parent is None:
-                return []
-            if named is False:
-                shape = "full"
+            if named is False:  # headers then, to a message that has an id to name
+                shape, parent = "full", self._parent(conv, b // 4, with_id=True)
+                if parent is None:
+                    return []
             else:
                 self.log.append(
                     "a reply without threading headers "

@@ -327,9 +327,10 @@ class EmailModel(RuleBasedStateMachine):
         channel = self._channel()
         return triage.Actor("Hana", lambda _name: channel, self.clock), channel
 
-    @rule(pick=PICKS)
-    def hero_closes(self, pick: int) -> None:
-        """`hero close`: local (close_action is "none"); a customer's next mail reopens it."""
+    @rule(pick=PICKS, then=st.none() | PICKS)
+    def hero_closes(self, pick: int, then: int | None) -> None:
+        """`hero close`: local (close_action is "none"); a customer's next mail reopens it
+        (``then`` the customer writes back at once)."""
         items = [i for i in self._items() if i.state is ItemState.OPEN]
         if not items:
             return
@@ -339,9 +340,12 @@ class EmailModel(RuleBasedStateMachine):
             triage.close(self.store, actor, item.id)
         finally:
             channel.shutdown()
-        self.closes[item.id] = frozenset(s.token for s in self._held(item.id))
+        held = self._held(item.id)
+        self.closes[item.id] = frozenset(s.token for s in held)
         self.world.log.append(f"hero closes item {item.id} holding {sorted(self.closes[item.id])}")
         event("hero closed an item")
+        if then is not None and len({s.conv for s in held}) == 1:
+            self.world.reply(held[0].conv, then, team=False)
 
     @rule(pick=PICKS)
     def hero_reopens(self, pick: int) -> None:

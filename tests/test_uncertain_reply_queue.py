@@ -91,6 +91,14 @@ def _events(world: EmailWorld, kind: str) -> list[str]:
         store.close()
 
 
+def _answered(world: EmailWorld) -> tuple[int, list[dict[str, Any]]]:
+    """`hero stats`: how many items were answered, and the replies by author."""
+    stats = hero(world, "stats", "--since", "2026-11-01", "--json")
+    assert stats.code == 0, stats
+    data = json.loads(stats.out)
+    return data["totals"]["answered"], data["replies_by"]
+
+
 def _sync_and_settle(world: EmailWorld) -> int:
     """Sync, then retry the outbox (which finds the marked copy: uncertain); the entry id."""
     assert hero(world, "sync").code == 0
@@ -154,8 +162,10 @@ def test_marked_sent_the_reply_counts_at_its_own_time(tmp_path: Path) -> None:
     with killed_mid_send(tmp_path) as (world, _zygote):
         entry_id = _sync_and_settle(world)
         sent_at = next(m["sent_at"] for m in _item(world)["messages"] if m["from_team"])
+        assert _answered(world) == (0, [])  # no answer in the stats either, until settled
         marked = hero(world, "outbox", "mark-sent", str(entry_id))
         assert marked.code == 0, marked
+        assert _answered(world) == (1, [{"author": "hey@acme.dev", "count": 1}])
         item = _item(world)
         assert item["waiting"] == "them"
         assert item["reply_uncertain"] is False

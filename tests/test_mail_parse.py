@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from herocli.channels.mail.headers import parse_date
+from herocli.channels.mail.headers import message_ids, parse_date
 from herocli.channels.mail.html_text import html_to_text
 from herocli.channels.mail.parse import (
     ParsedMail,
@@ -341,6 +341,25 @@ def test_message_ids_are_normalised() -> None:
     assert mail.to == ()
     assert mail.cc == ("eve@customer.example",)
     assert "unparseable Date header" in mail.defects
+
+
+@pytest.mark.parametrize(
+    ("value", "ids"),
+    [
+        ("<a@x.example>", ["<a@x.example>"]),
+        ("<a@x.example> ", ["<a@x.example>"]),
+        ("< a@x.example >", ["<a@x.example>"]),
+        ("<a@x.example><b@x.example><a@x.example>", ["<a@x.example>", "<b@x.example>"]),
+        # A blank (a separator control counts as one) inside: not one id as it stands.
+        ("<a\x1cb@x.example>", ["<b@x.example>"]),
+        ("<a b@x.example>", ["<b@x.example>"]),
+        ("<caf\udcc3\udca9@x.example>", ["<café@x.example>"]),  # raw 8-bit, decoded
+        ("a@x.example", ["<a@x.example>"]),
+        ("<>", []),
+    ],
+)
+def test_message_id_values(value: str, ids: list[str]) -> None:
+    assert message_ids(value) == ids
 
 
 def test_own_id_is_dropped_from_references() -> None:

@@ -84,12 +84,15 @@ def is_synthetic_id(message_id: str) -> bool:
 
 
 _MSGID_RE = re.compile(r"<\s*([^<>\s]+?)\s*>")
+_ONE_ID_RE = re.compile(r"<[^<>\s]+>")
 
 
 def message_ids(value: str | None) -> list[str]:
     """Return normalised ``<id>`` values from a Message-ID / References / In-Reply-To value."""
     if not value:
         return []
+    if value.isascii() and _ONE_ID_RE.fullmatch(value):
+        return [value]  # the common case: one id, written as it should be
     text = raw_to_str(value)
     found = [f"<{m}>" for m in _MSGID_RE.findall(text)]
     if not found:

@@ -8,6 +8,7 @@ channel; an unprefixed one stays a note; customer follow-ups and state changes s
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,28 @@ def test_by_default_the_slack_answer_goes_out_under_the_apps_name(world: MirrorW
     _sync(world)
     assert [r.get("username") for r in world.support_replies()] == [None]
     assert not any("username" in r.params for r in world.slack.requests)
+
+
+def test_a_question_and_two_follow_ups_in_one_sync_show_in_order_and_once(
+    world: MirrorWorld,
+) -> None:
+    # The first sync brings the question and two follow-ups at once: the parent quotes
+    # the question, and both follow-ups go into its thread, in order.
+    asked = datetime.fromisoformat(str(world.github.issue(REPO, 1)["created_at"]))
+    for minutes, body in ((1, "Also on 1.1."), (2, "Log attached.")):
+        later = asked + timedelta(minutes=minutes)
+        world.github.add_comment(REPO, 1, body, user="carol", created_at=later)
+    assert "2 follow-ups" in str(_sync(world)["mirror"]["summary"])
+    number = _items(world)["github"]
+    parent = world.parent_for(number)
+    assert "> Export to CSV fails." in parent["text"]
+    assert [m["text"] for m in world.thread(parent["ts"])] == [
+        "*carol* wrote:\nAlso on 1.1.",
+        "*carol* wrote:\nLog attached.",
+    ]
+    world.slack.clear_requests()
+    _sync(world)  # nothing new: nothing posted, nothing edited
+    assert world.slack.calls("chat.postMessage") == 0
+    assert world.slack.calls("chat.update") == 0
+    assert len(world.thread(parent["ts"])) == 2
+    assert len(world.parents()) == 3

@@ -28,7 +28,16 @@ from herocli.channels.base import Channel
 from herocli.channels.slack.convert import permalink
 from herocli.config_mirror import MirrorSettings
 from herocli.errors import ChannelError, HeroError
-from herocli.models import JSON, Clock, Conversation, FetchPage, ItemState, SyncProgress
+from herocli.models import (
+    JSON,
+    Clock,
+    Conversation,
+    FetchPage,
+    ItemState,
+    Message,
+    StoredMessage,
+    SyncProgress,
+)
 from herocli.services.mirror_text import (
     edited_note,
     edited_notice,
@@ -265,8 +274,8 @@ def queue_mirror(
             if item is None or (item.channel == "slack" and item.meta.get("channel") in ours):
                 continue  # never mirror the mirror channel itself
             messages = queue.messages(db, item_id)
-            first = next((m.message for m in messages if not m.message.deleted), None)
-            text = parent_text(item, first, now, target_minutes)
+            shown = next((m for m in messages if not m.message.deleted), None)
+            text = parent_text(item, shown.message if shown else None, now, target_minutes)
             payload = {"target": where, "text": text}
             enqueue(
                 store,
@@ -276,26 +285,27 @@ def queue_mirror(
                 item_id=item_id,
                 payload=payload,
             )
+            # The parent shows the first message; every later one the customer wrote
+            # (a follow-up already there when the parent is first posted) goes into its
+            # thread, after it and in order: queued after the parent, so sent after it.
+            _follow_up(store, clock, item_id, [m for m in messages if m is not shown], counts)
             upto = max((m.id for m in messages), default=0)
-            mirror.add_thread(db, item_id, text, upto, now, settled=item.state is ItemState.CLOSED)
+            shown_id = shown.id if shown else None
+            closed = item.state is ItemState.CLOSED
+            mirror.add_thread(db, item_id, text, upto, shown_id, now, settled=closed)
             counts.posted += 1
         for thread in mirror.followed(db):
             item = queue.get_item(db, thread.item_id, now)
             if item is None:
                 continue
             messages = queue.messages(db, thread.item_id)
-            first = next((m.message for m in messages if not m.message.deleted), None)
-            text = parent_text(item, first, now, target_minutes)
+            text = parent_text(item, _quoted(messages, thread.shown), now, target_minutes)
             if text != thread.wanted:
                 _write(store, clock, Op.MIRROR_EDIT, item.id, text)
                 mirror.set_wanted(db, item.id, text, settled=item.state is ItemState.CLOSED)
                 counts.edited += 1
             later = [m for m in messages if m.id > thread.upto]
-            for m in later:
-                if m.from_team or m.message.deleted:
-                    continue  # only what customers write; never hero's own
-                _write(store, clock, Op.MIRROR_NOTE, item.id, follow_up_text(m.message))
-                counts.followed += 1
+            _follow_up(store, clock, item.id, later, counts)
             if later:
                 mirror.set_upto(db, item.id, max(m.id for m in later))
         _queue_merged(store, db, clock, counts)
@@ -316,6 +326,26 @@ def _queue_merged(store: Store, db: sqlite3.Connection, clock: Clock, counts: Co
             _write(store, clock, Op.MIRROR_EDIT, thread.item_id, text)
             counts.edited += 1
         mirror.set_wanted(db, thread.item_id, text, settled=link is not None)
+
+
+def _quoted(messages: list[StoredMessage], shown: int | None) -> Message | None:
+    """The message a parent quotes: the one it was posted with while it is there (a mail
+    written earlier that arrives later goes into the thread, and takes nothing the team
+    saw out of the parent), else the item's first."""
+    alive = [m for m in messages if not m.message.deleted]
+    kept = next((m for m in alive if m.id == shown), None) or next(iter(alive), None)
+    return kept.message if kept else None
+
+
+def _follow_up(
+    store: Store, clock: Clock, item_id: int, messages: list[StoredMessage], counts: Counts
+) -> None:
+    """Queue a thread message for each of ``messages`` a customer wrote, in their order."""
+    for m in messages:
+        if m.from_team or m.message.deleted:
+            continue  # only what customers write; never hero's own
+        _write(store, clock, Op.MIRROR_NOTE, item_id, follow_up_text(m.message))
+        counts.followed += 1
 
 
 def _write(store: Store, clock: Clock, op: Op, item_id: int, text: str) -> None:

@@ -325,6 +325,16 @@ def m012_mirror_seen_edits(db: sqlite3.Connection) -> None:
     )
 
 
+def m013_mirror_shown(db: sqlite3.Connection) -> None:
+    """Which message an item's mirror parent quotes (``shown``, a ``messages`` id).
+
+    The parent keeps quoting it: a mail that arrives late but was written earlier goes
+    into the thread, and never edits the message the team already saw out of the
+    parent. Parents posted before this have none (NULL): they quote the item's first.
+    """
+    _run(db, "ALTER TABLE mirror_threads ADD COLUMN shown INTEGER")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_queue", m001_queue),
     ("002_waiting", m002_waiting),
@@ -338,4 +348,5 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("010_mirror", m010_mirror),
     ("011_reply_delivery", m011_reply_delivery),
     ("012_mirror_seen_edits", m012_mirror_seen_edits),
+    ("013_mirror_shown", m013_mirror_shown),
 ]

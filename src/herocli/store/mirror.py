@@ -19,6 +19,7 @@ class MirrorThread:
     wanted: str
     settled: bool
     upto: int
+    shown: int | None  # the message the parent quotes (None: the item's first)
 
 
 def unmirrored(db: sqlite3.Connection) -> list[int]:
@@ -57,13 +58,21 @@ def thread_of(db: sqlite3.Connection, item_id: int) -> MirrorThread | None:
 
 
 def add_thread(
-    db: sqlite3.Connection, item_id: int, wanted: str, upto: int, at: datetime, *, settled: bool
+    db: sqlite3.Connection,
+    item_id: int,
+    wanted: str,
+    upto: int,
+    shown: int | None,
+    at: datetime,
+    *,
+    settled: bool,
 ) -> None:
-    """Remember that the item's parent is queued, with its text and the messages it covers."""
+    """Remember that the item's parent is queued: its text, the message it quotes
+    (``shown``), and the last message it and its thread cover (``upto``)."""
     db.execute(
-        "INSERT INTO mirror_threads (item_id, wanted, settled, upto, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (item_id, wanted, int(settled), upto, to_db(at)),
+        "INSERT INTO mirror_threads (item_id, wanted, settled, upto, shown, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (item_id, wanted, int(settled), upto, shown, to_db(at)),
     )
 
 
@@ -179,4 +188,5 @@ def _thread(row: sqlite3.Row) -> MirrorThread:
         wanted=row["wanted"],
         settled=bool(row["settled"]),
         upto=row["upto"],
+        shown=row["shown"],
     )

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 GITHUB_TOKEN = "ghp_demo_token"
 #: The team's own Slack channel, where ``[mirror]`` posts one message per item.
-TEAM_CHANNEL = ("C0TEAM", "support-team")
+TEAM_CHANNEL = ("C0TEAM01", "support-team")
 #: The teammate who answers from Slack in the demo (a member in the demo config).
 TEAMMATE = ("Ravi", "U0RAVI")
 SLACK_TOKEN = "xoxb-hero-demo"

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 import random
 import time
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from herocli.channels.github import GithubChannel
 from herocli.config_github import GithubSettings
 from herocli.models import JSON, SilentProgress, SystemClock
+from herocli.records import replace
 from herocli.secrets import EnvSecrets
 from herocli.simulators.github import GithubSimulator, iso
 

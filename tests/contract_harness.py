@@ -90,7 +90,9 @@ class Harness:
         self.channel = self.backend.make_channel()
 
     def try_sync(self) -> SyncResult:
-        return sync_channel(self.store, self.channel, TeamSettings(), self.clock, SilentProgress())
+        # The sync knows the member, as the config would: their identity upstream is their name.
+        team = TeamSettings(members=(self.backend.member,))
+        return sync_channel(self.store, self.channel, team, self.clock, SilentProgress())
 
     def sync(self) -> SyncResult:
         result = self.try_sync()

@@ -214,39 +214,58 @@ class GithubSyncModel(RuleBasedStateMachine):
         if not candidates:
             return None
         repo, number = candidates[pick % len(candidates)]
+        return lambda: self._apply(kind, repo, number, value)
 
-        def run() -> None:
-            issue = sim.repos[repo].issues.get(number)
-            if issue is None:
-                return  # gone meanwhile
-            if kind == "comment":
-                sim.add_comment(repo, number, body=f"c{value}", user=AUTHORS[value % 5])
-            elif kind == "edit":
-                sim.edit_issue(repo, number, title=f"t{value}", body=f"e{value}")
-            elif kind == "close" and issue["state"] == "open":
-                sim.close_issue(repo, number, "not_planned" if value % 2 else "completed")
-                self.closes.setdefault((repo, number), []).append(issue["closed_at"])
-            elif kind == "reopen" and issue["state"] == "closed":
-                sim.reopen_issue(repo, number)
-            elif kind == "label":
-                have = [x["name"] for x in issue["labels"]]
-                name = LABELS[value % 3]
-                sim.edit_issue(
-                    repo,
-                    number,
-                    labels=[x for x in have if x != name] if name in have else [*have, name],
-                )
-            elif kind == "assign":
-                who = ASSIGNEES[value % 4]
-                sim.edit_issue(repo, number, assignees=[who] if who else [])
-            elif kind == "transfer":
-                to = (*WATCHED, ELSEWHERE)[value % 3]
-                if to != repo:
-                    sim.transfer_issue(repo, number, to=to)
-            elif kind == "delete":
-                sim.delete_issue(repo, number)
+    def _apply(self, kind: str, repo: str, number: int, value: int) -> None:
+        """One change to one issue, as someone on github.com would make it."""
+        sim = self.sim
+        issue = sim.repos[repo].issues.get(number)
+        if issue is None:
+            return  # gone meanwhile
+        if kind == "comment":
+            sim.add_comment(repo, number, body=f"c{value}", user=AUTHORS[value % 5])
+        elif kind == "edit":
+            sim.edit_issue(repo, number, title=f"t{value}", body=f"e{value}")
+        elif kind == "close" and issue["state"] == "open":
+            sim.close_issue(repo, number, "not_planned" if value % 2 else "completed")
+            self.closes.setdefault((repo, number), []).append(issue["closed_at"])
+        elif kind == "reopen" and issue["state"] == "closed":
+            sim.reopen_issue(repo, number)
+        elif kind == "label":
+            have = [x["name"] for x in issue["labels"]]
+            name = LABELS[value % 3]
+            sim.edit_issue(
+                repo,
+                number,
+                labels=[x for x in have if x != name] if name in have else [*have, name],
+            )
+        elif kind == "assign":
+            who = ASSIGNEES[value % 4]
+            sim.edit_issue(repo, number, assignees=[who] if who else [])
+        elif kind == "transfer":
+            to = (*WATCHED, ELSEWHERE)[value % 3]
+            if to != repo:
+                sim.transfer_issue(repo, number, to=to)
+        elif kind == "delete":
+            sim.delete_issue(repo, number)
 
-        return run
+    def latest(self, kind: str, value: int) -> None:
+        """``kind`` on what changed last (the newest issue, or with ``edit_comment`` the
+        newest comment): what a sync that just ran read in the second it changed."""
+        if kind == "edit_comment":
+            comments = [
+                (c["updated_at"], c["id"], r)
+                for r in WATCHED
+                for c in self.sim.repos[r].comments.values()
+            ]
+            if comments:
+                _t, cid, where = max(comments)
+                self.sim.edit_comment(where, cid, f"fixed {value}")
+            return
+        issues = [(self.sim.repos[r].issues[n]["updated_at"], n, r) for r, n in self._issues()]
+        if issues:
+            _t, number, repo = max(issues)
+            self._apply(kind, repo, number, value)
 
     kinds = st.sampled_from(
         [
@@ -291,6 +310,25 @@ class GithubSyncModel(RuleBasedStateMachine):
             thunk = self.change(kind, pick, value)
             if thunk is not None:
                 thunk()
+
+    @rule(
+        kind=kinds,
+        pick=issue_pick,
+        value=st.integers(0, 7),
+        then=st.sampled_from(
+            ["label", "label", "edit", "edit_comment", "reopen", "close", "assign", "comment"]
+        ),
+    )
+    def again_in_the_second_of_the_read(self, kind: str, pick: int, value: int, then: str) -> None:
+        """A change, a sync that reads it in the second it was made, and one more change
+        to the same thing in that second: GitHub's ``updated_at`` (whole seconds) stays."""
+        self._tick()
+        thunk = self.change(kind, pick, value)
+        if thunk is not None:
+            thunk()
+        self._run_sync(None)  # no time passes before, during or after it
+        self.latest(then, value + 1)
+        self.clean = False  # the next sync must catch up
 
     # ------------------------------------------------------------------ syncs
     @rule(
@@ -415,12 +453,13 @@ class GithubSyncModel(RuleBasedStateMachine):
             if c["user"]["login"] not in TEAM_LOGINS
         ]
         closes = self.closes.get((repo, number), [])
-        after_a_close = bool(closes) and any(t > min(closes) for t in outside)
+        # A comment in the second of a close may be after it: times are whole seconds.
+        after_a_close = bool(closes) and any(t >= min(closes) for t in outside)
         if issue["state"] == "open":
             if self._wanted(issue):
                 return "open"
             return "either" if after_a_close else "closed"
-        if issue.get("closed_at") and any(t > issue["closed_at"] for t in outside):
+        if issue.get("closed_at") and any(t >= issue["closed_at"] for t in outside):
             return "either"  # woken if the queue held it; else never an item
         return "either" if after_a_close else "closed"
 

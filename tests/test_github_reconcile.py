@@ -134,6 +134,7 @@ def test_an_issue_closed_unseen_is_closed_by_the_check(gw: GithubWorld) -> None:
 
 def test_an_issue_still_open_upstream_is_left_alone(gw: GithubWorld) -> None:
     gw.issue()
+    gw.clock.advance(seconds=1)  # read after the second it changed, so not read again
     channel = gw.channel(reconcile_hours=0)
     _, cursor = run(channel, {})
     # A number the cursor knows open that the GraphQL listing leaves out: an open pull request.
@@ -227,3 +228,25 @@ def test_an_issue_a_customer_woke_after_its_close_closes_when_deleted(
     gw.sim.clear_log()
     sync(store, channel, gw)
     assert not [r for r in gw.sim.requests if is_lookup(r.path)]
+
+
+@pytest.mark.parametrize("strategy", ["graphql", "rest"])
+def test_an_issue_closed_and_commented_on_between_two_syncs_closes_when_deleted(
+    gw: GithubWorld, store: Store, strategy: str
+) -> None:
+    """The close and the customer's comment reach hero in one pass (the comment first,
+    while the issue is still open here): it is watched as one woken after its close."""
+    issue = gw.issue("Closed too soon")
+    channel = gw.channel(strategy=strategy, reconcile_hours=24)
+    sync(store, channel, gw)
+    gw.clock.advance(minutes=1)
+    gw.sim.close_issue(REPO, issue["number"])
+    gw.comment(issue["number"], "It is still broken.", user="carol")
+    gw.clock.advance(minutes=1)
+    sync(store, channel, gw)
+    assert items(store, gw)[f"{REPO}#{issue['number']}"].state is ItemState.OPEN
+    gw.sim.delete_issue(REPO, issue["number"])
+    gw.clock.advance(hours=24)
+    sync(store, channel, gw)
+    gone = items(store, gw)[f"{REPO}#{issue['number']}"]
+    assert (gone.state, gone.meta["why"]) == (ItemState.CLOSED, "deleted")

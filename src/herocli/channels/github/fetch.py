@@ -4,9 +4,17 @@ Per repository the cursor holds ``since`` and ``csince`` (the high-water
 marks of ``updated_at`` in the issue list and in the comment list, once a
 first sync finished), ``etags`` (URL -> [ETag, next URL]), ``seen`` (ids and
 ``updated_at`` of what was returned inside the overlap window, so the overlap
-never yields a message twice) and what ``issues.py`` describes (``open``,
-``counts``, ``out``). A first sync that is interrupted keeps ``first`` (see
-``first.py``); an incremental pass keeps ``inc`` (its position in each list).
+never yields a message twice), ``read`` (GitHub's second when the last pass
+began reading) and what ``issues.py`` describes (``open``, ``counts``,
+``out``). A first sync that is interrupted keeps ``first`` (see ``first.py``);
+an incremental pass keeps ``inc`` (its position in each list).
+
+**The second of the read.** ``updated_at`` has one-second resolution: what
+changes again in the second hero read it keeps its ``updated_at``. So an
+entry of ``seen`` counts as seen only when its ``updated_at`` is older than
+``read``; anything newer is followed again (ingest is idempotent, and the
+list page that returns it is read anyway), and the high-water marks never
+pass ``read``, so it stays inside the next pass's window.
 
 **Later syncs** walk, by key (``walk.py``), ``issues/comments?since=…`` and
 then ``issues?state=all&since=…``, each from its own mark minus a minute.
@@ -68,6 +76,12 @@ def iso(value: Any) -> str:
 def _when(value: str) -> Any:
     """A timestamp's sort key, the empty string first."""
     return parse_time(value) if value else parse_time("1970-01-01T00:00:00Z")
+
+
+def _mark(old: str, newest: str, read: str) -> str:
+    """The next high-water mark: the newest ``updated_at`` read, but never past the
+    second the pass began reading (a change in that second may come unseen), nor back."""
+    return max(old, min(newest, read, key=_when), key=_when)
 
 
 class RepositoryFailures(ChannelError):
@@ -249,7 +263,7 @@ class Fetcher:
         else:
             yield from self.first.rest(repo, rc, state, progress)
         first: JSON = rc.pop("first")
-        rc["since"] = rc["csince"] = first["started"]
+        rc["since"] = rc["csince"] = rc["read"] = first["started"]
         rc["etags"] = {}
         # The first sync listed every open issue: as good as a reconciliation.
         rc["reconciled"] = iso(self.client.clock.now())
@@ -267,7 +281,12 @@ class Incremental:
         self.rc = rc
         self.state = state
         self.progress = progress
+        if "inc" in rc:
+            # A pass begun by an older hero did not note its second: nothing it read is settled.
+            rc["inc"].setdefault("read", "")
         self.inc: JSON = rc.setdefault("inc", {})
+        # What the last pass read in or after this second may have changed again unseen.
+        self.read = _when(str(rc.get("read", "")))
         self.old_seen: dict[str, str] = rc.get("seen", {})
         self.new_seen: dict[str, str] = self.inc.setdefault("seen", {})
         self.etags: JSON = rc.get("etags", {})
@@ -278,6 +297,7 @@ class Incremental:
         self.issue_window = parse_time(rc["since"]) - OVERLAP
         self.comment_window = parse_time(str(rc.get("csince") or rc["since"])) - OVERLAP
         self.moved_in = False
+        self.commented: dict[int, str] = {}  # issue number -> its newest comment read this pass
 
     def _page(self, conversations: list[Conversation]) -> FetchPage:
         set_known(self.rc, self.known, self.out)
@@ -289,9 +309,11 @@ class Incremental:
             self.inc["phase"], self.inc["pos"] = "issues", None
         yield from self._issues()
         rc = self.rc
-        csince = rc.get("csince", rc["since"])
-        rc["since"] = max(self.inc.get("newest_issue", ""), rc["since"], key=_when)
-        rc["csince"] = max(self.inc.get("newest_comment", ""), csince, key=_when)
+        read = str(self.inc.get("read", ""))
+        csince = str(rc.get("csince") or rc["since"])
+        rc["since"] = _mark(rc["since"], str(self.inc.get("newest_issue", "")), read)
+        rc["csince"] = _mark(csince, str(self.inc.get("newest_comment", "")), read)
+        rc["read"] = read
         issues_from = parse_time(rc["since"]) - OVERLAP
         comments_from = parse_time(rc["csince"]) - OVERLAP
         merged = {**self.old_seen, **self.new_seen}
@@ -304,6 +326,14 @@ class Incremental:
         del rc["inc"]
         yield self._page([])
 
+    def _seen(self, key: str, updated: str) -> bool:
+        """Whether the last passes returned this item as it is now, after the second it changed."""
+        return self.old_seen.get(key) == updated and parse_time(updated) < self.read
+
+    def _note_read(self) -> None:
+        """Note GitHub's second of the pass's first answer (by its ``Date`` header)."""
+        self.inc.setdefault("read", iso(self.client.server_now()))
+
     def _comments(self) -> Iterator[FetchPage]:
         params = {
             "since": iso(self.comment_window),
@@ -314,17 +344,19 @@ class Incremental:
         position = self.inc.get("pos") or start(f"/repos/{self.repo}/issues/comments", params)
         remember = Remember(self.new_seen, self.comment_window)
         for step in walk(self.client, position, self.progress, self.etags, self.fresh_etags):
+            self._note_read()
             by_issue: dict[int, list[Message]] = {}
             for comment in step.items:
                 key = f"comment:{comment['id']}"
                 updated = str(comment.get("updated_at") or comment["created_at"])
                 self.inc["newest_comment"] = max(self.inc.get("newest_comment", ""), updated)
                 remember(key, updated)
-                if self.old_seen.get(key) == updated:
+                if self._seen(key, updated):
                     continue
                 number = issue_number(comment)
                 if number in self.out:
                     continue  # out of the label filter: its item stays closed
+                self.commented[number] = max(self.commented.get(number, ""), updated)
                 if number not in self.known:
                     # Closed here (or new): a customer's comment wakes its item, which
                     # the check for issues gone upstream must then look at too.
@@ -354,13 +386,14 @@ class Incremental:
         position = self.inc.get("pos") or start(f"/repos/{self.repo}/issues", params)
         remember = Remember(self.new_seen, self.issue_window)
         for step in walk(self.client, position, self.progress, self.etags, self.fresh_etags):
+            self._note_read()
             conversations = []
             for issue in step.items:
                 key = f"issue:{issue['id']}"
                 updated = str(issue["updated_at"])
                 self.inc["newest_issue"] = max(self.inc.get("newest_issue", ""), updated)
                 remember(key, updated)
-                if self.old_seen.get(key) == updated:
+                if self._seen(key, updated):
                     continue
                 conversation = self._follow(issue)
                 if conversation is not None:
@@ -379,6 +412,11 @@ class Incremental:
             if number not in self.known:
                 return None  # never synced open, or already closed here
             self.known.discard(number)
+            commented = self.commented.get(number, "")
+            if commented and commented >= str(issue.get("closed_at") or ""):
+                # Read before its close (this pass reads comments first): a comment after
+                # the close may wake the item, which the check for gone issues must then watch.
+                self.rc.setdefault("woken", {})[str(number)] = commented
             return rest_conversation(self.repo, issue, [message])
         if not self.reader.wanted(issue):
             if number not in self.known:

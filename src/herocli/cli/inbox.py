@@ -126,7 +126,9 @@ def inbox(
         # A pipe gets the rows alone: no title, so no count of everything that matches.
         items = list(iter_inbox(hero.store, hero.clock, f))
         if items:
-            hero.data_file.writelines(line + "\n" for line in inbox_lines(items, now))
+            # One write: with PYTHONUNBUFFERED (common in containers) each line would
+            # be a system call of its own.
+            hero.data_file.write("".join(line + "\n" for line in inbox_lines(items, now)))
         else:
             _say_empty(hero, who)
         return

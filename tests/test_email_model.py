@@ -73,7 +73,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from herocli.channels.mail.channel import EmailChannel
 from herocli.config import Config, load_config
-from herocli.models import ItemState, SilentProgress, Waiting
+from herocli.models import Item, ItemState, SilentProgress, Waiting
 from herocli.secrets import EnvSecrets
 from herocli.services import triage
 from herocli.services.sync import sync_channel
@@ -327,19 +327,26 @@ class EmailModel(RuleBasedStateMachine):
         channel = self._channel()
         return triage.Actor("Hana", lambda _name: channel, self.clock), channel
 
+    def _triage(self, act: Callable[..., object], state: ItemState, pick: int) -> Item | None:
+        """Run the triage action ``act`` as the hero on the picked item in ``state``."""
+        items = [i for i in self._items() if i.state is state]
+        if not items:
+            return None
+        item = items[pick % len(items)]
+        actor, channel = self._actor()
+        try:
+            act(self.store, actor, item.id)
+        finally:
+            channel.shutdown()
+        return item
+
     @rule(pick=PICKS, then=st.none() | PICKS)
     def hero_closes(self, pick: int, then: int | None) -> None:
         """`hero close`: local (close_action is "none"); a customer's next mail reopens it
         (``then`` the customer writes back at once)."""
-        items = [i for i in self._items() if i.state is ItemState.OPEN]
-        if not items:
+        item = self._triage(triage.close, ItemState.OPEN, pick)
+        if item is None:
             return
-        item = items[pick % len(items)]
-        actor, channel = self._actor()
-        try:
-            triage.close(self.store, actor, item.id)
-        finally:
-            channel.shutdown()
         held = self._held(item.id)
         self.closes[item.id] = frozenset(s.token for s in held)
         self.world.log.append(f"hero closes item {item.id} holding {sorted(self.closes[item.id])}")
@@ -349,15 +356,9 @@ class EmailModel(RuleBasedStateMachine):
 
     @rule(pick=PICKS)
     def hero_reopens(self, pick: int) -> None:
-        items = [i for i in self._items() if i.state is ItemState.CLOSED]
-        if not items:
+        item = self._triage(triage.reopen, ItemState.CLOSED, pick)
+        if item is None:
             return
-        item = items[pick % len(items)]
-        actor, channel = self._actor()
-        try:
-            triage.reopen(self.store, actor, item.id)
-        finally:
-            channel.shutdown()
         for closed in [i for i in self.closes if threads.resolve(self.store.conn, i) == item.id]:
             del self.closes[closed]
         self.world.log.append(f"hero reopens item {item.id}")

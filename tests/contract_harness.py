@@ -16,6 +16,7 @@ from herocli.services import triage
 from herocli.services.sync import SyncResult, sync_channel
 from herocli.store import Store, cursors, queue
 from herocli.store import outbox as outbox_rows
+from herocli.store import outbox_claims as claims
 from herocli.store.outbox import OutboxEntry
 from herocli.store.queue import ItemFilter
 from tests.clock import FakeClock
@@ -130,7 +131,7 @@ class Harness:
         """The entry was claimed by a process that died: its lease has already run out."""
         with self.store.transaction() as db:
             now = self.clock.now()
-            outbox_rows.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
+            claims.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
 
     def outbox_size(self) -> int:
         return int(self.store.conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])

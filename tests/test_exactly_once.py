@@ -26,6 +26,7 @@ from herocli.services import outbox
 from herocli.services.handoff import HandoffOutcome
 from herocli.store import Store
 from herocli.store import outbox as rows
+from herocli.store import outbox_claims as claims
 from herocli.store.outbox import Op
 from tests.clock import FakeClock
 from tests.outbox_worlds import (
@@ -171,7 +172,7 @@ def test_email_crash_before_the_sent_copy_is_sent_on_retry(tmp_path: Path) -> No
         )
         with store.transaction() as db:  # a sender that died before filing the copy
             now = clock.now()
-            rows.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
+            claims.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
         store.close()
         retry = hero(world, "outbox", "retry")
         assert retry.code == 0, retry

@@ -13,6 +13,7 @@ from herocli.models import OutgoingReply, Sent, Thread
 from herocli.services import outbox
 from herocli.store import Store
 from herocli.store import outbox as rows
+from herocli.store import outbox_claims as claims
 from herocli.store.outbox import Op, OutboxState
 from tests.cli_harness import OUTBOX_FIELDS, Hero, Result
 
@@ -92,7 +93,7 @@ def test_a_reply_sent_but_not_recorded_is_not_sent_again(hero: Hero) -> None:
     )
     with store.transaction() as db:  # claimed by a sender whose lease has run out
         now = hero.clock.now()
-        rows.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
+        claims.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
     entry = rows.get(store.conn, entry_id)
     assert entry is not None
     channel = MemoryChannel(hero.backends["github"], name="github")

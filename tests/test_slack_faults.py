@@ -22,6 +22,7 @@ from herocli.secrets import EnvSecrets
 from herocli.services import outbox, triage
 from herocli.simulators.slack import SlackSimulator
 from herocli.store import outbox as rows
+from herocli.store import outbox_claims as claims
 from herocli.store import queue
 from herocli.store.outbox import Op, OutboxState
 from herocli.store.queue import ItemFilter
@@ -209,7 +210,7 @@ def test_a_handoff_retried_after_150_newer_messages_is_posted_once(
     # The first attempt reached Slack, but its answer was lost before it was recorded.
     with desk.store.transaction() as db:  # ... by a sender whose lease has run out
         now = desk.clock.now()
-        rows.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
+        claims.claim(db, entry_id, owner="elsewhere:1:gone", now=now, until=now)
     desk.channel.post("#general", "Handoff part 2 of 3", entry.key)
     for n in range(150):
         backend.say("U0DANA", f"chatter {n}", channel="C0GENERAL")

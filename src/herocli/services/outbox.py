@@ -38,6 +38,7 @@ from herocli.models import (
 from herocli.services import leases, mirror_writes
 from herocli.store import Store, ingest, queue
 from herocli.store import outbox as rows
+from herocli.store import outbox_claims as claims
 from herocli.store.outbox import MIRROR_OPS, Op, OutboxEntry, OutboxState
 
 ChannelFor = Callable[[str], Channel]
@@ -165,17 +166,17 @@ def deliver(
     owner = owner or leases.owner_id()
     with store.transaction() as db:
         now = clock.now()
-        dead = leases.dead(rows.lease_owners(db))
-        claimed = rows.claim(
+        dead = leases.dead(claims.lease_owners(db))
+        claimed = claims.claim(
             db, entry.id, owner=owner, now=now, until=now + LEASE, dead_owners=dead, resend=resend
         )
         if claimed is None:
-            rows.supersede_if_overridden(db, entry.id, now=now, dead_owners=dead)
+            claims.supersede_if_overridden(db, entry.id, now=now, dead_owners=dead)
             return _not_claimed(db, entry.id, now, dead)
     try:
         channel = channel_for(claimed.channel)
         thread = thread_for(store, claimed.item_id, clock) if claimed.item_id is not None else None
-        covered = rows.covered_fields(store.conn, claimed.id)
+        covered = claims.covered_fields(store.conn, claimed.id)
         earlier = None
         if claimed.op in MIRROR_OPS:  # looks for its own earlier attempt
             sent = mirror_writes.send(store, channel, claimed)
@@ -239,13 +240,13 @@ def _not_claimed(
         return Delivery(entry, already_sent=entry.state is OutboxState.SENT)
     if entry.state is OutboxState.UNCERTAIN:
         return _uncertain(entry)
-    if rows.lease_live(entry, now, dead):
+    if claims.lease_live(entry, now, dead):
         return Delivery(entry, waiting="another hero process is sending it")
-    blocker = rows.blocker(db, entry.id, now)
+    blocker = claims.blocker(db, entry.id, now)
     if blocker is not None:
         return Delivery(entry, waiting=f"it goes out after entry {blocker.id}")
-    fields = rows.fields_of(db, entry.id)
-    if fields and fields <= rows.covered_fields(db, entry.id):
+    fields = claims.fields_of(db, entry.id)
+    if fields and fields <= claims.covered_fields(db, entry.id):
         return Delivery(entry, waiting="a newer entry sets the same thing; that one goes out")
     return Delivery(entry, waiting=f"it is {entry.state.value}")
 

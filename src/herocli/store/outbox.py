@@ -18,7 +18,7 @@ from herocli.store.timefmt import from_db, maybe_from_db, to_db
 
 
 class OutboxState(StrEnum):
-    PENDING = "pending"  # written, not yet tried (or given back untouched)
+    PENDING = "pending"  # written, not yet tried
     SENDING = "sending"  # claimed by a process under a lease; may have reached the channel
     SENT = "sent"
     FAILED = "failed"  # the last attempt failed; `hero outbox retry` tries again
@@ -260,13 +260,6 @@ def settle_sent(db: sqlite3.Connection, entry_id: int, at: datetime) -> bool:
         (to_db(at), entry_id),
     )
     return cur.rowcount > 0
-
-
-def give_back(db: sqlite3.Connection, entry_id: int, owner: str, at: datetime) -> None:
-    """Release the lease untouched: nothing was sent (the entry turned out to be superseded)."""
-    entry = get(db, entry_id)
-    state = OutboxState.PENDING if entry is None or entry.attempts <= 1 else OutboxState.FAILED
-    _release(db, entry_id, owner, state, entry.last_error if entry else None, at)
 
 
 def _release(

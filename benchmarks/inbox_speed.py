@@ -145,7 +145,7 @@ def _insert(db: object, items: list[tuple], messages: list[tuple], labels: list[
 
 
 def _refresh(db: object) -> None:
-    """The same derived columns queue.refresh_summary keeps, computed for every item at once."""
+    """The same derived columns item_changes.refresh_summary keeps, computed for every item at once."""
     conn = db
     conn.execute("BEGIN")  # type: ignore[attr-defined]
     conn.execute(  # type: ignore[attr-defined]

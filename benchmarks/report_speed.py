@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.sample_config import rota, sample_config
 
 from herocli.models import Conversation, ItemState, Message
-from herocli.store import Store, ingest, queue
+from herocli.store import Store, ingest, item_changes
 
 ITEMS = 11_000
 MESSAGES = 60_000
@@ -76,7 +76,9 @@ def fill(path: Path, now: datetime) -> None:
             assert result.item_id is not None
             age = now - opened
             if age > timedelta(days=3) and rng.random() < 0.985:
-                queue.set_state(db, result.item_id, ItemState.CLOSED, min(at, now), actor="Hana")
+                item_changes.set_state(
+                    db, result.item_id, ItemState.CLOSED, min(at, now), actor="Hana"
+                )
     count = store.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
     items = store.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
     open_items = store.conn.execute(

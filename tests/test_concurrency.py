@@ -17,7 +17,7 @@ WRITER = textwrap.dedent(
     from datetime import UTC, datetime, timedelta
 
     from herocli.models import Conversation, Message, ItemState
-    from herocli.store import Store, ingest, log, queue
+    from herocli.store import Store, ingest, item_changes, log, queue
 
     path, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     t0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -36,7 +36,7 @@ WRITER = textwrap.dedent(
         with store.transaction() as db:
             item = ingest.ingest(db, conv, lambda m: False, at).item_id
         with store.transaction() as db:
-            queue.set_state(db, item, ItemState.CLOSED, at, actor=name)
+            item_changes.set_state(db, item, ItemState.CLOSED, at, actor=name)
         queue.list_items(store.conn, queue.ItemFilter(states=(), waiting=None), at)
         store.close()
     print("done", count)

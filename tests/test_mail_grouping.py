@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from herocli.channels.mail.parse import ParsedMail
 from herocli.models import Conversation, EventKind, Message
-from herocli.store import ingest, log, queue
+from herocli.store import ingest, item_changes, log, queue
 from herocli.store.threads import LOOSE_WINDOW
 from tests.mail_grouping import CUSTOMER, T0, US, MailQueue, mail
 
@@ -49,7 +49,7 @@ def test_merge_moves_notes_labels_and_events() -> None:
     now = q.clock.now()
     with q.store.transaction() as db:
         log.add_note(db, second, now, "hana", "customer is on the old plan")
-        queue.set_labels(db, second, ["billing"])
+        item_changes.set_labels(db, second, ["billing"])
     q.deliver([mail("<b@x>", irt=("<a@x>",), subject="Re: Help", minutes=5)])
     assert list(q.items()) == [first]
     assert queue.labels_of(q.store.conn, first) == ("billing",)

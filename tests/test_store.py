@@ -23,7 +23,7 @@ from herocli.models import (
 )
 from herocli.services.inbox import wake_due
 from herocli.services.team import TeamDirectory
-from herocli.store import Store, log, queue
+from herocli.store import Store, item_changes, log, queue
 from herocli.store import ingest as store_ingest
 from herocli.store.queue import ItemFilter
 from tests.clock import FakeClock
@@ -271,7 +271,9 @@ def _snoozed(store: Store, until: datetime) -> int:
     item_id = ingest(store, conv(msg(1, "ann", 0))).item_id
     assert item_id is not None
     with store.transaction() as db:
-        queue.set_state(db, item_id, ItemState.SNOOZED, T0, actor="Hana", snoozed_until=until)
+        item_changes.set_state(
+            db, item_id, ItemState.SNOOZED, T0, actor="Hana", snoozed_until=until
+        )
     return item_id
 
 
@@ -332,7 +334,7 @@ def test_a_closed_item_reopens_on_a_new_customer_message_without_remote_state(
     item_id = ingest(store, conv(msg(1, "ann@cust.com", 0), channel="email")).item_id
     assert item_id is not None
     with store.transaction() as db:
-        queue.set_state(db, item_id, ItemState.CLOSED, T0, actor="Hana")
+        item_changes.set_state(db, item_id, ItemState.CLOSED, T0, actor="Hana")
     assert get(store, item_id).closed_at == T0
     # The team writing again does not reopen it.
     ingest(store, conv(msg(2, "hana@acme.dev", 5), channel="email"))
@@ -368,7 +370,7 @@ def test_an_item_closed_here_stays_closed_while_the_source_is_open(store: Store)
     item_id = ingest(store, conv(msg(1, "ann", 0), remote_state=RemoteState.OPEN)).item_id
     assert item_id is not None
     with store.transaction() as db:
-        queue.set_state(db, item_id, ItemState.CLOSED, T0, actor="Hana", why="local")
+        item_changes.set_state(db, item_id, ItemState.CLOSED, T0, actor="Hana", why="local")
     ingest(store, conv(remote_state=RemoteState.OPEN))
     assert get(store, item_id).state is ItemState.CLOSED
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from herocli.errors import NotFoundError, UsageError
 from herocli.models import Clock, Item, ItemState, Note, StoredMessage, TeamMember, Waiting
 from herocli.records import record, replace
-from herocli.store import Store, log, queue
+from herocli.store import Store, item_changes, log, queue
 from herocli.store.queue import ItemFilter
 
 
@@ -22,7 +22,7 @@ def wake_due(store: Store, clock: Clock) -> list[int]:
     with store.transaction() as db:
         due = queue.due_snoozes(db, now)
         for item_id in due:
-            queue.wake(db, item_id, now)
+            item_changes.wake(db, item_id, now)
     return due
 
 

@@ -11,7 +11,7 @@ from herocli.errors import HeroError, internal_error
 from herocli.models import JSON, Clock, Message, SyncProgress
 from herocli.services.inbox import wake_due
 from herocli.services.team import TeamDirectory
-from herocli.store import Store, cursors, ingest, queue
+from herocli.store import Store, cursors, ingest, item_changes
 from herocli.store.faults import DatabaseFault, fault_error
 
 
@@ -102,7 +102,7 @@ def _store_pages(
                 changed = outcome.changed
                 if conv.assignees is not None:
                     names = _assignee_names(conv.assignees, channel.name, directory)
-                    changed |= queue.follow_upstream_assignee(
+                    changed |= item_changes.follow_upstream_assignee(
                         db, outcome.item_id, conv.assignees, names, now, channel.name
                     )
                 result.count(outcome.item_id, created=outcome.created, changed=changed)

@@ -21,7 +21,7 @@ from herocli.records import as_dict
 from herocli.render.text import UNSAFE_IN_LINE, clean
 from herocli.services.inbox import require_item
 from herocli.services.outbox import ChannelFor, Delivery, deliver, enqueue
-from herocli.store import Store, log, queue
+from herocli.store import Store, item_changes, log, queue
 from herocli.store.outbox import Op
 
 
@@ -116,7 +116,7 @@ def close(
     send = upstream and _reaches_source(actor, item, lambda c: c.remote_close)
     entry_id = None
     with store.transaction() as db:
-        queue.set_state(
+        item_changes.set_state(
             db, item.id, ItemState.CLOSED, actor.clock.now(), actor=actor.name, reason=reason.value
         )
         if send:
@@ -132,7 +132,7 @@ def reopen(store: Store, actor: Actor, item_id: int) -> Delivery | None:
     entry_id = None
     with store.transaction() as db:
         if item.state is not ItemState.OPEN:
-            queue.set_state(db, item.id, ItemState.OPEN, actor.clock.now(), actor=actor.name)
+            item_changes.set_state(db, item.id, ItemState.OPEN, actor.clock.now(), actor=actor.name)
         if send:
             entry_id = _queue(store, actor, item, Op.REOPEN, {})
     return _send(store, actor, entry_id)
@@ -147,7 +147,9 @@ def snooze(store: Store, actor: Actor, item_id: int, until: datetime) -> Item:
     if item.state is ItemState.CLOSED:
         raise UsageError(f"#{item_id} is closed; reopen it first")
     with store.transaction() as db:
-        queue.set_state(db, item.id, ItemState.SNOOZED, now, actor=actor.name, snoozed_until=until)
+        item_changes.set_state(
+            db, item.id, ItemState.SNOOZED, now, actor=actor.name, snoozed_until=until
+        )
     return require_item(store, item_id, actor.clock)
 
 
@@ -184,7 +186,7 @@ def assign(
     now = actor.clock.now()
     entry_id = None
     with store.transaction() as db:
-        queue.set_assignee(db, item.id, member.name if member else None, now)
+        item_changes.set_assignee(db, item.id, member.name if member else None, now)
         log.record(
             db,
             item.id,
@@ -240,7 +242,7 @@ def label(
             return None
         labels = [name for name in current if name not in remove]
         labels += [name for name in add if name not in labels]
-        queue.set_labels(db, item.id, labels)
+        item_changes.set_labels(db, item.id, labels)
         log.record(db, item.id, EventKind.LABELED, now, actor.name, {"add": add, "remove": remove})
         if send:
             payload: dict[str, object] = {"add": list(add), "remove": list(remove)}

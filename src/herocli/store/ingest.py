@@ -12,8 +12,8 @@ from typing import Any
 from herocli.models import Conversation, Delivery, EventKind, ItemState, Message, RemoteState
 from herocli.records import replace
 from herocli.store import log, outbox, threads
+from herocli.store.item_changes import refresh_summary, set_labels, set_state
 from herocli.store.outbox import Op, OutboxState
-from herocli.store.queue import refresh_summary, set_labels, set_state
 from herocli.store.timefmt import from_db, to_db
 
 Classifier = Callable[[Message], bool]

@@ -107,7 +107,7 @@ def m002_waiting(db: sqlite3.Connection) -> None:
     """Keep whose turn it is on the item row, so the inbox is one indexed query.
 
     These columns are derived from the messages on every ingest (see
-    queue.refresh_summary), never set by hand.
+    item_changes.refresh_summary), never set by hand.
     """
     _run(
         db,

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from herocli.models import Conversation, LooseLink
+from herocli.store.item_changes import refresh_summary
 from herocli.store.outbox import MIRROR_OPS
-from herocli.store.queue import refresh_summary
 from herocli.store.timefmt import from_db, to_db
 
 __all__ = ["LOOSE_WINDOW", "items_for", "merge_items", "record_links", "resolve"]

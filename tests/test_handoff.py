@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from herocli import records
 from herocli.channels.memory import MemoryBackend
 from herocli.channels.slack import SlackChannel
 from herocli.config import Config, HeroSettings
@@ -117,6 +118,65 @@ def test_untrusted_titles_cannot_break_the_github_table(week: World) -> None:
     assert "#12" not in text
     assert "\\[link\\](javascript" in row  # brackets escaped: no link
     assert "next" in row  # the newline was folded into the cell
+
+
+def _hana_answers_fresh_question(w: World, *, unconfirmed: bool) -> None:
+    """Hana's reply to E3 as the mailbox holds it: its Sent copy still marked as sending
+    (``unconfirmed``: the SMTP send may not have gone out) or not (it went)."""
+    thread = w.backends["email"].threads["E3"]
+    if thread.messages[-1].author_id != "hana@example.com":
+        w.at("2026-11-22T17:50").say("email", "E3", "hana@example.com", "Restart the sync")
+    thread.messages[-1] = records.replace(thread.messages[-1], unconfirmed=unconfirmed)
+    w.backends["email"].version += 1
+    thread.version = w.backends["email"].version
+    w.at("2026-11-22T18:00").sync()
+
+
+def _fresh(r: handoff.HandoffReport) -> handoff.HandoffItem:
+    [fresh] = [h for h in r.items if h.item.title == "Fresh question"]
+    return fresh
+
+
+def test_an_uncertain_reply_is_carried_over_as_waiting_on_us(week: World) -> None:
+    _hana_answers_fresh_question(week, unconfirmed=True)
+    r = report(week)
+    fresh = _fresh(r)
+    assert fresh.group == "waiting_on_us"
+    assert fresh.item.reply_uncertain
+    assert fresh.age_seconds == 30 * 60  # since the customer wrote, not since the reply
+    assert fresh.last is not None
+    assert (fresh.last_author, fresh.last.from_team) == ("fay@customer.org", False)
+    assert fresh.reassign_to == "Ben"
+    entry = next(
+        e for e in handoff.report_json(r)["items"]["waiting_on_us"] if e["id"] == fresh.item.id
+    )  # type: ignore[index]
+    assert entry["reply_uncertain"] is True
+    assert entry["last_message"]["from_team"] is False
+    github = markdown.render(r, markdown.GITHUB)
+    [row] = [line for line in github.splitlines() if "Fresh question" in line]
+    assert len(_cells(row)) == 7
+    assert "reply uncertain" in row
+    slack = markdown.render(r, markdown.SLACK)
+    assert "reply uncertain" in slack[slack.index("Fresh question") :].split("•")[0]
+    assert "reply uncertain" in rich_text(handoff_view(r))
+    # Carried over: handed off and reassigned with the rest.
+    outcome = handoff.carry_out(week.store, week.actor, week.team, handoff.plan(r))
+    assert not outcome.errors
+    assert fresh.item.id in [m.item_id for m in outcome.reassigned]
+    assert _fresh(report(week)).item.assignee == "Ben"
+
+
+def test_a_reply_that_went_out_is_no_longer_uncertain_in_the_handoff(week: World) -> None:
+    _hana_answers_fresh_question(week, unconfirmed=True)
+    _hana_answers_fresh_question(week, unconfirmed=False)  # its copy is unmarked: it went
+    r = report(week)
+    fresh = _fresh(r)
+    assert fresh.group == "waiting_on_them"
+    assert not fresh.item.reply_uncertain
+    assert fresh.last is not None
+    assert (fresh.last_author, fresh.last.body) == ("Hana", "Restart the sync")
+    assert "reply uncertain" not in markdown.render(r, markdown.GITHUB)
+    assert "reply uncertain" not in markdown.render(r, markdown.SLACK)
 
 
 def test_dry_run_changes_nothing_and_carry_out_does(week: World) -> None:

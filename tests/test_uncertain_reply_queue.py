@@ -122,6 +122,17 @@ def _waits_on_us_and_says_so(world: EmailWorld) -> None:
     assert "on us, reply uncertain" in _inbox_table(world)
 
 
+def _handed_over_as_waiting_on_us(world: EmailWorld) -> None:
+    """`hero handoff` carries item 1 over as waiting on us, and says its reply is uncertain."""
+    shown = hero(world, "handoff", "--dry-run", "--json")
+    assert shown.code == 0, shown
+    groups = json.loads(shown.out)["report"]["items"]
+    [entry] = [e for e in groups["waiting_on_us"] if e["id"] == 1]
+    assert entry["reply_uncertain"] is True
+    assert entry["last_message"]["from_team"] is False  # the customer's, still unanswered
+    assert "reply uncertain" in hero(world, "handoff", "--dry-run").out
+
+
 def _inbox_table(world: EmailWorld) -> str:
     """The inbox as a terminal shows it (the piped lines keep their fixed fields)."""
     import io
@@ -150,6 +161,7 @@ def test_a_sync_after_a_kill_between_data_and_250_keeps_the_item_waiting_on_us(
     with killed_mid_send(tmp_path) as (world, _zygote):
         assert hero(world, "sync").code == 0
         _waits_on_us_and_says_so(world)
+        _handed_over_as_waiting_on_us(world)
         on_us = json.loads(hero(world, "inbox", "--json").out)  # the default: waiting on us
         assert 1 in [row["number"] for row in on_us]
         _sync_and_settle(world)

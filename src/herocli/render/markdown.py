@@ -27,6 +27,9 @@ LIMITS = {SLACK: 3_900, GITHUB: 60_000}
 TITLE_MAX = 100
 SUMMARY_MAX = 90
 NOTE_MAX = 200
+#: Said of an item whose reply may not have gone out (``Item.reply_uncertain``): it is
+#: carried over as waiting on us, and the next hero settles the reply.
+REPLY_UNCERTAIN = "reply uncertain: hero outbox"
 
 _GITHUB_SPECIAL = re.compile(r"([\\`*_\[\]~|!])")
 GROUP_TITLES = {
@@ -159,6 +162,8 @@ def _gh_item_row(h: HandoffItem, zone: tzinfo) -> list[str]:
     last = "-"
     if h.last is not None:
         last = escape_github(f"{h.last_author}: {h.last.body}", SUMMARY_MAX)
+    if i.reply_uncertain:
+        last += f" · {REPLY_UNCERTAIN}"
     assignee = escape_github(i.assignee or "-", 40)
     if h.reassign_to:
         assignee += f" → {escape_github(h.reassign_to, 40)}"
@@ -246,6 +251,8 @@ def _slack_item(h: HandoffItem, zone: tzinfo) -> str:
     lines = [f"• *{i.id}* · {i.channel} · {title} · {when} · {assignee}"]
     if h.last is not None:
         lines.append(f"    last: {escape_slack(f'{h.last_author}: {h.last.body}', SUMMARY_MAX)}")
+    if i.reply_uncertain:
+        lines.append(f"    {REPLY_UNCERTAIN}")
     lines.extend(
         f"    note: {escape_slack((n.author or '?') + ': ' + n.body, NOTE_MAX)}" for n in h.notes
     )

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from herocli.render.figures import channel_cells, duration, local_time
+from herocli.render.markdown import REPLY_UNCERTAIN
 from herocli.render.text import safe
 from herocli.services.handoff import GROUPS, HandoffItem, HandoffOutcome, HandoffPlan, HandoffReport
 from herocli.services.rota import RotaView
@@ -185,6 +186,8 @@ def _item_table(items: list[HandoffItem], group: str, zone: tzinfo) -> Table:
             assignee.append(" → ")
             assignee.append_text(safe(h.reassign_to, single_line=True))
         table.add_row(str(i.id), i.channel, safe(i.title, single_line=True), when, last, assignee)
+        if i.reply_uncertain:
+            table.add_row("", "", Text(REPLY_UNCERTAIN, style="bold yellow"))
         for note in h.notes:
             table.add_row("", "", safe(f"note: {note.body}", style="italic", single_line=True))
     return table

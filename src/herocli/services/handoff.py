@@ -308,6 +308,8 @@ def report_json(report: HandoffReport) -> dict[str, object]:
             "assignee": i.assignee,
             "reassign_to": h.reassign_to,
             "labels": list(i.labels),
+            # A team reply whose send is uncertain (see `hero outbox`): it is no answer yet.
+            "reply_uncertain": i.reply_uncertain,
             "last_message": None
             if h.last is None
             else {

@@ -207,7 +207,12 @@ def top_labels(
 
 
 def last_messages(db: sqlite3.Connection, item_ids: Sequence[int]) -> dict[int, LastMessage]:
-    """The latest (not deleted) message of each item."""
+    """The latest (not deleted) message of each item that decides whose turn it is.
+
+    As ``item_changes.refresh_summary`` reads it: a message between teammates, or a
+    reply whose send is uncertain or was dropped, is passed over for the latest
+    one that counts, when there is one.
+    """
     out: dict[int, LastMessage] = {}
     ids = list(item_ids)
     for first in range(0, len(ids), 500):
@@ -216,7 +221,8 @@ def last_messages(db: sqlite3.Connection, item_ids: Sequence[int]) -> dict[int, 
             "SELECT m.item_id, m.author_id, m.author_name, m.from_team, m.sent_at, m.body "
             f"FROM messages m WHERE m.item_id IN ({','.join('?' * len(chunk))}) "
             "AND m.id = (SELECT l.id FROM messages l WHERE l.item_id = m.item_id "
-            "AND l.deleted = 0 ORDER BY l.sent_at DESC, l.id DESC LIMIT 1)",
+            "AND l.deleted = 0 ORDER BY l.internal, l.delivery IS NOT NULL, "
+            "l.sent_at DESC, l.id DESC LIMIT 1)",
             chunk,
         ).fetchall()
         for row in rows:

@@ -2,7 +2,7 @@
 
 Coverage (pyproject's addopts) is reported and held at its floor only when the
 whole suite runs: one test file covers a sliver of the code, and failing it for
-that would teach everyone to ignore the floor.
+that would teach everyone to ignore the floor. ``--no-cov`` runs the suite without it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ def _whole_suite(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     coverage = config.pluginmanager.getplugin("_cov")
+    if coverage is not None and config.option.no_cov:
+        # Under --no-cov pytest-cov has no controller, yet still pauses it around every
+        # no_cover test, which fails them all (pytest-dev/pytest-cov#590). Measuring
+        # nothing, its plugin has nothing to do.
+        config.pluginmanager.unregister(coverage, "_cov")
+        return
     if coverage is not None and not _whole_suite(config):
         coverage.options.cov_fail_under = None
         coverage.options.cov_report = {}

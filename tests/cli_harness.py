@@ -104,14 +104,22 @@ def stand_in(name: str, backend: MemoryBackend) -> MemoryChannel:
         from herocli.channels.github.channel import GithubChannel, issue_target
 
         return MemoryChannel(
-            backend, name=name, capabilities=GithubChannel.capabilities, targets=issue_target
+            backend,
+            name=name,
+            capabilities=GithubChannel.capabilities,
+            targets=issue_target,
+            post_format=GithubChannel.post_format,
         )
     if name == "slack":
         from herocli.channels.slack import SlackChannel
         from herocli.channels.slack.lookups import channel_target
 
         return MemoryChannel(
-            backend, name=name, capabilities=SlackChannel.capabilities, targets=channel_target
+            backend,
+            name=name,
+            capabilities=SlackChannel.capabilities,
+            targets=channel_target,
+            post_format=SlackChannel.post_format,
         )
     # email with the default close_action = "none"
     return MemoryChannel(backend, name=name, capabilities=Capabilities())

@@ -45,6 +45,19 @@ class PostContract(HarnessFixture):
         assert sum(body in p for p in hx.backend.remote_posts(target.target)) == 1
         assert hx.channel.find_posted(target.target, "never-posted-0000") is None
 
+    def test_a_post_as_long_as_its_format_allows_lands_whole(self, hx: Harness) -> None:
+        require(hx, lambda c: c.post, "posts")
+        form = hx.channel.post_format
+        assert form is not None, "a channel that posts says in which markup and how much"
+        target = handoff.parse_post_target(
+            f"{hx.channel.name}:{hx.backend.post_target()}", lambda _name: hx.channel
+        )
+        assert target.format == form
+        line = "Handoff part, whole.\n"
+        body = (line * (form.limit // len(line) + 1))[: form.limit - 1] + "."
+        hx.channel.post(target.target, body, "post-at-limit-0001")
+        assert any(body in posted for posted in hx.backend.remote_posts(target.target))
+
     def test_a_target_the_channel_cannot_read_is_refused_in_one_line(self, hx: Harness) -> None:
         require(hx, lambda c: c.post, "posts")
         text = f"{hx.channel.name}:{hx.backend.bad_post_target}"
@@ -67,3 +80,4 @@ class PostContract(HarnessFixture):
         with pytest.raises(NotSupportedError):
             hx.channel.post("somewhere", "Handoff", "key-0000")
         assert hx.channel.find_posted("somewhere", "key-0000") is None
+        assert hx.channel.post_format is None

@@ -12,7 +12,8 @@ import pytest
 from rich.console import Console
 
 from herocli import records
-from herocli.channels.memory import MemoryBackend
+from herocli.channels.base import Markup, PostFormat
+from herocli.channels.memory import MemoryBackend, MemoryChannel
 from herocli.channels.slack import SlackChannel
 from herocli.config import Config, HeroSettings
 from herocli.config_slack import SlackSettings
@@ -93,8 +94,8 @@ def test_to_overrides_the_rota_and_must_be_a_member(week: World) -> None:
 
 def test_golden_markdown_and_rich(week: World) -> None:
     r = report(week)
-    assert_golden("handoff.github.md", markdown.render(r, markdown.GITHUB))
-    assert_golden("handoff.slack.txt", markdown.render(r, markdown.SLACK))
+    assert_golden("handoff.github.md", markdown.render(r, Markup.GITHUB))
+    assert_golden("handoff.slack.txt", markdown.render(r, Markup.SLACK))
     assert_golden("handoff.rich.txt", rich_text(handoff_view(r)))
     assert_golden("stats.rich.txt", rich_text(stats_view(r.stats)))
 
@@ -108,7 +109,7 @@ def test_untrusted_titles_cannot_break_the_github_table(week: World) -> None:
     week.at("2026-11-22T17:40")
     week.start("github", "BAD", NASTY, "mallory")
     week.sync()
-    text = markdown.render(report(week), markdown.GITHUB)
+    text = markdown.render(report(week), Markup.GITHUB)
     [row] = [line for line in text.splitlines() if "Broken" in line and line.startswith("|")]
     assert len(_cells(row)) == 7
     assert "<!channel>" not in text
@@ -152,11 +153,11 @@ def test_an_uncertain_reply_is_carried_over_as_waiting_on_us(week: World) -> Non
     )  # type: ignore[index]
     assert entry["reply_uncertain"] is True
     assert entry["last_message"]["from_team"] is False
-    github = markdown.render(r, markdown.GITHUB)
+    github = markdown.render(r, Markup.GITHUB)
     [row] = [line for line in github.splitlines() if "Fresh question" in line]
     assert len(_cells(row)) == 7
     assert "reply uncertain" in row
-    slack = markdown.render(r, markdown.SLACK)
+    slack = markdown.render(r, Markup.SLACK)
     assert "reply uncertain" in slack[slack.index("Fresh question") :].split("•")[0]
     assert "reply uncertain" in rich_text(handoff_view(r))
     # Carried over: handed off and reassigned with the rest.
@@ -175,8 +176,8 @@ def test_a_reply_that_went_out_is_no_longer_uncertain_in_the_handoff(week: World
     assert not fresh.item.reply_uncertain
     assert fresh.last is not None
     assert (fresh.last_author, fresh.last.body) == ("Hana", "Restart the sync")
-    assert "reply uncertain" not in markdown.render(r, markdown.GITHUB)
-    assert "reply uncertain" not in markdown.render(r, markdown.SLACK)
+    assert "reply uncertain" not in markdown.render(r, Markup.GITHUB)
+    assert "reply uncertain" not in markdown.render(r, Markup.SLACK)
 
 
 def test_dry_run_changes_nothing_and_carry_out_does(week: World) -> None:
@@ -227,9 +228,9 @@ def test_post_to_slack_splits_into_parts_through_the_outbox(week: World) -> None
         week.start("github", f"X{n}", f"Another long question number {n} " * 3, f"cust{n}")
     week.sync()
     r = report(week)
-    parts = markdown.parts(r, markdown.SLACK)
+    parts = markdown.parts(r, SlackChannel.post_format)
     assert len(parts) > 1
-    assert all(len(part) <= markdown.LIMITS["slack"] for part in parts)
+    assert all(len(part) <= SlackChannel.post_format.limit for part in parts)
     assert all(part.count("```") % 2 == 0 for part in parts)
     with SlackSimulator(workspace_seed(), clock=lambda: week.clock.now().timestamp()) as sim:
         slack = SlackChannel(
@@ -275,6 +276,24 @@ def test_post_targets_are_read_by_their_channel(tmp_path: Path) -> None:
     ):
         with pytest.raises(UsageError, match=r"CHANNEL:TARGET|cannot post|not an issue|name a"):
             handoff.parse_post_target(bad, channels.__getitem__)
+
+
+def test_how_a_report_is_posted_is_its_channels_to_say(week: World) -> None:
+    """Markup and size come from the channel's ``post_format``, whatever it is named."""
+    r = report(week)
+    for form, table in (
+        (PostFormat(Markup.SLACK, 700), False),
+        (PostFormat(Markup.GITHUB, 900), True),
+    ):
+        chat = MemoryChannel(MemoryBackend(week.clock), name="chat", post_format=form)
+        target = handoff.parse_post_target("chat:#handoff", lambda _name, c=chat: c)
+        assert target.format == form
+        parts = markdown.parts(r, target.format)
+        assert len(parts) > 1
+        assert all(len(part) <= form.limit for part in parts)
+        assert any(line.startswith("|---") for p in parts for line in p.splitlines()) is table
+        whole = "".join(parts)
+        assert all(f"{title} (" in whole for title in markdown.GROUP_TITLES.values())
 
 
 def test_split_repeats_a_table_header() -> None:

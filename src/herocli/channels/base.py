@@ -21,6 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from herocli.errors import NotSupportedError
 from herocli.models import (
@@ -55,6 +56,24 @@ class Capabilities:
     broadcast: bool = False
 
 
+class Markup(StrEnum):
+    """The markup a channel's posts are read in."""
+
+    #: GitHub-flavoured Markdown: headings, tables, backslash escapes, HTML entities.
+    GITHUB = "github"
+    #: Slack mrkdwn: no tables or headings; the channel escapes ``& < >`` when it sends.
+    SLACK = "slack"
+
+
+@dataclass(frozen=True)
+class PostFormat:
+    """How a ``post`` wants its text: in which markup, and how much of it one post holds."""
+
+    markup: Markup
+    #: The most characters one post may hold; a longer text goes out in parts.
+    limit: int
+
+
 class Channel(ABC):
     """A source of conversations and a way to answer them."""
 
@@ -62,6 +81,8 @@ class Channel(ABC):
     name: str
     #: What this channel can change at its source (an instance may narrow it from its settings).
     capabilities: Capabilities = Capabilities()
+    #: How ``post`` wants its text; set by every channel with ``capabilities.post``.
+    post_format: PostFormat | None = None
 
     @abstractmethod
     def fetch(self, cursor: JSON, progress: SyncProgress) -> Iterator[FetchPage]:

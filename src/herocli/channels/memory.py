@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from herocli.channels.base import Capabilities, Channel
+from herocli.channels.base import Capabilities, Channel, Markup, PostFormat
 from herocli.errors import AuthError, NotFoundError, UnreachableError, UsageError
 from herocli.models import (
     JSON,
@@ -49,6 +49,8 @@ EVERYTHING = Capabilities(
     close_reasons=True,
     broadcast=True,
 )
+#: Posts in Markdown, as long as a GitHub comment may be (a stand-in says otherwise).
+MARKDOWN_POSTS = PostFormat(Markup.GITHUB, limit=60_000)
 
 
 @dataclass
@@ -125,13 +127,16 @@ class MemoryChannel(Channel):
         page_size: int = 2,
         capabilities: Capabilities = EVERYTHING,
         targets: Callable[[str], str] | None = None,
+        post_format: PostFormat | None = MARKDOWN_POSTS,
     ) -> None:
-        """``targets`` reads a post target as the channel stood in for does (default: any word)."""
+        """``targets`` reads a post target, and ``post_format`` says how posts are written,
+        as the channel stood in for does (default: any word, in Markdown)."""
         self.backend = backend
         self.name = name
         self.page_size = page_size
         self.capabilities = capabilities
         self.targets = targets or _one_word
+        self.post_format = post_format if capabilities.post else None
 
     def fetch(self, cursor: JSON, progress: SyncProgress) -> Iterator[FetchPage]:
         """Threads changed since the cursor's version, ``page_size`` to a page."""

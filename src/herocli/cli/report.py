@@ -159,6 +159,7 @@ def handoff(
     json: JsonOpt = False,
 ) -> None:
     """The week-end report; carried-over items go to the next hero."""
+    from herocli.channels.base import Markup
     from herocli.render import markdown
 
     hero = context_of(ctx)
@@ -183,9 +184,9 @@ def handoff(
         report,
         reassign_upstream=reassign_upstream,
         output=output_path,
-        file_text=markdown.render(report, markdown.GITHUB) if output_path else None,
+        file_text=markdown.render(report, Markup.GITHUB) if output_path else None,
         post=target,
-        parts=tuple(markdown.parts(report, target.channel)) if target else (),
+        parts=tuple(markdown.parts(report, target.format)) if target else (),
     )
     outcome = None
     if not dry_run:

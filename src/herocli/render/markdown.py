@@ -15,15 +15,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
+from herocli.channels.base import Markup, PostFormat
 from herocli.render.figures import channel_cells, duration, local_time
 from herocli.render.text import UNSAFE_IN_LINE
 from herocli.services.handoff import GROUPS, HandoffItem, HandoffReport
 from herocli.services.stats import Stats
 
-GITHUB = "github"
-SLACK = "slack"
-# Slack shows at most 40,000 characters of a message and advises 4,000; GitHub takes 65,536.
-LIMITS = {SLACK: 3_900, GITHUB: 60_000}
 TITLE_MAX = 100
 SUMMARY_MAX = 90
 NOTE_MAX = 200
@@ -114,21 +111,21 @@ def _volume_rows(s: Stats) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def _pairs(pairs: list[tuple[str, int]], flavor: str) -> str:
+def _pairs(pairs: list[tuple[str, int]], markup: Markup) -> str:
     if not pairs:
         return "none"
-    esc = escape_github if flavor == GITHUB else escape_slack
+    esc = escape_github if markup is Markup.GITHUB else escape_slack
     return ", ".join(f"{esc(name, 40)} {count}" for name, count in pairs)
 
 
-def _summary_lines(r: HandoffReport, flavor: str) -> list[str]:
+def _summary_lines(r: HandoffReport, markup: Markup) -> list[str]:
     s = r.stats
     ages = ", ".join(f"{label}: {n}" for label, n in s.waiting_ages)
     return [
         f"Waiting on us now: {len(s.waiting)} ({ages}).",
-        f"Roped in: {_pairs(s.roped_in, flavor)}.",
-        f"Replies by: {_pairs(s.replies_by, flavor)}.",
-        f"Top labels: {_pairs(s.top_labels, flavor)}.",
+        f"Roped in: {_pairs(s.roped_in, markup)}.",
+        f"Replies by: {_pairs(s.replies_by, markup)}.",
+        f"Top labels: {_pairs(s.top_labels, markup)}.",
     ]
 
 
@@ -187,7 +184,7 @@ def github_blocks(r: HandoffReport) -> list[Block]:
     header, rows = _volume_rows(r.stats)
     blocks.append(Block(["**New items per day**"]))
     blocks.append(_gh_table(header, rows, set(range(1, len(header)))))
-    blocks.append(Block(_summary_lines(r, GITHUB)))
+    blocks.append(Block(_summary_lines(r, Markup.GITHUB)))
     for group in GROUPS:
         items = r.group(group)
         blocks.append(Block([f"## {GROUP_TITLES[group]} ({len(items)})"]))
@@ -268,7 +265,7 @@ def slack_blocks(r: HandoffReport) -> list[Block]:
     header, rows = _volume_rows(r.stats)
     blocks.append(Block(["*New items per day*"]))
     blocks.append(_code_table(header, rows))
-    blocks.append(Block(_summary_lines(r, SLACK)))
+    blocks.append(Block(_summary_lines(r, Markup.SLACK)))
     for group in GROUPS:
         items = r.group(group)
         blocks.append(Block([f"*{GROUP_TITLES[group]} ({len(items)})*"]))
@@ -286,13 +283,13 @@ def slack_blocks(r: HandoffReport) -> list[Block]:
 # --- whole and in parts ---------------------------------------------------------------------
 
 
-def blocks(r: HandoffReport, flavor: str = GITHUB) -> list[Block]:
-    return github_blocks(r) if flavor == GITHUB else slack_blocks(r)
+def blocks(r: HandoffReport, markup: Markup = Markup.GITHUB) -> list[Block]:
+    return github_blocks(r) if markup is Markup.GITHUB else slack_blocks(r)
 
 
-def render(r: HandoffReport, flavor: str = GITHUB) -> str:
-    """The whole report as one Markdown document."""
-    return "\n\n".join(b.text() for b in blocks(r, flavor)) + "\n"
+def render(r: HandoffReport, markup: Markup = Markup.GITHUB) -> str:
+    """The whole report as one document in ``markup``."""
+    return "\n\n".join(b.text() for b in blocks(r, markup)) + "\n"
 
 
 def split(parts_of: list[Block], limit: int) -> list[str]:
@@ -336,6 +333,6 @@ def split(parts_of: list[Block], limit: int) -> list[str]:
     return parts
 
 
-def parts(r: HandoffReport, flavor: str) -> list[str]:
-    """The report split to fit one message of ``flavor``."""
-    return split(blocks(r, flavor), LIMITS[flavor])
+def parts(r: HandoffReport, form: PostFormat) -> list[str]:
+    """The report in the markup a channel's posts take, split to fit one post each."""
+    return split(blocks(r, form.markup), form.limit)

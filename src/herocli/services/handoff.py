@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from herocli.channels.base import Channel
+from herocli.channels.base import Channel, PostFormat
 from herocli.config import Config
 from herocli.errors import HeroError, NotFoundError, UsageError
 from herocli.models import EventKind, Item, ItemState, Note, Waiting, iso
@@ -66,6 +66,7 @@ class Reassignment:
 class PostTarget:
     channel: str
     target: str
+    format: PostFormat  # how the channel wants the report written
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.target}"
@@ -102,10 +103,10 @@ def parse_post_target(text: str, channel_for: Callable[[str], Channel]) -> PostT
     if not sep or not name or not target.strip():
         raise UsageError(f"--post {text[:60]!r}: give it as CHANNEL:TARGET", hint=POST_HINT)
     channel = channel_for(name)
-    if not channel.capabilities.post:
+    if not channel.capabilities.post or channel.post_format is None:
         raise UsageError(f"--post {text[:60]!r}: the {name} channel cannot post", hint=POST_HINT)
     try:
-        return PostTarget(name, channel.post_target(target))
+        return PostTarget(name, channel.post_target(target), channel.post_format)
     except UsageError as exc:
         raise UsageError(f"--post: {exc.message}", hint=exc.hint) from None
 

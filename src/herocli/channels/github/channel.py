@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from herocli.channels.base import Capabilities, Channel
+from herocli.channels.base import Capabilities, Channel, Markup, PostFormat
 from herocli.channels.github.client import GithubClient, GithubNotFound
 from herocli.channels.github.convert import (
     Authors,
@@ -46,6 +46,8 @@ class GithubChannel(Channel):
         post=True,
         close_reasons=True,
     )
+    # A comment holds 65,536 characters.
+    post_format = PostFormat(Markup.GITHUB, limit=60_000)
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from herocli.channels.base import Capabilities, Channel
+from herocli.channels.base import Capabilities, Channel, Markup, PostFormat
 from herocli.channels.slack.api import SlackApi, SlackCallError
 from herocli.channels.slack.convert import (
     is_deleted,
@@ -60,6 +60,8 @@ class SlackChannel(Channel):
     name = "slack"
     # Closing adds a reaction; Slack threads have no labels or assignees.
     capabilities = Capabilities(remote_close=True, mentions=True, post=True, broadcast=True)
+    # Slack shows at most 40,000 characters of a message and advises 4,000.
+    post_format = PostFormat(Markup.SLACK, limit=3_900)
 
     def __init__(
         self,

@@ -285,3 +285,48 @@ def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
             return False
         time.sleep(0.01)
     return True
+
+
+def _team_deliveries(item: dict[str, Any]) -> list[str | None]:
+    return [m["delivery"] for m in item["messages"] if m["from_team"]]
+
+
+def _by_title(world: EmailWorld, title: str) -> dict[str, Any]:
+    [number] = [n for n, row in _inbox(world).items() if row["title"] == title]
+    return _item(world, number)
+
+
+def test_a_dropped_reply_stays_on_record_and_is_no_answer_in_any_queue(tmp_path: Path) -> None:
+    """Dropped, the copy stays in Sent with its mark: it may have reached the customer, and
+    the mark is what keeps every reader from taking it for an answer. This queue knows of the
+    drop from its outbox; one rebuilt from the mailbox does not, and still never counts it."""
+    with killed_mid_send(tmp_path) as (world, _zygote):
+        title = _item(world)["title"]
+        assert hero(world, "outbox", "drop", str(_sync_and_settle(world)), "--yes").code == 0
+        [(uid, _flags, _raw)] = world.imap.messages("Sent")
+        with world.imap.client() as client:  # a mail client flags the copy: a sync reads it again
+            client.select_folder("Sent")
+            client.add_flags([uid], [b"\\Flagged"])
+        assert hero(world, "sync").code == 0
+        item = _item(world)
+        assert (item["waiting"], _team_deliveries(item)) == ("us", ["dropped"])
+        # A different answer counts; the dropped one still does not.
+        other = "Please try version 2.1 instead."
+        assert hero(world, "reply", "1", "-m", other, "--yes").code == 0
+        assert hero(world, "sync").code == 0
+        item = _item(world)
+        assert (item["waiting"], _team_deliveries(item)) == ("them", ["dropped", None])
+        assert _answered(world)[0] == 1
+        assert len(_events(world, "replied")) == 1
+        # A queue rebuilt from the mailbox: no outbox entry, the copy's mark still tells.
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{world.queue}{suffix}").unlink(missing_ok=True)
+        assert hero(world, "sync").code == 0
+        rebuilt = _by_title(world, title)
+        assert (rebuilt["waiting"], _team_deliveries(rebuilt)) == ("them", ["uncertain", None])
+        answered, replies = _answered(world)
+        assert (answered, sum(r["count"] for r in replies)) == (1, 1)
+        sent = world.imap.messages("Sent")
+        assert len(sent) == 2  # nothing lost: both copies stay on record
+        assert b"$HeroSending" in sent[0][1] or b"\\Draft" in sent[0][1]
+        assert len(world.smtp.received) == 2

@@ -4,9 +4,12 @@ The channel connects to the relay's port; every byte goes through to the server
 unchanged until a fault is armed. Then the relay counts the tagged commands the
 clients send and, at the chosen one, either closes both sides of that connection
 (a server or network that went away mid-command) or answers the command itself
-with ``NO [UNAVAILABLE]`` without passing it on (a server that refuses). It only
-reads command lines, so arm it while no literal (an APPEND) is under way. It counts
-the bytes the server sends (``received``): what the clients downloaded.
+with ``NO [UNAVAILABLE]`` (or the answer it is given) without passing it on (a
+server that refuses). Armed with a ``verb``, it counts only the commands of that
+verb. It only reads command lines, so arm it while no literal (an APPEND) is under
+way; an APPEND it answers itself never gets to send its literal (imaplib waits for
+the server's go-ahead). It counts the bytes the server sends (``received``): what
+the clients downloaded.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import threading
 from herocli.simulators.server import free_port
 
 _COMMAND = re.compile(rb"^([A-Za-z0-9.]+) ([A-Za-z]+)")
+REFUSAL = b"NO [UNAVAILABLE] refused by the test"
 
 
 class FaultyRelay:
@@ -32,15 +36,22 @@ class FaultyRelay:
         self._lock = threading.Lock()
         self._fault: str | None = None
         self._countdown = 0
+        self._verb: bytes | None = None
+        self._answer = REFUSAL
         self.fired: list[str] = []  # the commands a fault hit, for the failure message
         self.received = 0  # bytes the server sent the clients, all connections together
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def arm(self, fault: str, at_command: int) -> None:
-        """Fail the ``at_command``-th command from now (1 is the next): ``drop`` or ``no``."""
+    def arm(
+        self, fault: str, at_command: int, verb: str | None = None, answer: str | None = None
+    ) -> None:
+        """Fail the ``at_command``-th command from now (1 is the next; of ``verb`` only,
+        when given): ``drop``, or ``no`` with ``answer`` (``NO [UNAVAILABLE] ...``)."""
         assert fault in ("drop", "no")
         with self._lock:
             self._fault, self._countdown = fault, at_command
+            self._verb = verb.upper().encode() if verb else None
+            self._answer = answer.encode() if answer is not None else REFUSAL
 
     def disarm(self) -> None:
         with self._lock:
@@ -60,7 +71,10 @@ class FaultyRelay:
     def _verdict(self, line: bytes) -> str | None:
         """What to do with one line from a client: None passes it on."""
         with self._lock:
-            if self._fault is None or not _COMMAND.match(line):
+            command = _COMMAND.match(line)
+            if self._fault is None or command is None:
+                return None
+            if self._verb is not None and command.group(2).upper() != self._verb:
                 return None
             self._countdown -= 1
             if self._countdown > 0:
@@ -99,7 +113,7 @@ class FaultyRelay:
                             return
                         if verdict == "no":
                             tag = line.split(b" ", 1)[0]
-                            client.sendall(tag + b" NO [UNAVAILABLE] refused by the test\r\n")
+                            client.sendall(tag + b" " + self._answer + b"\r\n")
                             continue
                         server.sendall(line + b"\r\n")
         except OSError:

@@ -48,6 +48,14 @@ def imap_kinds() -> list[str]:
     return kinds
 
 
+# LAYOUT=index names each mailbox's directory by its GUID, not its name. With the
+# default layout, a folder deleted and made again (a "rebuild", as the email model
+# does during a sync) reuses the old directory; a session that still had the old
+# folder selected then writes its stale view into the new folder's index on its next
+# command ("indexid changed", "u.1 already exists, rebuilding index"), and the next
+# APPEND from anyone fails with NO [SERVERBUG]. That is Dovecot 2.3's bug, not the
+# world the test plays: with GUID directories the stale session is told "Mailbox was
+# deleted under us" and the new folder stays sound (tests/test_dovecot_setup.py).
 DOVECOT_CONF = """\
 protocols = imap
 listen = 127.0.0.1
@@ -65,7 +73,7 @@ userdb {{
   driver = passwd-file
   args = {d}/users
 }}
-mail_location = sdbox:{d}/mail/%u
+mail_location = sdbox:{d}/mail/%u:LAYOUT=index
 mail_uid = nobody
 mail_gid = nogroup
 mail_fsync = never
@@ -117,6 +125,16 @@ class ImapServer:
                 self.proc.wait()
         if self.kind == "dovecot":
             shutil.rmtree(self.directory, ignore_errors=True)
+
+    def errors(self) -> list[str]:
+        """Dovecot's logged errors so far (what a ``NO [SERVERBUG]`` refers to); [] for pymap."""
+        log = self.directory / "dovecot.log"
+        if self.kind != "dovecot" or not log.exists():
+            return []
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        return [
+            line for line in lines if any(f": {w}: " in line for w in ("Error", "Panic", "Fatal"))
+        ]
 
     def client(self) -> IMAPClient:
         c = IMAPClient("127.0.0.1", self.port, ssl=False, timeout=30)

@@ -304,7 +304,9 @@ class EmailModel(RuleBasedStateMachine):
             delivery = triage.reply(self.store, actor, item.id, f"Thanks, we are on it [{token}]")
         finally:
             channel.shutdown()
-        assert delivery.sent is not None, delivery.error
+        assert delivery.sent is not None, "\n".join(
+            [str(delivery.error), *self.srv.imap.errors()[-10:]]  # what a SERVERBUG refers to
+        )
         [(_from, _to, raw)] = self.srv.smtp.received[before:]
         sent = message_from_bytes(raw)
         irt = str(sent["In-Reply-To"]).strip() if sent["In-Reply-To"] else None

@@ -71,7 +71,7 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from herocli.channels.mail.channel import EmailChannel
+from herocli.channels.mail.channel import WORKER_FROM, EmailChannel
 from herocli.config import Config, load_config
 from herocli.models import Item, ItemState, SilentProgress, Waiting
 from herocli.secrets import EnvSecrets
@@ -190,6 +190,7 @@ class EmailModel(RuleBasedStateMachine):
         self.store = Store.open(self.dir / "data" / "queue.db")
         self.directory = TeamDirectory(self.config.team)
         self.batch = 500
+        self.worker_from = WORKER_FROM
         # Items the hero closed, with the messages they held then (a reopen forgets one).
         self.closes: dict[int, frozenset[str]] = {}
 
@@ -237,16 +238,20 @@ class EmailModel(RuleBasedStateMachine):
             self.config.team.email_domains,
         )
         channel.batch = self.batch
+        channel.worker_from = self.worker_from
         return channel
 
     @initialize(
         batch=st.sampled_from([1, 2, 500]),
+        forked=st.booleans(),
         seed=st.lists(st.tuples(st.sampled_from(SEED_KINDS), PICKS, PICKS), max_size=10),
     )
-    def configure(self, batch: int, seed: list[tuple[str, int, int]]) -> None:
+    def configure(self, batch: int, forked: bool, seed: list[tuple[str, int, int]]) -> None:
         """A mailbox with some conversations already; how many messages per folder a page
-        holds (1 and 2 split every sync into pages)."""
+        holds (1 and 2 split every sync into pages); whether syncs parse and thread in a
+        worker process, as a big first sync does."""
         self.batch = batch
+        self.worker_from = 0 if forked else WORKER_FROM
         for kind, a, b in seed:
             self.world.change(kind, a, b)
 
@@ -580,7 +585,7 @@ def _stop_servers() -> Iterator[None]:
 # --- what the machine found, pinned ---------------------------------------------------------
 def _pinned_model() -> EmailModel:
     model = EmailModel()
-    model.configure(batch=500, seed=[])
+    model.configure(batch=500, forked=False, seed=[])
     return model
 
 

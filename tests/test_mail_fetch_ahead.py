@@ -1,7 +1,7 @@
 # ruff: noqa: F811  (fixtures from test_mail_channel)
-"""A first sync asks for the next batch before it parses this one, and misses nothing by it.
+"""A first sync asks for the next batch before it hands this one over, and misses nothing by it.
 
-The server prepares the next batch while hero parses: against Dovecot and pymap, over
+The server prepares the next batch while hero parses and stores: against Dovecot and pymap, over
 several batches, two folders and a large message read by its structure, every message
 comes once, in UID order within its folder, and nothing is left unread on the session.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from herocli.channels.mail import channel as channel_module
-from herocli.channels.mail import parse as parse_module
+from herocli.channels.mail import conversations as conversations_module
 from herocli.channels.mail.imap import ImapSession
 from herocli.errors import UnreachableError
 from herocli.models import FetchPage, SilentProgress
@@ -55,13 +55,13 @@ def test_the_next_batch_is_asked_for_before_this_one_is_parsed(
     channel = make_channel(imap, sent_folder="none")
     channel._imap()  # logged in: the log starts with the sync's own commands
     log = CommandLog(channel)
-    original = parse_module.parse_message
+    original = conversations_module.parse_message
 
     def parsing(raw: bytes) -> Any:
         log.commands.append("parse")
         return original(raw)
 
-    monkeypatch.setattr(parse_module, "parse_message", parsing)
+    monkeypatch.setattr(conversations_module, "parse_message", parsing)
     result = pages(channel)
     assert [[m.external_id for c in p.conversations for m in c.messages] for p in result] == [
         [mid_of(r) for r in inbox[:3]],
@@ -73,9 +73,9 @@ def test_the_next_batch_is_asked_for_before_this_one_is_parsed(
         "SEARCH",  # the new UIDs
         "SEARCH",  # and those large enough to be read by their structure
         "UID FETCH",  # batch 1
-        "UID FETCH",  # batch 2, asked for before batch 1 is parsed
-        *["parse"] * 3,
-        "UID FETCH",  # batch 3, before batch 2 is parsed
+        "UID FETCH",  # batch 2, asked for before batch 1 is handed over
+        "UID FETCH",  # batch 3, asked for once batch 2 is read, before batch 1 is parsed
+        *["parse"] * 3,  # batch 1, parsed while batch 2 waits its turn
         *["parse"] * 3,
         *["parse"] * 2,
     ]
@@ -162,7 +162,7 @@ def test_a_message_expunged_between_listing_and_fetching_is_not_filed_empty(
     inbox = [mail(f"Question {n}", f"Body {n}") for n in range(6)]
     imap.append_many("INBOX", inbox)
     channel = make_channel(imap, sent_folder="none")
-    original = parse_module.parse_message
+    original = conversations_module.parse_message
     expunged: list[int] = []
 
     def parsing(raw: bytes) -> Any:
@@ -171,7 +171,7 @@ def test_a_message_expunged_between_listing_and_fetching_is_not_filed_empty(
             imap.expunge("INBOX", expunged)
         return original(raw)
 
-    monkeypatch.setattr(parse_module, "parse_message", parsing)
+    monkeypatch.setattr(conversations_module, "parse_message", parsing)
     result = pages(channel)
     filed = [m for p in result for c in p.conversations for m in c.messages]
     ids = [m.external_id for m in filed]

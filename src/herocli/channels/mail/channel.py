@@ -16,15 +16,17 @@ the record of what was said); the cursor only takes note of the new counts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import replace
+from collections.abc import Callable, Generator, Iterator
+from datetime import datetime
 
 from herocli.channels.base import Capabilities, Channel
-from herocli.channels.mail.conversations import Incoming, build_conversations
+from herocli.channels.mail.batches import Batch, read_batches
+from herocli.channels.mail.conversations import Threaded, thread_batch
 from herocli.channels.mail.cursor import MailCursor
 from herocli.channels.mail.fetching import Fetched
 from herocli.channels.mail.imap import FolderMissingError, FolderStatus, ImapSession
 from herocli.channels.mail.plans import FolderPlan, unchanged
+from herocli.channels.mail.worker import Worker
 from herocli.config import EmailSettings
 from herocli.errors import ChannelError, HeroError, UncertainError
 from herocli.models import (
@@ -42,6 +44,9 @@ from herocli.models import (
 )
 
 BATCH = 500  # messages per folder per UID FETCH, and so per page handed to the queue
+#: New messages from which a sync parses in a worker process (a first sync of a big
+#: mailbox); below it, starting the worker would cost more than it saves.
+WORKER_FROM = 2_000
 
 
 class EmailChannel(Channel):
@@ -65,6 +70,7 @@ class EmailChannel(Channel):
         self.team_domains = tuple(d.lower().lstrip("@") for d in team_domains)
         self._session: ImapSession | None = None
         self.batch = BATCH  # messages per folder in one page
+        self.worker_from = WORKER_FROM
         self._accepted: dict[str, Sent] = {}
         # Mail has no labels, assignees or @mentions; closing reaches the mailbox only when
         # close_action says how (flag it read, or move it away).
@@ -122,15 +128,12 @@ class EmailChannel(Channel):
                     continue
                 if plan is not None:
                     plans.append(plan)
-            first = True
-            ahead: dict[tuple[str, tuple[int, ...]], list[Fetched] | ChannelError] = {}
-            while first or any(p.remaining for p in plans):
-                first = False
-                batch = self._next_batch(session, plans, progress, ahead)
-                conversations = build_conversations(batch, state, self._ours, self.clock.now())
-                for plan in plans:
-                    state.folders[plan.folder] = plan.cursor_state()
-                yield FetchPage(conversations=tuple(conversations), cursor=state.dump())
+            new = sum(len(plan.new_uids) for plan in plans)
+            batches = read_batches(session, plans, self.batch)
+            try:
+                yield from self._pages(batches, state, progress, forked=new >= self.worker_from)
+            finally:
+                batches.close()
         except ChannelError:
             self.shutdown()
             raise
@@ -172,64 +175,45 @@ class EmailChannel(Channel):
             self._note_changes(folder, known, status, new_uids, changed, progress)
         return FolderPlan(folder, status, new_uids, last_uid, modseq, sizes)
 
-    def _next_batch(
+    def _pages(
         self,
-        session: ImapSession,
-        plans: list[FolderPlan],
+        batches: Generator[Batch, None, None],
+        state: MailCursor,
         progress: SyncProgress,
-        ahead: dict[tuple[str, tuple[int, ...]], list[Fetched] | ChannelError],
-    ) -> list[Incoming]:
-        """The next messages of every folder, parsed. The fetch that comes next, when it is
-        in the folder already selected, is sent before this one is parsed, so the server
-        prepares it meanwhile; it waits in ``ahead`` for the next call, and so does its
-        failure: this batch is still handed over and stored first."""
-        from herocli.channels.mail.parse import parse_message
+        forked: bool,
+    ) -> Iterator[FetchPage]:
+        """One page per batch, parsed and threaded by a worker process when ``forked``.
 
-        batch: list[Incoming] = []
-        for n, plan in enumerate(plans):
-            uids = plan.take(self.batch)
-            if not uids:
-                continue
-            fetched = ahead.pop((plan.folder, tuple(uids)), None)
-            if isinstance(fetched, ChannelError):
-                raise fetched
-            if fetched is None:
-                if session.current != plan.folder:
-                    session.select(plan.folder)
-                fetched = session.fetch_messages(uids, plan.sizes)
-            following = self._following(plans, n)
-            pending = None
-            if following is not None and following[0].folder == session.current:
+        The batch after is fetched and handed over before a page is yielded, so it is
+        parsed and threaded while the caller stores this one; its failure is raised once
+        this page is handed over. Progress is told as each batch's page is made, after
+        the page before it was stored."""
+
+        def work(job: tuple[list[tuple[str, Fetched]], datetime]) -> Threaded:
+            return thread_batch(job[0], state, self._ours, job[1])
+
+        worker = Worker(work, forked)
+        try:
+            current = next(batches, None)
+            job = worker.submit((current.messages, self.clock.now())) if current else None
+            while current is not None and job is not None:
+                failure: ChannelError | None = None
                 try:
-                    pending = session.start_fetch(list(following[1]), following[0].sizes)
+                    following = next(batches, None)
                 except ChannelError as exc:
-                    ahead[(following[0].folder, following[1])] = exc
-            try:
-                for one in fetched:
-                    mail = parse_message(one.raw)
-                    if one.listed:  # a large message: its attachments stayed on the server
-                        mail = replace(mail, attachments=(*mail.attachments, *one.listed))
-                    batch.append(Incoming(plan.folder, one, mail))
-            finally:  # the session is left with nothing unread, whatever happened
-                if pending is not None and following is not None:
-                    key = (following[0].folder, following[1])
-                    try:
-                        ahead[key] = session.finish_fetch(pending)
-                    except ChannelError as exc:
-                        ahead[key] = exc
-            progress.update(f"reading {plan.folder}", completed=plan.done, total=len(plan.new_uids))
-        return batch
-
-    def _following(
-        self, plans: list[FolderPlan], n: int
-    ) -> tuple[FolderPlan, tuple[int, ...]] | None:
-        """The folder and UIDs fetched after ``plans[n]``'s batch: the next folder's in this
-        batch, or the first folder's in the next one."""
-        for plan in (*plans[n + 1 :], *plans):
-            uids = plan.peek(self.batch)
-            if uids:
-                return plan, tuple(uids)
-        return None
+                    following, failure = None, exc
+                current.report(progress)
+                threaded = job.result()
+                threaded.note(state)
+                if following is not None:
+                    job = worker.submit((following.messages, self.clock.now()))
+                state.folders.update(current.states)
+                yield FetchPage(conversations=tuple(threaded.conversations), cursor=state.dump())
+                if failure is not None:
+                    raise failure
+                current = following
+        finally:
+            worker.close()
 
     def _note_changes(
         self,

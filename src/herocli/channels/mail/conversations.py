@@ -10,20 +10,20 @@ address it involves; a reply with no threading headers seeks the thread of its c
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from herocli.channels.mail.cursor import MailCursor
 from herocli.channels.mail.fetching import Fetched
 from herocli.channels.mail.outgoing import DRAFT, SENDING
-from herocli.channels.mail.parse import ParsedMail
+from herocli.channels.mail.parse import ParsedMail, parse_message
 from herocli.channels.mail.smtp import REPLY_PREFIX
 from herocli.channels.mail.subjects import is_reply_subject, normalise_subject
 from herocli.channels.mail.threading import thread_keys
 from herocli.models import Conversation, LooseLink, Message, utc
 
-__all__ = ["Incoming", "build_conversations", "content_key"]
+__all__ = ["Incoming", "Threaded", "build_conversations", "content_key", "thread_batch"]
 
 THRID_PREFIX = "gm:"
 #: The marks ``outgoing`` puts on a Sent copy until the SMTP server has answered 250.
@@ -37,6 +37,44 @@ class Incoming:
     folder: str
     fetched: Fetched
     mail: ParsedMail
+
+
+@dataclass(frozen=True)
+class Threaded:
+    """A batch parsed and threaded, and the thread keys threading it noted in the cursor."""
+
+    conversations: list[Conversation]
+    thread_of: dict[str, str]
+    subjects: dict[str, str]
+
+    def note(self, state: MailCursor) -> None:
+        """Note in ``state`` what threading the batch noted (in a worker, in its copy)."""
+        state.thread_of.update(self.thread_of)
+        state.subjects.update(self.subjects)
+
+
+def thread_batch(
+    messages: Sequence[tuple[str, Fetched]],
+    state: MailCursor,
+    ours: Callable[[str], bool],
+    now: datetime,
+) -> Threaded:
+    """Parse and thread one batch of fetched mail (with the folder each was found in)."""
+    batch = [Incoming(folder, fetched, _parse(fetched)) for folder, fetched in messages]
+    conversations = build_conversations(batch, state, ours, now)
+    gmail = (f"{THRID_PREFIX}{i.fetched.gm_thrid}" for i in batch if i.fetched.gm_thrid)
+    return Threaded(
+        conversations,
+        {i.mail.message_id: state.thread_of[i.mail.message_id] for i in batch},
+        {key: state.subjects[key] for key in gmail},
+    )
+
+
+def _parse(fetched: Fetched) -> ParsedMail:
+    mail = parse_message(fetched.raw)
+    if fetched.listed:  # a large message: its attachments stayed on the server
+        return replace(mail, attachments=(*mail.attachments, *fetched.listed))
+    return mail
 
 
 def content_key(mail: ParsedMail) -> str:

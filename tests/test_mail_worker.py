@@ -213,21 +213,27 @@ class _Spy:
         monkeypatch.setattr(channel_module, "Worker", Watched)
 
 
+def _sync(imap: Any, forked: bool) -> list[FetchPage]:
+    """A first sync of the mailbox in batches of 4, with the worker or without."""
+    channel = make_channel(imap)
+    channel.batch = 4
+    if forked:
+        channel.worker_from = 0
+    try:
+        return pages(channel)
+    finally:
+        channel.shutdown()
+
+
 @needs_fork
 def test_a_sync_with_the_worker_yields_the_pages_of_one_without(
     imap: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _mailbox(imap)
-    here = make_channel(imap)
-    here.batch = 4
-    expected = pages(here)
-    here.shutdown()
+    expected = _sync(imap, forked=False)
     assert len(expected) >= 3
     spy = _Spy(monkeypatch)
-    forked = make_channel(imap)
-    forked.batch, forked.worker_from = 4, 0
-    got = pages(forked)
-    forked.shutdown()
+    got = _sync(imap, forked=True)
     assert spy.pids
     assert spy.pids[0] is not None
     assert _shape(got) == _shape(expected)
@@ -240,20 +246,14 @@ def test_a_worker_killed_during_a_sync_changes_no_page(
     imap: Any, monkeypatch: pytest.MonkeyPatch, at: int
 ) -> None:
     _mailbox(imap)
-    here = make_channel(imap)
-    here.batch = 4
-    expected = pages(here)
-    here.shutdown()
+    expected = _sync(imap, forked=False)
 
     def kill_at(worker: Any, submits: int) -> None:
         if submits == at and worker.pid is not None:
             os.kill(worker.pid, signal.SIGKILL)
 
     spy = _Spy(monkeypatch, kill_at)
-    forked = make_channel(imap)
-    forked.batch, forked.worker_from = 4, 0
-    got = pages(forked)
-    forked.shutdown()
+    got = _sync(imap, forked=True)
     assert _shape(got) == _shape(expected)
     assert spy.pids[0] is not None
     assert not _alive(spy.pids[0])

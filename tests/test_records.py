@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from herocli.records import as_dict, field, field_names, record, replace
+from herocli.records import as_dict, field, field_names, from_values, record, replace
 
 
 @record
@@ -163,3 +163,30 @@ def test_field_names_and_a_class_that_is_no_record() -> None:
         field_names(Twin)
     with pytest.raises(TypeError, match="Twin is not a record"):
         replace(Twin("a"), size=1)
+
+
+@given(values)
+def test_from_values_makes_what_a_call_with_every_field_makes(kwargs: dict[str, Any]) -> None:
+    every = as_dict(Shape(**kwargs))
+    made = from_values(Shape, tuple(every.values()))
+    assert made == Shape(**every)
+    assert list(vars(made).items()) == list(every.items())
+    assert repr(made) == repr(Shape(**every))
+    with pytest.raises(AttributeError):
+        made.name = "x"  # type: ignore[misc]
+
+
+def test_from_values_needs_every_field_and_runs_post_init() -> None:
+    with pytest.raises(TypeError, match="Shape has 5 fields but 2 values were given"):
+        from_values(Shape, ("a", 1))
+    seen: list[str] = []
+
+    @record
+    class Checked:
+        name: str
+
+        def __post_init__(self) -> None:
+            seen.append(self.name)
+
+    assert from_values(Checked, ("a",)) == Checked("a")
+    assert seen == ["a", "a"]

@@ -267,6 +267,8 @@ def iso(moment: datetime | None) -> str | None:
 
 def utc(value: datetime) -> datetime:
     """Return ``value`` as an aware UTC datetime (naive values are taken as UTC)."""
+    if value.tzinfo is UTC:  # as the queue reads every time: nothing to convert
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)

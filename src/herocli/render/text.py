@@ -10,7 +10,6 @@ text, ``field`` for a tab-separated field, ``json_text`` for ``--json``.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +73,8 @@ def json_text(data: Any, *, indent: int | None = 2) -> str:
     for the same character, so escaping them keeps the value and the syntax.
     ``indent=None`` gives compact JSON, with no space after ``,`` or ``:``.
     """
+    import json  # here: piped rows never load it
+
     separators = (",", ":") if indent is None else None
     text = json.dumps(data, indent=indent, separators=separators, ensure_ascii=False)
     if text.isascii():  # json escaped every C0 control: DEL is the one left to escape

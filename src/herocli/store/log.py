@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
@@ -33,6 +32,8 @@ def record_all(db: sqlite3.Connection, rows: list[EventRow]) -> None:
     """Add ``rows`` to the log in order, in one statement (a sync records thousands)."""
     if not rows:
         return
+    import json  # here: a listing, which imports this module, never writes JSON
+
     # Rows often share one detail mapping: it is written as JSON once.
     encoded: dict[int, str] = {}
     values = []
@@ -65,6 +66,8 @@ def events_between(
 
 
 def _event(row: sqlite3.Row) -> Event:
+    import json  # here, as in record_all
+
     return Event(
         id=row["id"],
         item_id=row["item_id"],

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -15,27 +14,17 @@ from herocli.models import (
     Item,
     ItemState,
     Message,
-    RemoteState,
     StoredMessage,
     Waiting,
 )
 from herocli.records import record
+from herocli.store.item_rows import ITEM_COLUMNS, item_from_row
 from herocli.store.timefmt import from_db, maybe_from_db, to_db
 
 
 def labels_of(db: sqlite3.Connection, item_id: int) -> tuple[str, ...]:
     """The item's labels, by name."""
     return _labels_for(db, [item_id]).get(item_id, ())
-
-
-# The columns ``_item`` reads, in this order, from the start of a row (a listing adds one).
-_ITEM_COLUMNS = (
-    "i.id, i.channel, i.external_id, i.title, i.url, i.state, i.snoozed_until, i.remote_state, "
-    "i.assignee, i.created_at, i.updated_at, i.closed_at, i.message_count, i.first_message_at, "
-    "i.last_message_at, i.last_author, i.last_from_team, i.waiting_since, i.meta, "
-    "i.reply_uncertain"
-)
-_ITEM_WIDTH = _ITEM_COLUMNS.count(",") + 1
 
 
 def _tuples(db: sqlite3.Connection, sql: str, params: Iterable[Any]) -> sqlite3.Cursor:
@@ -144,10 +133,10 @@ def iter_items(
     db: sqlite3.Connection, f: ItemFilter, now: datetime, batch: int = 500
 ) -> Iterator[Item]:
     """Like ``list_items``, a batch at a time, so a listing of the whole queue stays small."""
-    cursor = _tuples(db, *_listing(_ITEM_COLUMNS, f, now))
+    cursor = _tuples(db, *_listing(ITEM_COLUMNS, f, now))
     while rows := cursor.fetchmany(batch):
         labels = _labels_for(db, [row[0] for row in rows])
-        yield from (_item(row, labels.get(row[0], ()), now) for row in rows)
+        yield from (item_from_row(row, labels.get(row[0], ()), now) for row in rows)
 
 
 def item_ids(db: sqlite3.Connection, f: ItemFilter, now: datetime) -> list[int]:
@@ -163,11 +152,11 @@ def items_by_id(db: sqlite3.Connection, ids: list[int], now: datetime) -> dict[i
         chunk = ids[start : start + 500]
         rows = _tuples(
             db,
-            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE i.id IN ({','.join('?' * len(chunk))})",
+            f"SELECT {ITEM_COLUMNS} FROM items i WHERE i.id IN ({','.join('?' * len(chunk))})",
             chunk,
         ).fetchall()
         labels = _labels_for(db, [row[0] for row in rows])
-        out.update((row[0], _item(row, labels.get(row[0], ()), now)) for row in rows)
+        out.update((row[0], item_from_row(row, labels.get(row[0], ()), now)) for row in rows)
     return out
 
 
@@ -180,10 +169,10 @@ def count_items(db: sqlite3.Connection, f: ItemFilter, now: datetime) -> int:
 
 
 def get_item(db: sqlite3.Connection, item_id: int, now: datetime) -> Item | None:
-    row = _tuples(db, f"SELECT {_ITEM_COLUMNS} FROM items i WHERE i.id = ?", (item_id,)).fetchone()
+    row = _tuples(db, f"SELECT {ITEM_COLUMNS} FROM items i WHERE i.id = ?", (item_id,)).fetchone()
     if row is None:
         return None
-    return _item(row, _labels_for(db, [item_id]).get(item_id, ()), now)
+    return item_from_row(row, _labels_for(db, [item_id]).get(item_id, ()), now)
 
 
 _NAMES = {
@@ -212,6 +201,8 @@ def due_snoozes(db: sqlite3.Connection, now: datetime) -> list[int]:
 
 def messages(db: sqlite3.Connection, item_id: int) -> list[StoredMessage]:
     """The item's messages, oldest first (deleted ones included, flagged)."""
+    import json  # here: a listing never decodes JSON (see store.item_rows)
+
     rows = db.execute(
         "SELECT * FROM messages WHERE item_id = ? ORDER BY sent_at, id", (item_id,)
     ).fetchall()
@@ -252,55 +243,3 @@ def _labels_for(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, 
         for item_id, name in rows:
             out.setdefault(item_id, []).append(name)
     return {k: tuple(v) for k, v in out.items()}
-
-
-def _item(row: tuple[Any, ...], labels: tuple[str, ...], now: datetime) -> Item:
-    (
-        id_,
-        channel,
-        external_id,
-        title,
-        url,
-        state_text,
-        snoozed_text,
-        remote_state,
-        assignee,
-        created_at,
-        updated_at,
-        closed_at,
-        message_count,
-        first_message_at,
-        last_message_at,
-        last_author,
-        last_from_team,
-        waiting_since,
-        meta,
-        reply_uncertain,
-    ) = row[:_ITEM_WIDTH]
-    state = ItemState(state_text)
-    snoozed_until = maybe_from_db(snoozed_text)
-    if state is ItemState.SNOOZED and snoozed_until is not None and snoozed_until <= now:
-        state = ItemState.OPEN
-    return Item(
-        id=id_,
-        channel=channel,
-        external_id=external_id,
-        title=title,
-        url=url,
-        state=state,
-        snoozed_until=snoozed_until if state is ItemState.SNOOZED else None,
-        remote_state=RemoteState(remote_state) if remote_state else None,
-        assignee=assignee,
-        labels=labels,
-        created_at=from_db(created_at),
-        updated_at=from_db(updated_at),
-        closed_at=maybe_from_db(closed_at),
-        message_count=message_count,
-        first_message_at=maybe_from_db(first_message_at),
-        last_message_at=maybe_from_db(last_message_at),
-        last_author=last_author,
-        last_from_team=None if last_from_team is None else bool(last_from_team),
-        waiting_since=maybe_from_db(waiting_since),
-        meta=json.loads(meta),
-        reply_uncertain=bool(reply_uncertain),
-    )

@@ -1,0 +1,134 @@
+"""An item as the queue reads it: the columns of its row, and the ``Item`` they make.
+
+A listing makes one ``Item`` per row, and that cost more than reading the rows:
+here the enum members are looked up by their text, and the record is made from
+its values without a call by keyword. An item's ``meta`` stays JSON text until
+it is read (``JsonMeta``): piped rows show nothing from it, so a listing piped to
+another program decodes no item's meta and never imports ``json`` for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from herocli.models import Item, ItemState, RemoteState
+from herocli.records import from_values
+from herocli.store.timefmt import from_db
+
+# The columns ``item_from_row`` reads, in this order, from the start of a row (a listing
+# adds one).
+ITEM_COLUMNS = (
+    "i.id, i.channel, i.external_id, i.title, i.url, i.state, i.snoozed_until, i.remote_state, "
+    "i.assignee, i.created_at, i.updated_at, i.closed_at, i.message_count, i.first_message_at, "
+    "i.last_message_at, i.last_author, i.last_from_team, i.waiting_since, i.meta, "
+    "i.reply_uncertain"
+)
+_ITEM_WIDTH = ITEM_COLUMNS.count(",") + 1
+
+
+class JsonMeta(Mapping[str, Any]):
+    """A read-only mapping over a JSON object's text, decoded on first access.
+
+    It compares equal to a ``dict`` of the same items, as any ``Mapping`` does;
+    ``dict(meta)`` gives a plain copy (what ``json.dumps`` takes).
+    """
+
+    __slots__ = ("_data", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._data: dict[str, Any] | None = None
+
+    def _decoded(self) -> dict[str, Any]:
+        if self._data is None:
+            import json  # here: only a reader of meta pays for json
+
+            self._data = json.loads(self._text)
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._decoded()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._decoded().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._decoded()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __repr__(self) -> str:
+        return repr(self._decoded())
+
+
+# Each state by its stored text: a lookup here costs a tenth of calling the enum, and a
+# listing reads one or two per item. A text no member has is still the enum's ValueError.
+_STATES = {state.value: state for state in ItemState}
+_REMOTE_STATES = {state.value: state for state in RemoteState}
+
+
+def item_from_row(row: tuple[Any, ...], labels: tuple[str, ...], now: datetime) -> Item:
+    """The item of a row whose first columns are ``ITEM_COLUMNS``; a due snooze reads as open."""
+    (
+        id_,
+        channel,
+        external_id,
+        title,
+        url,
+        state_text,
+        snoozed_text,
+        remote_text,
+        assignee,
+        created_at,
+        updated_at,
+        closed_at,
+        message_count,
+        first_message_at,
+        last_message_at,
+        last_author,
+        last_from_team,
+        waiting_since,
+        meta,
+        reply_uncertain,
+    ) = row[:_ITEM_WIDTH]
+    state = _STATES.get(state_text) or ItemState(state_text)
+    snoozed_until = None if snoozed_text is None else from_db(snoozed_text)
+    if state is ItemState.SNOOZED and snoozed_until is not None and snoozed_until <= now:
+        state = ItemState.OPEN
+    remote_state = (
+        (_REMOTE_STATES.get(remote_text) or RemoteState(remote_text)) if remote_text else None
+    )
+    # Every field of Item, in its order (tests/test_item_rows.py holds them to it):
+    # a listing makes an item per row, and a call by keyword costs it more than the row.
+    return from_values(
+        Item,
+        (
+            id_,
+            channel,
+            external_id,
+            title,
+            url,
+            state,
+            snoozed_until if state is ItemState.SNOOZED else None,
+            remote_state,
+            assignee,
+            labels,
+            from_db(created_at),
+            from_db(updated_at),
+            None if closed_at is None else from_db(closed_at),
+            message_count,
+            None if first_message_at is None else from_db(first_message_at),
+            None if last_message_at is None else from_db(last_message_at),
+            last_author,
+            None if last_from_team is None else bool(last_from_team),
+            None if waiting_since is None else from_db(waiting_since),
+            JsonMeta(meta),
+            bool(reply_uncertain),
+        ),
+    )

@@ -1,0 +1,101 @@
+"""An item as the queue reads it: every field from its column, and meta decoded when read."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from herocli.models import Conversation, Item, ItemState, Message, RemoteState
+from herocli.records import field_names
+from herocli.store import Store, queue
+from herocli.store import ingest as store_ingest
+from herocli.store.item_rows import JsonMeta
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _stored(tmp_path: Path) -> tuple[Store, int]:
+    store = Store.open(tmp_path / "queue.db")
+    conv = Conversation(
+        channel="github",
+        external_id="acme/widget#7",
+        title="Export fails",
+        url="https://example.test/7",
+        remote_state=RemoteState.OPEN,
+        labels=("bug",),
+        meta={"repo": "acme/widget", "number": 7, "why": None},
+        messages=(Message("m1", "carol", "Carol", T0, "It fails"),),
+    )
+    with store.transaction() as db:
+        result = store_ingest.ingest(db, conv, lambda m: False, T0 + timedelta(minutes=5))
+    return store, result.item_id
+
+
+def test_a_listed_item_has_each_field_from_its_own_column(tmp_path: Path) -> None:
+    # item_from_row gives Item's fields by position: a field moved in Item, or a column
+    # moved in ITEM_COLUMNS, must show here as a wrong value, not pass unseen.
+    store, item_id = _stored(tmp_path)
+    item = queue.get_item(store.conn, item_id, T0 + timedelta(hours=1))
+    assert item is not None
+    row = store.conn.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
+    expected = {
+        "id": item_id,
+        "channel": "github",
+        "external_id": "acme/widget#7",
+        "title": "Export fails",
+        "url": "https://example.test/7",
+        "state": ItemState.OPEN,
+        "snoozed_until": None,
+        "remote_state": RemoteState.OPEN,
+        "assignee": None,
+        "labels": ("bug",),
+        "created_at": datetime.fromisoformat(row["created_at"]),
+        "updated_at": datetime.fromisoformat(row["updated_at"]),
+        "closed_at": None,
+        "message_count": 1,
+        "first_message_at": T0,
+        "last_message_at": T0,
+        "last_author": "Carol",
+        "last_from_team": False,
+        "waiting_since": T0,
+        "meta": {"repo": "acme/widget", "number": 7, "why": None},
+        "reply_uncertain": False,
+    }
+    assert list(expected) == list(field_names(Item))
+    assert {name: getattr(item, name) for name in field_names(Item)} == expected
+    assert item == Item(**expected)  # type: ignore[arg-type]
+    store.close()
+
+
+def test_an_unknown_stored_state_is_the_enums_own_error(tmp_path: Path) -> None:
+    store, item_id = _stored(tmp_path)
+    store.conn.execute("UPDATE items SET state = 'gone' WHERE id = ?", (item_id,))
+    with pytest.raises(ValueError, match="'gone' is not a valid ItemState"):
+        queue.get_item(store.conn, item_id, T0)
+    store.close()
+
+
+def test_meta_reads_as_the_dict_its_json_holds() -> None:
+    text = json.dumps({"repo": "acme/widget", "nested": {"a": [1, 2]}, "why": None})
+    meta = JsonMeta(text)
+    assert meta == json.loads(text)
+    assert json.loads(text) == meta
+    assert meta != {"repo": "acme/widget"}
+    assert meta["repo"] == "acme/widget"
+    assert meta.get("nested") == {"a": [1, 2]}
+    assert meta.get("missing") is None
+    assert meta.get("missing", 3) == 3
+    assert "why" in meta
+    assert "missing" not in meta
+    assert list(meta) == ["repo", "nested", "why"]
+    assert len(meta) == 3
+    assert dict(meta) == json.loads(text)
+    assert json.dumps(dict(meta)) == text
+    assert repr(meta) == repr(json.loads(text))
+    with pytest.raises(KeyError):
+        meta["missing"]
+    assert JsonMeta("{}") == {}
+    assert not JsonMeta("{}")

@@ -7,7 +7,7 @@ written changes nothing a command sees.
 
 from __future__ import annotations
 
-import json
+import marshal
 import math
 import os
 import subprocess
@@ -28,7 +28,7 @@ from herocli.context import Context
 from herocli.errors import ConfigError
 from tests.sample_config import sample_config
 
-# A rota: its start and swap are TOML dates, which JSON holds only as tagged text.
+# A rota: its start and swap are TOML dates, which marshal holds only as tagged text.
 ROTA = sample_config(
     rota={
         "heroes": ["Hana"],
@@ -46,10 +46,10 @@ def _config(tmp_path: Path, text: str = ROTA) -> Path:
 
 def test_the_cache_lives_in_the_xdg_cache_dir(tmp_path: Path) -> None:
     assert toml_cache_path({"XDG_CACHE_HOME": str(tmp_path / "c")}) == (
-        tmp_path / "c" / "hero" / "config-toml.json"
+        tmp_path / "c" / "hero" / "config-toml.marshal"
     )
     assert toml_cache_path({"HOME": str(tmp_path)}) == (
-        tmp_path / ".cache" / "hero" / "config-toml.json"
+        tmp_path / ".cache" / "hero" / "config-toml.marshal"
     )
 
 
@@ -68,7 +68,7 @@ def test_with_no_home_to_keep_it_in_the_config_is_parsed_each_run(
 
 def test_a_kept_config_loads_as_a_fresh_parse_does(tmp_path: Path) -> None:
     path = _config(tmp_path)
-    cache = tmp_path / "cache" / "config-toml.json"
+    cache = tmp_path / "cache" / "config-toml.marshal"
     fresh = load_config(path)
     assert load_config(path, cache=cache) == fresh  # parsed, and kept
     assert cache.exists()
@@ -103,7 +103,7 @@ def test_a_second_run_reads_the_cache_and_never_imports_tomllib(tmp_path: Path) 
 
 def test_a_changed_file_is_read_again_even_with_the_same_size_and_time(tmp_path: Path) -> None:
     path = _config(tmp_path, sample_config(hero={"me": "Hana"}))
-    cache = tmp_path / "config-toml.json"
+    cache = tmp_path / "config-toml.marshal"
     stat = path.stat()
     assert load_config(path, cache=cache).hero.me == "Hana"
     path.write_text(sample_config(hero={"me": "Ravi"}), encoding="utf-8")
@@ -112,30 +112,40 @@ def test_a_changed_file_is_read_again_even_with_the_same_size_and_time(tmp_path:
     assert load_config(path, cache=cache).hero.me == "Ravi"
 
 
+def _kept_as(data: Any, text: str = ROTA) -> bytes:
+    return marshal.dumps(((2, sys.version), text, data, True))
+
+
 @pytest.mark.parametrize(
     "kept",
     [
-        "not json at all {",
-        "[]",
-        '{"key": [1, "another python"], "text": "", "data": {}}',
-        '{"key": null}',
-        '{"key": [1], "text": 5, "data": []}',
-        '{"$toml-type": "date", "iso": "not a date"}',
-        '{"$toml-type": "decade", "iso": "1990"}',
-        '{"$toml-type": ["date"], "iso": "2026-01-01"}',
-        '{"$toml-type": "date"}',
-        "\udcff",
-        "1" * 5000,
+        b"not marshal at all {",
+        b"",
+        marshal.dumps([]),
+        marshal.dumps(((1, "another python"), "", {}, False)),
+        marshal.dumps(((1, sys.version), ROTA, {}, False)),  # the JSON cache's format number
+        marshal.dumps(((2, "another python"), ROTA, {}, False)),
+        marshal.dumps(((2, sys.version), ROTA, {})),  # no times flag
+        marshal.dumps((None,)),
+        marshal.dumps(((2, sys.version), 5, [], False)),
+        _kept_as({"rota": {"start": ("date", "not a date")}}),
+        _kept_as({"rota": {"start": ("decade", "1990")}}),
+        _kept_as({"rota": {"start": (["date"], "2026-01-01")}}),
+        _kept_as({"rota": {"start": ("date",)}}),
+        _kept_as({"rota": {"start": ("date", 20260101)}}),
+        _kept_as([]),
+        marshal.dumps(((2, sys.version), ROTA, {"x": 1}, False))[:-3],  # cut short
+        b"\xff" * 5000,
     ],
     ids=lambda kept: repr(kept[:24]),
 )
-def test_a_damaged_or_foreign_cache_means_a_fresh_parse(tmp_path: Path, kept: str) -> None:
+def test_a_damaged_or_foreign_cache_means_a_fresh_parse(tmp_path: Path, kept: bytes) -> None:
     path = _config(tmp_path)
-    cache = tmp_path / "config-toml.json"
-    cache.write_bytes(kept.encode("utf-8", "surrogateescape"))
+    cache = tmp_path / "config-toml.marshal"
+    cache.write_bytes(kept)
     assert load_config(path, cache=cache) == load_config(path)
     # ...and the cache now holds this file's data, read back as a fresh parse.
-    assert json.loads(cache.read_text(encoding="utf-8"))["text"] == path.read_text()
+    assert marshal.loads(cache.read_bytes())[1] == path.read_text()
     assert load_config(path, cache=cache) == load_config(path)
 
 
@@ -143,7 +153,7 @@ def test_a_cache_that_cannot_be_written_only_costs_a_parse(tmp_path: Path) -> No
     path = _config(tmp_path)
     blocked = tmp_path / "a-file"
     blocked.write_text("", encoding="utf-8")
-    cache = blocked / "hero" / "config-toml.json"  # its directory would be under a file
+    cache = blocked / "hero" / "config-toml.marshal"  # its directory would be under a file
     assert load_config(path, cache=cache) == load_config(path)
     assert not cache.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "config.toml"]
@@ -151,7 +161,7 @@ def test_a_cache_that_cannot_be_written_only_costs_a_parse(tmp_path: Path) -> No
 
 def test_bad_toml_is_the_same_error_with_a_cache_and_is_never_kept(tmp_path: Path) -> None:
     path = _config(tmp_path, '[hero]\nme = "Hana\n')
-    cache = tmp_path / "config-toml.json"
+    cache = tmp_path / "config-toml.marshal"
     with pytest.raises(ConfigError) as plain:
         load_config(path)
     with pytest.raises(ConfigError) as cached:
@@ -160,11 +170,13 @@ def test_bad_toml_is_the_same_error_with_a_cache_and_is_never_kept(tmp_path: Pat
     assert not cache.exists()
 
 
-def test_a_table_using_the_tag_is_parsed_every_time(tmp_path: Path) -> None:
-    cache = tmp_path / "config-toml.json"
-    text = '[x]\n"$toml-type" = "date"\niso = "2026-01-01"\n'
-    assert toml_data(text, "f", cache) == {"x": {"$toml-type": "date", "iso": "2026-01-01"}}
-    assert not cache.exists()
+def test_a_table_shaped_like_a_kept_date_reads_back_as_itself(tmp_path: Path) -> None:
+    # The JSON cache tagged dates with a key, so a table using that key was never kept;
+    # marshal's tuples are no TOML value, so every table is kept as it is.
+    cache = tmp_path / "config-toml.marshal"
+    text = '[x]\n"$toml-type" = "date"\niso = "2026-01-01"\nkind = ["date", "2026-01-01"]\n'
+    assert toml_data(text, "f", cache) == tomllib.loads(text)
+    assert cache.exists()
     assert toml_data(text, "f", cache) == tomllib.loads(text)
 
 
@@ -208,9 +220,9 @@ _values = st.recursive(
 def test_any_toml_reads_back_from_the_cache_as_tomllib_reads_it(
     tmp_path_factory: Any, doc: dict[str, Any]
 ) -> None:
-    cache = tmp_path_factory.mktemp("cache") / "config-toml.json"
+    cache = tmp_path_factory.mktemp("cache") / "config-toml.marshal"
     text = tomli_w.dumps(doc)
     parsed = tomllib.loads(text)
     assert _same(toml_data(text, "f", cache), parsed)
-    assert cache.exists() or "$toml-type" in text
-    assert _same(toml_data(text, "f", cache), parsed)  # from the cache, when it was kept
+    assert cache.exists()
+    assert _same(toml_data(text, "f", cache), parsed)  # from the cache

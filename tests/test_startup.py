@@ -19,6 +19,7 @@ from herocli.context import Context
 from herocli.errors import ExitCode
 from herocli.store import Store
 from tests.cli_harness import Hero
+from tests.sample_config import sample_config
 
 # What a read command must not pay for: the channel libraries, hero's write,
 # report and config-command code, and the full-screen app.
@@ -54,10 +55,12 @@ def _loaded_by(args: list[str], tmp_path: Path) -> tuple[int, set[str]]:
     if not (tmp_path / "config.toml").exists():
         _queue_with_an_item(tmp_path)
     script = (
-        "import json, sys\n"
+        "import sys\n"
         "from herocli.cli.main import run_cli\n"
         f"code = run_cli({args!r})\n"
-        "sys.__stderr__.write('\\nMODULES ' + json.dumps(sorted(sys.modules)) + '\\n')\n"
+        "loaded = sorted(sys.modules)\n"
+        "import json\n"  # after the run: whether the run imported json is asked too
+        "sys.__stderr__.write('\\nMODULES ' + json.dumps(loaded) + '\\n')\n"
         "sys.exit(code)\n"
     )
     env = {
@@ -141,6 +144,27 @@ def test_piped_and_json_listings_never_load_rich(tmp_path: Path) -> None:
         code, modules = _loaded_by(args, tmp_path)
         assert code == 0, args
         assert _offending(modules, ("rich",)) == [], args
+
+
+def test_a_piped_listing_never_loads_json(tmp_path: Path) -> None:
+    # Piped rows show nothing of an item's meta (store.item_rows keeps it as text until
+    # read) and the config cache is marshal's: json's import compiles regular expressions.
+    code, modules = _loaded_by(["inbox"], tmp_path)
+    assert code == 0
+    assert "herocli.store.item_rows" in modules
+    assert _offending(modules, ("json",)) == []
+    code, modules = _loaded_by(["inbox", "--json"], tmp_path)
+    assert code == 0
+    assert "json" in modules  # the harness can tell
+
+
+def test_a_config_without_a_channels_section_never_loads_its_reader(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(sample_config(slack=None), encoding="utf-8")
+    _queue_with_an_item(tmp_path)
+    code, modules = _loaded_by(["inbox"], tmp_path)
+    assert code == 0
+    assert "herocli.config_github" in modules  # the harness's config has a [github]
+    assert "herocli.config_slack" not in modules
 
 
 def test_reading_compiles_no_dataclass(tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from herocli.config_github import read_github
 from herocli.config_reader import (
     CONNECT_TIMEOUT,
     MINUTES_A_YEAR,
@@ -28,7 +27,6 @@ from herocli.config_reader import (
     Section,
     read_timeouts,
 )
-from herocli.config_slack import read_slack
 from herocli.config_toml import toml_data
 from herocli.errors import ConfigError, ConfigProblem
 from herocli.models import TeamMember
@@ -158,7 +156,7 @@ def toml_cache_path(env: Mapping[str, str] = os.environ) -> Path | None:
     """Where the config's parsed TOML is kept between runs (see ``config_toml``);
     ``None`` with no home directory to keep it in (the config is then parsed each run)."""
     try:
-        return xdg_cache_home(env) / "hero" / "config-toml.json"
+        return xdg_cache_home(env) / "hero" / "config-toml.marshal"
     except RuntimeError:  # Path.home(): no $HOME and no home in the user database
         return None
 
@@ -227,11 +225,9 @@ def parse_config(
         path=path,
         hero=_hero(root.section("hero")),
         team=_team(root.section("team")),
-        github=read_github(root.section("github")) if root.has("github") else None,
+        github=_github(root),
         email=_email(root.section("email")) if root.has("email") else None,
-        slack=read_slack(root.section("slack"), mirrored=root.has("mirror"))
-        if root.has("slack")
-        else None,
+        slack=_slack(root),
         rota=_rota(root.section("rota")),
         data_dir=_store(root.section("store")),
         tui=_tui(root.section("tui")),
@@ -249,6 +245,24 @@ def parse_config(
         ordered = sorted(problems.items, key=lambda p: (p.line is None, p.line or 0))
         raise ConfigError(ordered, hint="`hero config check` lists every problem")
     return config
+
+
+# The channel sections are read in modules of their own, loaded only for a config
+# that has the section: most have one or two of the three channels.
+def _github(root: Section) -> GithubSettings | None:
+    if not root.has("github"):
+        return None
+    from herocli.config_github import read_github
+
+    return read_github(root.section("github"))
+
+
+def _slack(root: Section) -> SlackSettings | None:
+    if not root.has("slack"):
+        return None
+    from herocli.config_slack import read_slack
+
+    return read_slack(root.section("slack"), mirrored=root.has("mirror"))
 
 
 def _hero(s: Section) -> HeroSettings:

@@ -8,16 +8,21 @@ user's cache directory (``$XDG_CACHE_HOME/hero``, else ``~/.cache/hero``). A run
 whose config reads the same, character for character, takes the data from there;
 any other (no cache yet, another text, another Python, a damaged or unreadable
 cache) parses the text with ``tomllib`` and keeps the result for the next run.
-The cache is JSON, read with json's own checks; TOML's dates and times are kept
-as tagged ISO text and read back as the same values. Nothing in the config file
-is secret (it names the variables that hold secrets), and the copy is written
-for its owner alone.
+
+The cache is written with ``marshal``, which is built into the interpreter: a
+JSON cache made every command import ``json``, whose decoder compiles regular
+expressions at import, for a few hundred bytes. marshal's format is the
+interpreter's own, so the key holds the Python version; it trusts what it reads
+as Python trusts its own ``__pycache__``, and the file is written for its owner
+alone. TOML's dates and times are kept as ``(kind, ISO text)`` tuples (TOML
+itself has no tuples) and read back as the same values. Nothing in the config
+file is secret (it names the variables that hold secrets).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import marshal
 import os
 import re
 import sys
@@ -31,10 +36,9 @@ if TYPE_CHECKING:
     from tomllib import TOMLDecodeError
 
 # Bumped when the cache's shape changes; with the Python version, what makes a kept copy usable.
-_FORMAT = 1
-# The key of a table in the cache that stands for a TOML date or time (datetime before date:
-# a datetime is a date too). A config whose own tables use this key is never kept.
-_TAG = "$toml-type"
+_FORMAT = 2
+# The kinds of TOML date and time, by the name a kept one is tagged with (datetime before
+# date: a datetime is a date too).
 _TIMES: dict[str, type[datetime] | type[date] | type[time]] = {
     "datetime": datetime,
     "date": date,
@@ -64,55 +68,61 @@ def toml_data(text: str, file: str, cache: Path | None = None) -> dict[str, Any]
     return data
 
 
-def _key() -> list[Any]:
-    return [_FORMAT, sys.version]
+def _key() -> tuple[Any, ...]:
+    return (_FORMAT, sys.version)
 
 
-def _as_json(value: object) -> dict[str, str]:
+def _kept(value: Any) -> Any:
+    """``value`` as marshal can hold it: each date or time as a ``(kind, ISO text)`` tuple."""
+    if isinstance(value, dict):
+        return {key: _kept(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_kept(v) for v in value]
     for name, kind in _TIMES.items():
         if isinstance(value, kind):
-            return {_TAG: name, "iso": value.isoformat()}
-    raise TypeError(f"{type(value).__name__} is not a TOML value")
+            return (name, value.isoformat())
+    return value
 
 
-def _from_json(table: dict[str, Any]) -> Any:
-    name = table.get(_TAG)
-    return table if name is None else _TIMES[name].fromisoformat(table["iso"])
-
-
-def _uses_tag(value: object) -> bool:
+def _restored(value: Any) -> Any:
+    """What ``_kept`` made ``value`` from (a ``ValueError`` or ``KeyError`` if it made no such)."""
     if isinstance(value, dict):
-        return _TAG in value or any(_uses_tag(v) for v in value.values())
-    return isinstance(value, list) and any(_uses_tag(v) for v in value)
+        return {key: _restored(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_restored(v) for v in value]
+    if isinstance(value, tuple):
+        name, text = value
+        return _TIMES[name].fromisoformat(text)
+    return value
 
 
 def _read(cache: Path, text: str) -> dict[str, Any] | None:
     try:
-        kept = json.loads(cache.read_text(encoding="utf-8"), object_hook=_from_json)
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        # Our own file, written for its owner alone: trusted as Python trusts __pycache__.
+        kept = marshal.loads(cache.read_bytes())  # noqa: S302
+        if not (isinstance(kept, tuple) and len(kept) == 4):
+            return None
+        key, kept_text, data, has_times = kept
+        if key != _key() or kept_text != text or not isinstance(data, dict):
+            return None
+        # Most configs hold no date: their data is read back as it was kept.
+        restored = _restored(data) if has_times else data
+    except (OSError, EOFError, ValueError, KeyError, TypeError):
         return None
-    if not isinstance(kept, dict) or kept.get("key") != _key() or kept.get("text") != text:
-        return None
-    data = kept.get("data")
-    return data if isinstance(data, dict) else None
+    return restored if isinstance(restored, dict) else None
 
 
 def _write(cache: Path, text: str, data: dict[str, Any]) -> None:
     """Keep ``data`` for ``text``; a cache that cannot be written is only a slower next run."""
-    if _uses_tag(data):
-        return
-    try:
-        encoded = json.dumps(
-            {"key": _key(), "text": text, "data": data}, default=_as_json, ensure_ascii=False
-        )
-    except ValueError:  # an integer too long for int() to read back
-        return
+    kept = _kept(data)
+    # A date or time became a tuple, and a tuple equals no TOML value.
+    encoded = marshal.dumps((_key(), text, kept, kept != data))
     # Written whole under another name, then renamed: a reader sees the old copy or the new.
     partial = cache.with_name(f".{cache.name}.{os.getpid()}")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(fd, "w", encoding="utf-8") as out:
+        with open(fd, "wb") as out:
             out.write(encoded)
         os.replace(partial, cache)
     except OSError:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from herocli.errors import NotFoundError, UsageError
 from herocli.models import Clock, Item, ItemState, Note, StoredMessage, TeamMember, Waiting
 from herocli.records import record, replace
-from herocli.store import Store, item_changes, log, queue
+from herocli.store import Store, log, queue
 from herocli.store.queue import ItemFilter
 
 
@@ -19,6 +19,8 @@ def wake_due(store: Store, clock: Clock) -> list[int]:
     # never waits behind another process's sync.
     if not queue.due_snoozes(store.conn, now):
         return []
+    from herocli.store import item_changes  # here: a listing with nothing due writes nothing
+
     with store.transaction() as db:
         due = queue.due_snoozes(db, now)
         for item_id in due:

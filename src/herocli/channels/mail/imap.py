@@ -1,4 +1,5 @@
-"""One IMAP session over imapclient: connect, log in, and the few commands the channel needs.
+"""One IMAP session over imapclient: connect, log in, and the few commands the channel needs
+(those on the messages of one folder are in ``folder_commands``).
 
 Every failure leaves this module as a ``herocli.errors`` type: a rejected login
 is an ``AuthError`` naming the variable the password came from, a server that
@@ -28,6 +29,7 @@ from herocli.channels.mail.fetching import (
     thrid_of,
     uidset,
 )
+from herocli.channels.mail.folder_commands import FolderCommands
 from herocli.channels.mail.wire import read_fetch
 from herocli.config import EmailSettings
 from herocli.errors import AuthError, ChannelError, HeroError, UnreachableError
@@ -64,7 +66,7 @@ class FolderStatus:
     highestmodseq: int | None
 
 
-class ImapSession:
+class ImapSession(FolderCommands):
     """A logged-in IMAP connection; use as a context manager or call ``logout``."""
 
     def __init__(
@@ -382,77 +384,3 @@ class ImapSession:
         new = {uid: size_of(data) for uid, data in sorted(answers.items()) if uid > last_uid}
         changed = {uid: flags_of(data) for uid, data in answers.items() if uid <= last_uid}
         return new, changed
-
-    # --- writing --------------------------------------------------------------------
-    def find_by_message_id(self, folder: str, message_id: str) -> list[int]:
-        """UIDs in ``folder`` whose Message-ID header is ``message_id``."""
-        self.ensure_selected(folder)
-        with self._errors(f"search {folder!r}"):
-            uids = self.client.search(["HEADER", "Message-ID", message_id])
-        return sorted(int(u) for u in uids)
-
-    def uids_present(self, folder: str, uids: list[int]) -> list[int]:
-        """Those of ``uids`` still in ``folder``."""
-        self.ensure_selected(folder)
-        with self._errors(f"search {folder!r}"):
-            found = self.client.search(["UID", uidset(uids)]) if uids else []
-        return sorted(int(u) for u in found)
-
-    def flags_of(self, folder: str, uids: list[int]) -> dict[int, tuple[str, ...]]:
-        """The flags and keywords of ``uids`` in ``folder``."""
-        if not uids:
-            return {}
-        self.ensure_selected(folder)
-        with self._errors(f"read flags in {folder!r}"):
-            answers = self.client.get_flags(uids)
-        return {int(uid): tuple(as_text(f) for f in flags) for uid, flags in answers.items()}
-
-    def remove(self, folder: str, uids: list[int]) -> None:
-        """Delete ``uids`` from ``folder`` (only these: UID EXPUNGE where the server has it)."""
-        if not uids:
-            return
-        self.ensure_selected(folder)
-        with self._errors(f"delete messages in {folder!r}"):
-            self.client.delete_messages(uids)
-            if "UIDPLUS" in self.capabilities:
-                self.client.expunge(uids)
-
-    def add_flags(self, folder: str, uids: list[int], flags: list[str]) -> None:
-        """Set ``flags`` on ``uids`` in ``folder`` (nothing to do for no UIDs)."""
-        self._store_flags(folder, uids, flags, add=True)
-
-    def remove_flags(self, folder: str, uids: list[int], flags: list[str]) -> None:
-        """Clear ``flags`` on ``uids`` in ``folder`` (nothing to do for no UIDs)."""
-        self._store_flags(folder, uids, flags, add=False)
-
-    def _store_flags(self, folder: str, uids: list[int], flags: list[str], *, add: bool) -> None:
-        if not uids:
-            return
-        self.ensure_selected(folder)
-        verb, store = (
-            ("flag", self.client.add_flags) if add else ("unflag", self.client.remove_flags)
-        )
-        with self._errors(f"{verb} messages in {folder!r}"):
-            store(uids, flags, silent=True)
-
-    def move(self, folder: str, uids: list[int], target: str) -> None:
-        if not uids:
-            return
-        self.ensure_selected(folder)
-        with self._errors(f"move messages to {target!r}"):
-            if not self.client.folder_exists(target):
-                self.client.create_folder(target)
-            if "MOVE" in self.capabilities:
-                self.client.move(uids, target)
-            else:
-                self.client.copy(uids, target)
-                self.client.delete_messages(uids)
-                # UID EXPUNGE touches only these messages, not others marked \Deleted.
-                if "UIDPLUS" in self.capabilities:
-                    self.client.expunge(uids)
-                else:
-                    self.client.expunge()
-
-    def append(self, folder: str, raw: bytes, flags: tuple[str, ...] = ()) -> None:
-        with self._errors(f"file the message in {folder!r}"):
-            self.client.append(folder, raw, flags=flags)

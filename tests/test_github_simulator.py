@@ -104,6 +104,27 @@ def test_etag_304_does_not_spend_rate_limit(http: httpx.Client, sim: GithubSimul
     assert limits["resources"]["core"]["used"] >= 2
 
 
+def test_etag_is_of_the_body_and_a_304_carries_the_link_of_now(
+    http: httpx.Client, sim: GithubSimulator, clock: FakeClock
+) -> None:
+    """GitHub's ETag hashes the page's body, not its Link header: a full page whose list
+    grew past it answers 304, and only that 304's Link says a next page is there now."""
+    sim.page_cap = 4  # the open issues fill one page exactly
+    query = {"sort": "created", "direction": "asc", "per_page": 100}
+    full = http.get("/repos/acme/widget/issues", params=query)
+    assert len(full.json()) == 4
+    assert "next" not in full.links
+    clock.advance(days=10)  # after the demo seed's last activity
+    sim.add_issue("acme/widget", title="on the next page")
+    again = http.get(
+        "/repos/acme/widget/issues", params=query, headers={"If-None-Match": full.headers["etag"]}
+    )
+    assert again.status_code == 304
+    assert again.headers["etag"] == full.headers["etag"]
+    assert again.links["next"]["url"].endswith("page=2")
+    assert again.content == b""
+
+
 def test_writes(http: httpx.Client, sim: GithubSimulator, clock: FakeClock) -> None:
     clock.advance(days=10)  # after the demo seed's last activity
     posted = http.post("/repos/acme/widget/issues/42/comments", json={"body": "Set HTTPS_PROXY."})

@@ -225,8 +225,9 @@ class Fetcher:
                 "GET", next_url, etag=known[0] if known else None, progress=progress
             )
             if resp.status == 304 and known:
-                fresh[next_url] = known
-                page_next = known[1]
+                # The 304's Link is of now: a full last page keeps its ETag as the list grows.
+                page_next = resp.next_url or known[1]
+                fresh[next_url] = [known[0], page_next]
             else:
                 changed = True
                 items.extend(resp.data or [])

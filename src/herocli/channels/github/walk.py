@@ -55,14 +55,19 @@ def walk(
     """Pages from ``position`` to the end of the list.
 
     With ``etags`` (URL -> [ETag, next URL]) each page is asked conditionally;
-    a ``304`` goes on where it went last time. The ETags of the pages seen
-    are put in ``fresh_etags``.
+    a ``304`` goes on where it went last time. GitHub's ETag covers the body, not
+    the Link header: a full page that ended the list last time still answers 304
+    once the list grows past it, and only its Link says so; that page is then read
+    again, unconditionally, to learn where the next one starts. The ETags of the
+    pages seen are put in ``fresh_etags``.
     """
     pos = dict(position)
     while pos.get("url"):
         url = str(pos["url"])
         known = etags.get(url) if etags is not None else None
         resp = client.request("GET", url, etag=known[0] if known else None, progress=progress)
+        if resp.status == 304 and known and not known[1] and resp.next_url:
+            resp = client.request("GET", url, progress=progress)
         if resp.status == 304 and known:
             if fresh_etags is not None:
                 fresh_etags[url] = known

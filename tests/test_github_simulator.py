@@ -74,6 +74,9 @@ def test_pagination_links(http: httpx.Client, sim: GithubSimulator) -> None:
         sim.add_issue("acme/widget", title=f"n{n}")
     first = http.get("/repos/acme/widget/issues", params={"per_page": 100})
     assert len(first.json()) == 100
+    # Links name the repository by its id, as GitHub's do.
+    repo_id = http.get("/repos/acme/widget").json()["id"]
+    assert f"/repositories/{repo_id}/issues?" in first.links["next"]["url"]
     assert first.links["next"]["url"].endswith("page=2")
     assert first.links["last"]["url"].endswith("page=3")
     last = http.get(first.links["last"]["url"])

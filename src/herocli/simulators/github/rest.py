@@ -187,6 +187,16 @@ class RestApi(RateLimits):
         reverse = query.get("direction", "desc") == "desc"
         return sorted(found, key=lambda c: (c[key], c["id"]), reverse=reverse)
 
+    def _link_path(self, path: str) -> str:
+        """Where a page's Link points: GitHub names a repository by its id there
+        (``/repositories/1300192/issues?page=2`` for ``/repos/octocat/Spoon-Knife/issues``)."""
+        parts = path.strip("/").split("/")
+        if len(parts) >= 3 and parts[0] == "repos":
+            repo = self.repos.get(f"{unquote(parts[1])}/{unquote(parts[2])}")
+            if repo is not None:
+                return "/" + "/".join(["repositories", str(repo.meta["id"]), *parts[3:]])
+        return path
+
     def _page(
         self, path: str, query: Mapping[str, str], items: list[JSON]
     ) -> tuple[int, Any, dict[str, str]]:
@@ -199,10 +209,12 @@ class RestApi(RateLimits):
         chunk = [public(x) for x in items[(page - 1) * per_page : page * per_page]]
         links = []
 
+        where = self._link_path(path)
+
         def link(n: int, rel: str) -> str:
             q = dict(query)
             q["page"] = str(n)
-            return f'<{self.url}{path}?{urlencode(q)}>; rel="{rel}"'
+            return f'<{self.url}{where}?{urlencode(q)}>; rel="{rel}"'
 
         if page > 1:
             links += [link(page - 1, "prev"), link(1, "first")]

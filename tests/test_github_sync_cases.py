@@ -23,8 +23,9 @@ from herocli.models import (
     Thread,
     Waiting,
 )
-from herocli.render.items import inbox_table, thread_view
+from herocli.render.items import inbox_table
 from herocli.render.rows import item_json
+from herocli.render.thread_view import thread_view
 from herocli.services.sync import SyncResult, sync_channel
 from herocli.store import Store, queue
 from herocli.store.queue import ItemFilter

@@ -17,7 +17,7 @@ from herocli.channels.slack.api import SlackApi
 from herocli.cli.sync import failure_code
 from herocli.errors import ChannelError, ExitCode, NotFoundError, UnreachableError
 from herocli.models import ItemState, SilentProgress
-from herocli.render.items import thread_view
+from herocli.render.thread_view import thread_view
 from herocli.secrets import EnvSecrets
 from herocli.services import outbox, triage
 from herocli.simulators.slack import SlackSimulator

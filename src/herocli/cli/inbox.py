@@ -206,7 +206,7 @@ def show(
         )
         return
     from herocli.cli.pager import print_paged
-    from herocli.render.items import thread_view
+    from herocli.render.thread_view import thread_view
 
     view = thread_view(
         detail.item, detail.messages, detail.notes, now, full=full, zone=zone, names=names

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime
 
@@ -11,11 +10,15 @@ from herocli.store.timefmt import from_db, to_db
 
 
 def load(db: sqlite3.Connection, channel: str) -> JSON:
+    import json  # here, as in save: the inbox's title asks only last_synced
+
     row = db.execute("SELECT data FROM cursors WHERE channel = ?", (channel,)).fetchone()
     return dict(json.loads(row[0])) if row else {}
 
 
 def save(db: sqlite3.Connection, channel: str, cursor: JSON, at: datetime) -> None:
+    import json
+
     db.execute(
         "INSERT INTO cursors (channel, data, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT (channel) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",

@@ -16,7 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from herocli.render.items import thread_view
+from herocli.render.thread_view import thread_view
 from herocli.services.inbox import ItemDetail
 
 PADDING = 1  # columns left blank on each side

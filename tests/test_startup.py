@@ -50,7 +50,9 @@ def _queue_with_an_item(tmp_path: Path) -> Hero:
     return hero
 
 
-def _loaded_by(args: list[str], tmp_path: Path) -> tuple[int, set[str]]:
+def _loaded_by(
+    args: list[str], tmp_path: Path, extra_env: dict[str, str] | None = None
+) -> tuple[int, set[str]]:
     """Run `hero ARGS` in a fresh interpreter; its exit code and the modules it imported."""
     if not (tmp_path / "config.toml").exists():
         _queue_with_an_item(tmp_path)
@@ -67,6 +69,7 @@ def _loaded_by(args: list[str], tmp_path: Path) -> tuple[int, set[str]]:
         **os.environ,
         "HERO_CONFIG": str(tmp_path / "config.toml"),
         "HERO_DATA_DIR": str(tmp_path / "data"),
+        **(extra_env or {}),
     }
     proc = subprocess.run(
         [sys.executable, "-c", script],
@@ -165,6 +168,21 @@ def test_a_config_without_a_channels_section_never_loads_its_reader(tmp_path: Pa
     assert code == 0
     assert "herocli.config_github" in modules  # the harness's config has a [github]
     assert "herocli.config_slack" not in modules
+
+
+def test_the_inbox_on_a_terminal_is_drawn_without_richs_table_or_emoji_names(
+    tmp_path: Path,
+) -> None:
+    # render.table draws the rows itself, and the title and the "showing" line are
+    # Text, so nothing reads :emoji: codes (Rich's table of names costs a tenth of a run).
+    hero = _queue_with_an_item(tmp_path)
+    for n in range(2, 5):
+        hero.customer_opens("github", f"acme/widget#{n}", f"Question {n}", "Hello?")
+    assert hero.run("sync").code == 0
+    code, modules = _loaded_by(["inbox", "--limit", "2"], tmp_path, {"FORCE_COLOR": "1"})
+    assert code == 0
+    assert "herocli.render.table" in modules
+    assert _offending(modules, ("rich.table", "rich._emoji_codes")) == []
 
 
 def test_reading_compiles_no_dataclass(tmp_path: Path) -> None:

@@ -283,6 +283,17 @@ def test_secondary_rate_limit_honours_retry_after(
     assert expected in gw.clock.sleeps
 
 
+def test_secondary_rate_limit_on_an_empty_window_waits_for_its_reset(gw: GithubWorld) -> None:
+    """No retry-after, and x-ratelimit-remaining 0: not before x-ratelimit-reset (GitHub's
+    "Rate limits for the REST API"), here 90 s away, rather than the default minute."""
+    gw.issue()
+    gw.sim.inject("secondary_rate_limit", status=403, remaining=0, reset_in=90)
+    progress = RecordingProgress()
+    conversations, _ = run(gw.channel(strategy="rest"), {}, progress)
+    assert len(conversations) == 1
+    assert [w for w, _ in progress.waits] == [91.0]
+
+
 def test_a_wait_longer_than_the_maximum_stops_with_the_cursor_intact(gw: GithubWorld) -> None:
     issue = gw.issue()
     channel = gw.channel(max_rate_limit_wait=120)

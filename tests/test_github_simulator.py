@@ -173,6 +173,13 @@ def test_injected_faults(http: httpx.Client, sim: GithubSimulator, clock: FakeCl
     secondary = http.get("/repos/acme/widget/issues")
     assert (secondary.status_code, secondary.headers["retry-after"]) == (429, "30")
     assert "secondary rate limit" in secondary.json()["message"]
+    assert secondary.headers["x-ratelimit-remaining"] != "0"  # the window itself is not spent
+    sim.inject("secondary_rate_limit", remaining=0, reset_in=90)
+    empty = http.get("/repos/acme/widget/issues")
+    assert (empty.status_code, empty.headers["x-ratelimit-remaining"]) == (403, "0")
+    assert int(empty.headers["x-ratelimit-reset"]) == int(clock.now().timestamp()) + 90
+    assert "retry-after" not in empty.headers
+    assert set(empty.json()) >= {"message", "documentation_url"}
     sim.inject("server_error", status=503, times=2, path=r"/comments$")
     assert http.get("/repos/acme/widget/issues").status_code == 200
     assert http.get("/repos/acme/widget/issues/41/comments").status_code == 503

@@ -37,7 +37,7 @@ class Fault:
     status: int | None = None
     retry_after: int | None = None
     reset_in: int = 60
-    remaining: int = 0
+    remaining: int | None = None  # primary: 0 unless given; secondary: the window's own
 
 
 class RateLimits(GithubState):
@@ -90,13 +90,16 @@ class RateLimits(GithubState):
         status: int | None = None,
         retry_after: int | None = None,
         reset_in: int = 60,
-        remaining: int = 0,
+        remaining: int | None = None,
     ) -> None:
         """Queue a fault for the next matching request(s).
 
         ``kind`` is ``primary_rate_limit`` (403, ``remaining`` points left, 0 by
-        default, reset in ``reset_in`` s; GraphQL: a 200 with ``RATE_LIMITED``), ``secondary_rate_limit`` (``status`` 403 or 429, with
-        ``retry-after`` when given), ``bad_credentials`` (401), ``not_found``
+        default, reset in ``reset_in`` s; GraphQL: a 200 with ``RATE_LIMITED``),
+        ``secondary_rate_limit`` (``status`` 403 or 429, with ``retry-after`` when
+        given; with ``remaining`` given, that many points left and the window reset in
+        ``reset_in`` s, as GitHub sends when the secondary limit meets an empty
+        window), ``bad_credentials`` (401), ``not_found``
         (404), ``server_error`` (``status`` 5xx, 502 by default) or
         ``connection_reset`` (the connection is closed without an answer) or
         ``server_error_after`` (the request is carried out, then answered with
@@ -204,9 +207,8 @@ def fault_failure(
     if fault.kind == "primary_rate_limit":
         reset = reset or int(sim.clock.now().timestamp()) + fault.reset_in
         headers = sim.rate_headers(token, resource, 0)
-        headers.update(
-            {"x-ratelimit-remaining": str(fault.remaining), "x-ratelimit-reset": str(reset)}
-        )
+        left = 0 if fault.remaining is None else fault.remaining
+        headers.update({"x-ratelimit-remaining": str(left), "x-ratelimit-reset": str(reset)})
         message = "API rate limit exceeded for user ID 1."
         if resource == "graphql":
             # GraphQL answers its primary limit with a 200 and an error in the body.
@@ -215,6 +217,11 @@ def fault_failure(
         return HttpFailure(fault.status or 403, message, headers)
     if fault.kind == "secondary_rate_limit":
         headers = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
+        if fault.remaining is not None:
+            reset = int(sim.clock.now().timestamp()) + fault.reset_in
+            headers.update(
+                {"x-ratelimit-remaining": str(fault.remaining), "x-ratelimit-reset": str(reset)}
+            )
         return HttpFailure(
             fault.status or 403,
             "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",

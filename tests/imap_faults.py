@@ -20,8 +20,6 @@ import select
 import socket
 import threading
 
-from herocli.simulators.server import free_port
-
 _COMMAND = re.compile(rb"^([A-Za-z0-9.]+) ([A-Za-z]+)")
 REFUSAL = b"NO [UNAVAILABLE] refused by the test"
 
@@ -31,8 +29,10 @@ class FaultyRelay:
 
     def __init__(self, target: int) -> None:
         self.target = target
-        self.port = free_port()
-        self._listener = socket.create_server(("127.0.0.1", self.port))
+        # Bound to port 0 and asked which it got: a port picked first and bound later can
+        # be taken meanwhile by another process on a shared machine.
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
         self._lock = threading.Lock()
         self._fault: str | None = None
         self._countdown = 0

@@ -25,7 +25,7 @@ import pytest
 from herocli.channels.mail import channel as channel_module
 from herocli.channels.mail import worker as worker_module
 from herocli.channels.mail.worker import Worker
-from herocli.models import FetchPage
+from herocli.models import FetchPage, SilentProgress
 from tests.test_mail_channel import (  # noqa: F401  (fixtures)
     imap,
     imap_running,
@@ -267,3 +267,26 @@ def test_a_small_sync_starts_no_worker(imap: Any, monkeypatch: pytest.MonkeyPatc
     pages(channel)
     channel.shutdown()
     assert spy.pids == [None]
+
+
+@needs_fork
+@pytest.mark.parametrize("forked", [True, False])
+def test_while_a_page_is_stored_the_worker_has_the_two_after_it(
+    imap: Any, monkeypatch: pytest.MonkeyPatch, forked: bool
+) -> None:
+    """The worker never waits for this process to store: when a page is handed over, the
+    two batches after it are already with the worker (parsing here, only the next one is
+    fetched ahead)."""
+    _mailbox(imap)
+    watched: list[Any] = []
+    _Spy(monkeypatch, lambda worker, _: watched.append(worker))
+    channel = make_channel(imap)
+    channel.batch = 2
+    if forked:
+        channel.worker_from = 0
+    submitted_at_each_page = [watched[-1].submits for _ in channel.fetch({}, SilentProgress())]
+    channel.shutdown()
+    count = len(submitted_at_each_page)
+    assert count >= 5
+    ahead = 2 if forked else 1
+    assert submitted_at_each_page == [min(n + 1 + ahead, count) for n in range(count)]

@@ -111,6 +111,9 @@ def _store_pages(
                 result.reopened += int(outcome.reopened)
             cursors.save(db, channel.name, page.cursor, now)
         result.pages += 1
+        # Stored: let the page go before the channel makes the next one, or a big sync
+        # holds two pages at a time.
+        del page
 
 
 def _assignee_names(

@@ -16,6 +16,7 @@ the record of what was said); the cursor only takes note of the new counts.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from datetime import datetime
 
@@ -26,7 +27,7 @@ from herocli.channels.mail.cursor import MailCursor
 from herocli.channels.mail.fetching import Fetched
 from herocli.channels.mail.imap import FolderMissingError, FolderStatus, ImapSession
 from herocli.channels.mail.plans import FolderPlan, unchanged
-from herocli.channels.mail.worker import Worker
+from herocli.channels.mail.worker import Job, Worker
 from herocli.config import EmailSettings
 from herocli.errors import ChannelError, HeroError, UncertainError
 from herocli.models import (
@@ -42,6 +43,9 @@ from herocli.models import (
     SyncProgress,
     Thread,
 )
+
+#: What the worker is given for a batch: its messages, and the time to date undated ones by.
+Work = tuple[list[tuple[str, Fetched]], datetime]
 
 BATCH = 500  # messages per folder per UID FETCH, and so per page handed to the queue
 #: New messages from which a sync parses in a worker process (a first sync of a big
@@ -185,35 +189,47 @@ class EmailChannel(Channel):
         """One page per batch, parsed and threaded by a worker process when ``forked``.
 
         The batch after is fetched and handed over before a page is yielded, so it is
-        parsed and threaded while the caller stores this one; its failure is raised once
-        this page is handed over. Progress is told as each batch's page is made, after
-        the page before it was stored."""
+        parsed and threaded while the caller stores this one; a failure to fetch is raised
+        once the pages fetched before it are handed over. Progress is told as each
+        batch's page is made, after the page before it was stored."""
 
-        def work(job: tuple[list[tuple[str, Fetched]], datetime]) -> Threaded:
+        def work(job: Work) -> Threaded:
             return thread_batch(job[0], state, self._ours, job[1])
 
         worker = Worker(work, forked)
+        # Batches fetched and handed over before a page is yielded: the next one, and
+        # with a worker the one after too, so it never waits for this process to store.
+        ahead = 1 if worker.pid is None else 2
+        queued: deque[tuple[Batch, Job[Work, Threaded]]] = deque()
+        failure: ChannelError | None = None
+        ended = False
         try:
-            current = next(batches, None)
-            job = worker.submit((current.messages, self.clock.now())) if current else None
-            while current is not None and job is not None:
-                failure: ChannelError | None = None
-                try:
-                    following = next(batches, None)
-                except ChannelError as exc:
-                    following, failure = None, exc
-                current.report(progress)
+            while True:
+                while not ended and failure is None and len(queued) <= ahead:
+                    try:
+                        batch = next(batches, None)
+                    except ChannelError as exc:
+                        failure = exc
+                        break
+                    if batch is None:
+                        ended = True
+                        break
+                    queued.append((batch, worker.submit((batch.messages, self.clock.now()))))
+                if not queued:
+                    break
+                batch, job = queued.popleft()
+                batch.report(progress)
                 threaded = job.result()
                 threaded.note(state)
-                if following is not None:
-                    job = worker.submit((following.messages, self.clock.now()))
-                state.folders.update(current.states)
-                yield FetchPage(conversations=tuple(threaded.conversations), cursor=state.dump())
-                if failure is not None:
-                    raise failure
-                current = following
+                state.folders.update(batch.states)
+                page = FetchPage(conversations=tuple(threaded.conversations), cursor=state.dump())
+                del batch, job, threaded  # stored by the caller: not kept while the next comes
+                yield page
+                del page
         finally:
             worker.close()
+        if failure is not None:
+            raise failure
 
     def _note_changes(
         self,

@@ -4,7 +4,7 @@ core while the queue is written on another.
 A first sync of a big mailbox is CPU-bound: parsing and threading the mail is about
 half of it, storing it the other half. ``Worker`` runs one function over each batch in
 a worker process, and hands the result back when the caller asks, so the worker works
-on the next batch while the caller stores the last one. One batch is with it at a time.
+on the next batches while the caller stores the last one.
 
 The worker is forked from this process (on Linux): it shares the interpreter's memory
 and modules instead of loading its own, and starts with the caller's state. It only
@@ -26,10 +26,13 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import queue
 import signal
 import struct
 import sys
+import threading
 import warnings
+from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
 from typing import IO, Generic, TypeVar
@@ -48,9 +51,13 @@ class WorkerLostError(Exception):
     """The worker process is gone or answered something that is not a frame."""
 
 
-def _send(pipe: IO[bytes], value: object) -> None:
+def _frame(value: object) -> bytes:
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    pipe.write(_HEAD.pack(len(data)) + data)
+    return _HEAD.pack(len(data)) + data
+
+
+def _send(pipe: IO[bytes], value: object) -> None:
+    pipe.write(_frame(value))
     pipe.flush()
 
 
@@ -78,6 +85,7 @@ def _serve(work: Callable[[A], R], inbound: int, outbound: int) -> None:
             except EOFError:
                 return
             _send(writer, work(arg))  # type: ignore[arg-type]
+            del arg  # before the next batch is read in, not after
 
 
 def _fork(work: Callable[[A], R]) -> tuple[int, IO[bytes], IO[bytes]] | None:
@@ -120,13 +128,43 @@ def _fork(work: Callable[[A], R]) -> tuple[int, IO[bytes], IO[bytes]] | None:
 class Job(Generic[A, R]):
     """One batch given to a ``Worker``; ``result`` waits for it."""
 
-    def __init__(self, worker: Worker[A, R], arg: A) -> None:
+    def __init__(self, worker: Worker[A, R], arg: A, sent: bool) -> None:
         self._worker = worker
-        self._arg = arg
+        self.arg = arg
+        self.sent = sent  # handed to the worker process (else done here when asked)
 
     def result(self) -> R:
-        """``work(arg)``, from the worker process or done here."""
-        return self._worker.collect(self._arg)
+        """``work(arg)``, from the worker process or done here. Jobs are asked in the
+        order they were submitted."""
+        return self._worker.collect(self)
+
+
+class _Writer:
+    """Sends frames to the worker from a thread of its own, so ``submit`` never waits:
+    the worker takes the next batch as soon as it is done with one, while this process
+    is busy storing, and neither side can block the other on a full pipe."""
+
+    def __init__(self, pipe: IO[bytes]) -> None:
+        self._pipe = pipe
+        self._frames: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="hero-mail-worker", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with suppress(OSError):  # the worker is gone: the reading side finds out
+            while (frame := self._frames.get()) is not None:
+                self._pipe.write(frame)
+                self._pipe.flush()
+
+    def send(self, value: object) -> None:
+        self._frames.put(_frame(value))
+
+    def close(self) -> None:
+        """Stop once what was sent is written (or the worker is gone), and close the pipe."""
+        self._frames.put(None)
+        self._thread.join()
+        with suppress(OSError):
+            self._pipe.close()
 
 
 class Worker(Generic[A, R]):
@@ -134,56 +172,50 @@ class Worker(Generic[A, R]):
 
     def __init__(self, work: Callable[[A], R], forked: bool) -> None:
         self._work = work
-        self._process = _fork(work) if forked else None
-        self._busy = False
+        process = _fork(work) if forked else None
+        self._pid = process[0] if process is not None else None
+        self._writer = _Writer(process[1]) if process is not None else None
+        self._reader = process[2] if process is not None else None
+        self._waiting: deque[Job[A, R]] = deque()  # sent, in order, results not yet read
 
     @property
     def pid(self) -> int | None:
         """The worker process's id, while batches go to it."""
-        return self._process[0] if self._process is not None else None
+        return self._pid
 
     def submit(self, arg: A) -> Job[A, R]:
-        """Give ``arg`` to the worker. The job before must have had its result taken."""
-        assert not self._busy, "one batch at a time"
-        if self._process is not None:
-            try:
-                _send(self._process[1], arg)
-                self._busy = True
-            except OSError:
-                self._lose()
-        return Job(self, arg)
+        """Give ``arg`` to the worker, without waiting."""
+        if self._writer is None:
+            return Job(self, arg, sent=False)
+        job = Job(self, arg, sent=True)
+        self._writer.send(arg)
+        self._waiting.append(job)
+        return job
 
-    def collect(self, arg: A) -> R:
-        """The result for ``arg``, the batch last submitted."""
-        if self._busy and self._process is not None:
-            self._busy = False
+    def collect(self, job: Job[A, R]) -> R:
+        """The result of ``job``, the oldest one whose result was not taken yet."""
+        if job.sent and self._reader is not None:
+            oldest = self._waiting.popleft()
+            assert oldest is job, "results are taken in the order the jobs were submitted"
             try:
-                return self._receive()
+                value: R = _receive(self._reader)  # type: ignore[assignment]
+                return value
             except (OSError, EOFError, WorkerLostError, pickle.UnpicklingError):
-                self._lose()
-        return self._work(arg)
-
-    def _receive(self) -> R:
-        assert self._process is not None
-        value: R = _receive(self._process[2])  # type: ignore[assignment]
-        return value
-
-    def _lose(self) -> None:
-        self._busy = True  # whatever it was doing is not wanted
-        self.close()
+                self.close()
+        return self._work(job.arg)
 
     def close(self) -> None:
         """End the worker: at the end of its input it exits; one still working is killed."""
-        process, self._process = self._process, None
-        if process is None:
+        pid, writer, reader = self._pid, self._writer, self._reader
+        self._pid = self._writer = self._reader = None
+        if pid is None or writer is None or reader is None:
             return
-        pid, to_worker, from_worker = process
-        if self._busy:
-            self._busy = False
+        if self._waiting:  # its answers are not wanted any more
+            self._waiting.clear()
             with suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-        for pipe in (to_worker, from_worker):
-            with suppress(OSError):
-                pipe.close()
+        writer.close()
+        with suppress(OSError):
+            reader.close()
         with suppress(ChildProcessError):
             os.waitpid(pid, 0)

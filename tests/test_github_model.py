@@ -511,3 +511,20 @@ def _stop_simulator() -> Any:
     if SHARED.sim is not None:
         SHARED.sim.stop()
         SHARED.sim = None
+
+
+def test_a_comment_moved_up_a_page_by_a_deletion_in_the_first_sync_is_still_read() -> None:
+    """Pages of one comment: the first sync reads the comments of one second by page number,
+    and the issue deleted after the seventh request takes its comment with it, so the
+    other issue's comment moves up to a page already read. Its issue changes in nothing;
+    only its comment count says a comment is missing, and the first sync now reads it."""
+    model = GithubSyncModel()
+    try:
+        model.configure(strategy="rest", include=(), page=1, seed=[1, 1])
+        model.upstream(burst=[("new_issue", 0, 0)])
+        model.sync(during=[(7, "delete", 0, 0)], fault="none", kill=None, storm=False)
+        model.queue_is_the_projection()
+        model.clean_sync()
+        model.queue_is_the_projection()
+    finally:
+        model.teardown()

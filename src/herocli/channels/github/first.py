@@ -171,7 +171,6 @@ class FirstSync:
                 # GitHub's count as the issue was listed; the catch-up pass
                 # reads again the comments of any issue whose count moved since.
                 counts[str(issue["number"])] = int(issue.get("comments") or 0)
-                first.setdefault("got", {})[str(issue["number"])] = 0
                 remember(f"issue:{issue['id']}", issue["updated_at"])
                 messages = [rest_issue_message(issue, self.reader.authors)]
                 conversations.append(rest_conversation(repo, issue, messages))
@@ -231,14 +230,10 @@ class FirstSync:
             if got.get(key, 0) >= int(counts.get(key) or 0):
                 continue
             try:
-                comments = self.reader.comments(repo, number, progress)
+                messages = self.reader.all_comments(repo, number, rc, progress, self._remember(rc))
             except GithubNotFound:
                 # Deleted (or moved away) meanwhile: the check for gone issues closes it.
                 got[key] = int(counts.get(key) or 0)
                 continue
-            remember = self._remember(rc)
-            for c in comments:
-                remember(f"comment:{c['id']}", str(c.get("updated_at") or c["created_at"]))
-            counts[key] = got[key] = len(comments)
-            messages = [rest_comment_message(c, self.reader.authors) for c in comments]
+            got[key] = len(messages)
             yield FetchPage((comments_conversation(repo, number, messages),), copy.deepcopy(state))

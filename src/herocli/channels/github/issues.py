@@ -23,7 +23,7 @@ from herocli.channels.github.convert import (
     rest_issue_message,
 )
 from herocli.config_github import GithubSettings
-from herocli.models import JSON, Conversation, SyncProgress
+from herocli.models import JSON, Conversation, Message, SyncProgress
 
 PAGE = 100
 # GitHub's `since` has one-second resolution and replicas can lag a little;
@@ -62,16 +62,26 @@ class IssueReader:
         url = f"/repos/{repo}/issues/{number}/comments?" + urlencode({"per_page": PAGE})
         return [c for c in self.client.get_pages(url, progress) if isinstance(c, dict)]
 
+    def all_comments(
+        self, repo: str, number: int, rc: JSON, progress: SyncProgress, remember: Remember
+    ) -> list[Message]:
+        """Every comment of one issue as messages, each remembered; the issue's count in
+        ``rc["counts"]`` becomes how many there are."""
+        comments = self.comments(repo, number, progress)
+        rc.setdefault("counts", {})[str(number)] = len(comments)
+        for c in comments:
+            remember(f"comment:{c['id']}", str(c.get("updated_at") or c["created_at"]))
+        return [rest_comment_message(c, self.authors) for c in comments]
+
     def whole(
         self, repo: str, issue: JSON, rc: JSON, progress: SyncProgress, remember: Remember
     ) -> Conversation:
         """The issue with all its comments; its count in ``rc["counts"]`` becomes GitHub's."""
-        comments = self.comments(repo, issue["number"], progress) if issue.get("comments") else []
-        rc.setdefault("counts", {})[str(issue["number"])] = len(comments)
-        for c in comments:
-            remember(f"comment:{c['id']}", str(c.get("updated_at") or c["created_at"]))
         messages = [rest_issue_message(issue, self.authors)]
-        messages += [rest_comment_message(c, self.authors) for c in comments]
+        if issue.get("comments"):
+            messages += self.all_comments(repo, issue["number"], rc, progress, remember)
+        else:
+            rc.setdefault("counts", {})[str(issue["number"])] = 0
         return rest_conversation(repo, issue, messages)
 
 

@@ -128,10 +128,9 @@ def _fork(work: Callable[[A], R]) -> tuple[int, IO[bytes], IO[bytes]] | None:
 class Job(Generic[A, R]):
     """One batch given to a ``Worker``; ``result`` waits for it."""
 
-    def __init__(self, worker: Worker[A, R], arg: A, sent: bool) -> None:
+    def __init__(self, worker: Worker[A, R], arg: A) -> None:
         self._worker = worker
         self.arg = arg
-        self.sent = sent  # handed to the worker process (else done here when asked)
 
     def result(self) -> R:
         """``work(arg)``, from the worker process or done here. Jobs are asked in the
@@ -185,16 +184,16 @@ class Worker(Generic[A, R]):
 
     def submit(self, arg: A) -> Job[A, R]:
         """Give ``arg`` to the worker, without waiting."""
-        if self._writer is None:
-            return Job(self, arg, sent=False)
-        job = Job(self, arg, sent=True)
-        self._writer.send(arg)
-        self._waiting.append(job)
+        job = Job(self, arg)
+        if self._writer is not None:
+            self._writer.send(arg)
+            self._waiting.append(job)
         return job
 
     def collect(self, job: Job[A, R]) -> R:
-        """The result of ``job``, the oldest one whose result was not taken yet."""
-        if job.sent and self._reader is not None:
+        """The result of ``job``, the oldest one whose result was not taken yet. While the
+        worker is there, every job was sent to it; once it is gone, each is done here."""
+        if self._reader is not None:
             oldest = self._waiting.popleft()
             assert oldest is job, "results are taken in the order the jobs were submitted"
             try:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from herocli.models import Conversation, Item, ItemState, Message, RemoteState
 from herocli.records import field_names
@@ -99,3 +102,42 @@ def test_meta_reads_as_the_dict_its_json_holds() -> None:
         meta["missing"]
     assert JsonMeta("{}") == {}
     assert not JsonMeta("{}")
+
+
+# Keys a reader asks for (identifiers, read without decoding when absent from the text)
+# and keys it cannot be sure of that way, each also put in values and nested objects,
+# where finding the name in the text must not count as having the key.
+PROBES = ["provisional", "why", "merged_into", "ts", "a", "ü", "two words", 'q"uote', "b\\s"]
+META_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from(PROBES) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(PROBES) | st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(
+    st.dictionaries(st.sampled_from(PROBES) | st.text(max_size=8), META_VALUES, max_size=5),
+    st.sampled_from([{}, {"ensure_ascii": False}, {"separators": (",", ":")}, {"indent": 1}]),
+)
+def test_meta_answers_each_key_as_its_decoded_dict_does(
+    data: dict[str, object], how: dict[str, Any]
+) -> None:
+    # The store writes meta with json.dumps; whichever way, every question gets the answer
+    # of the whole decoded object, asked before or after anything decoded it.
+    text = json.dumps(data, **how)
+    for key in [*PROBES, *data]:
+        meta = JsonMeta(text)
+        assert meta.get(key) == data.get(key), key
+        assert meta.get(key, "absent") == data.get(key, "absent"), key
+        assert (key in meta) is (key in data), key
+        if key in data:
+            assert meta[key] == data[key]
+        else:
+            with pytest.raises(KeyError):
+                meta[key]
+        assert meta == data
+        assert meta.get(key) == data.get(key), key
+    assert 1 not in JsonMeta(text)

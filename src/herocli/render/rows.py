@@ -23,8 +23,10 @@ def wait_start(item: Item, waiting: Waiting | None = None) -> datetime | None:
 def closed_why(item: Item) -> str | None:
     """Why a closed item was closed at its source (completed, not_planned, transferred,
     deleted, gone, filtered), when the channel said."""
+    if item.state is not ItemState.CLOSED:  # the queue's usual case: no meta to read
+        return None
     why = item.meta.get("why")
-    return str(why) if item.state is ItemState.CLOSED and why else None
+    return str(why) if why else None
 
 
 def item_json(item: Item, now: datetime) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from herocli.context import Context
+from herocli.models import Item, ItemState, Waiting, iso
+from herocli.render.rows import item_json
 from herocli.render.text import UNSAFE, json_text
+from herocli.store.item_rows import JsonMeta
 
 ENTRIES = [
     {"number": 1, "title": "Grüße [bold]x[/] \x1b[2J", "labels": ["a", "b"], "url": None},
@@ -102,3 +105,85 @@ def test_what_json_cannot_write_is_its_own_error() -> None:
         with pytest.raises(TypeError) as got:
             json_text(value, indent=None)
         assert str(got.value) == str(wanted.value)
+
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+TIMES = st.none() | st.datetimes(
+    min_value=datetime(1, 1, 1, 0, 0),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=9))]),
+)
+
+
+@st.composite
+def items(draw: st.DrawFn) -> Item:
+    last = draw(TIMES)
+    # Waiting since the last message (what most items wait since), the same instant in
+    # another zone, or any other time.
+    since = draw(st.sampled_from([last, last and last.astimezone(UTC), None]) | TIMES)
+    meta = draw(
+        st.fixed_dictionaries(
+            {},
+            optional={"provisional": st.booleans(), "why": st.none() | HOSTILE, "ts": HOSTILE},
+        )
+    )
+    return Item(
+        id=draw(st.integers(1, 10**9)),
+        channel=draw(st.sampled_from(["github", "email", "slack"])),
+        external_id=draw(HOSTILE),
+        title=draw(HOSTILE),
+        url=draw(st.none() | HOSTILE),
+        state=draw(st.sampled_from(ItemState)),
+        snoozed_until=draw(TIMES),
+        remote_state=None,
+        assignee=draw(st.none() | HOSTILE),
+        labels=tuple(draw(st.lists(HOSTILE, max_size=3))),
+        created_at=draw(TIMES.filter(lambda t: t is not None)),
+        updated_at=NOW,
+        closed_at=draw(TIMES),
+        message_count=draw(st.integers(0, 10**6)),
+        first_message_at=None,
+        last_message_at=last,
+        last_author=draw(st.none() | HOSTILE),
+        last_from_team=draw(st.none() | st.booleans()),
+        waiting_since=since,
+        meta=JsonMeta(json.dumps(meta)),
+        reply_uncertain=draw(st.booleans()),
+    )
+
+
+def _plain_item_json(item: Item, now: datetime) -> dict[str, object]:
+    # What each field is, in plain values: the definition item_json's output is held to.
+    waiting = item.waiting
+    start = item.waiting_since if waiting is Waiting.US else item.last_message_at
+    why = item.meta.get("why")
+    return {
+        "number": item.id,
+        "channel": item.channel,
+        "external_id": item.external_id,
+        "title": item.title,
+        "url": item.url,
+        "state": item.state.value,
+        "waiting": waiting.value if waiting else None,
+        "waiting_provisional": bool(item.meta.get("provisional")),
+        "reply_uncertain": item.reply_uncertain,
+        "waiting_since": iso(start),
+        "wait_seconds": int((now - start).total_seconds()) if start else None,
+        "assignee": item.assignee,
+        "labels": list(item.labels),
+        "last_author": item.last_author,
+        "last_message_at": iso(item.last_message_at),
+        "message_count": item.message_count,
+        "snoozed_until": iso(item.snoozed_until),
+        "created_at": iso(item.created_at),
+        "closed_at": iso(item.closed_at),
+        "closed_why": str(why) if item.state is ItemState.CLOSED and why else None,
+    }
+
+
+@given(st.lists(items(), max_size=3))
+@settings(max_examples=100)
+def test_an_items_json_is_the_text_of_its_plain_fields(listed: list[Item]) -> None:
+    got = [item_json(item, NOW) for item in listed]
+    want = [_plain_item_json(item, NOW) for item in listed]
+    assert json_text(got, indent=None) == json_text(want, indent=None)
+    assert json_text(got) == json_text(want)

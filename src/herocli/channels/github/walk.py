@@ -8,6 +8,9 @@ never returned. So the next page is asked by key: ``since`` = the last
 (``ids``) dropped from the answer. Only when a whole page shares one second
 (a bulk edit) is the next page of that same ``since`` asked by number: the
 items of that second can only leave it by changing, which puts them at the end.
+When the list's first page is that page, nothing in the list is older than its
+second, so the list from that second is the same list: it goes on at page 2 of
+that second rather than asking for the page it just read again.
 
 A position is JSON (``url`` of the next request or ``None`` at the end,
 ``at`` and ``ids`` of the key), so a walk resumes from a stored cursor.
@@ -110,7 +113,13 @@ def _read(pos: JSON, page: list[JSON], url: str, following: str | None) -> tuple
         groups[at] = list(ids)
     if following and page:
         last = _updated(page[-1])
-        if last and last != _since(url):
+        if last and last != _since(url) and _first_page(url) and _updated(page[0]) == last:
+            # The list's first page holds one second only: nothing in it is older, so the
+            # list from that second is this list. On by page number in it, from page 2
+            # (asking that second's first page would bring this page again).
+            groups[last] = list(ids)
+            following = _with_since(url, last, page=2)
+        elif last and last != _since(url):
             following = _with_since(url, last)
         elif last:
             # The whole page is the second asked for: on by page number.
@@ -137,9 +146,15 @@ def _since(url: str) -> str | None:
     return dict(parse_qsl(urlsplit(url).query)).get("since")
 
 
-def _with_since(url: str, since: str) -> str:
-    """The first page of ``url``'s list from ``since`` on."""
+def _first_page(url: str) -> bool:
+    return dict(parse_qsl(urlsplit(url).query)).get("page", "1") == "1"
+
+
+def _with_since(url: str, since: str, page: int = 1) -> str:
+    """Page ``page`` of ``url``'s list from ``since`` on."""
     parts = urlsplit(url)
     query = {k: v for k, v in parse_qsl(parts.query) if k != "page"}
     query["since"] = since
+    if page > 1:
+        query["page"] = str(page)
     return urlunsplit(("", "", parts.path, urlencode(query), ""))

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from herocli.models import Conversation, Item, ItemState, Message, RemoteState
-from herocli.records import field_names
+from herocli.records import field_names, replace
+from herocli.render.rows import item_json
 from herocli.store import Store, queue
 from herocli.store import ingest as store_ingest
 from herocli.store.item_rows import JsonMeta
@@ -20,20 +21,22 @@ from herocli.store.item_rows import JsonMeta
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
+ISSUE = Conversation(
+    channel="github",
+    external_id="acme/widget#7",
+    title="Export fails",
+    url="https://example.test/7",
+    remote_state=RemoteState.OPEN,
+    labels=("bug",),
+    meta={"repo": "acme/widget", "number": 7, "why": None},
+    messages=(Message("m1", "carol", "Carol", T0, "It fails"),),
+)
+
+
 def _stored(tmp_path: Path) -> tuple[Store, int]:
     store = Store.open(tmp_path / "queue.db")
-    conv = Conversation(
-        channel="github",
-        external_id="acme/widget#7",
-        title="Export fails",
-        url="https://example.test/7",
-        remote_state=RemoteState.OPEN,
-        labels=("bug",),
-        meta={"repo": "acme/widget", "number": 7, "why": None},
-        messages=(Message("m1", "carol", "Carol", T0, "It fails"),),
-    )
     with store.transaction() as db:
-        result = store_ingest.ingest(db, conv, lambda m: False, T0 + timedelta(minutes=5))
+        result = store_ingest.ingest(db, ISSUE, lambda m: False, T0 + timedelta(minutes=5))
     return store, result.item_id
 
 
@@ -141,3 +144,33 @@ def test_meta_answers_each_key_as_its_decoded_dict_does(
         assert meta == data
         assert meta.get(key) == data.get(key), key
     assert 1 not in JsonMeta(text)
+
+
+def test_a_listings_json_reads_each_channels_stored_meta(tmp_path: Path) -> None:
+    # The meta each channel stores, through the store and back: a Slack thread still
+    # being read is provisional, a GitHub issue never says, a closed one says why.
+    store, github = _stored(tmp_path)
+    slack = Conversation(
+        channel="slack",
+        external_id="C1:1.0",
+        title="Export slow",
+        meta={"channel": "C1", "ts": "1.0", "provisional": True},
+        messages=(Message("1.0", "U1", "Ann", T0, "It hangs"),),
+    )
+    with store.transaction() as db:
+        slack_id = store_ingest.ingest(db, slack, lambda m: False, T0).item_id
+        closing = replace(
+            ISSUE,
+            remote_state=RemoteState.CLOSED,
+            meta={"repo": "acme/widget", "number": 7, "why": "not_planned"},
+            closed_at=T0 + timedelta(minutes=10),
+        )
+        store_ingest.ingest(db, closing, lambda m: False, T0 + timedelta(minutes=10))
+    now = T0 + timedelta(hours=1)
+    listed = queue.list_items(store.conn, queue.ItemFilter(states=(), waiting=None), now)
+    entries = {entry["number"]: entry for entry in (item_json(item, now) for item in listed)}
+    assert entries[slack_id]["waiting_provisional"] is True
+    assert entries[slack_id]["closed_why"] is None
+    assert entries[github]["waiting_provisional"] is False
+    assert (entries[github]["state"], entries[github]["closed_why"]) == ("closed", "not_planned")
+    store.close()

@@ -129,7 +129,8 @@ def child(port: int, password: str, mode: str, workdir: str) -> None:
 
     from herocli.channels.mail.channel import EmailChannel
     from herocli.config import EmailSettings, TeamSettings
-    from herocli.models import SilentProgress, SystemClock
+    from herocli.exchange import SilentProgress
+    from herocli.models import SystemClock
     from herocli.secrets import EnvSecrets
 
     os.environ[PASSWORD_ENV] = password

@@ -24,7 +24,8 @@ from datetime import UTC, datetime, timedelta
 
 from herocli.channels.github import GithubChannel
 from herocli.config_github import GithubSettings
-from herocli.models import JSON, SilentProgress, SystemClock
+from herocli.exchange import SilentProgress
+from herocli.models import JSON, SystemClock
 from herocli.records import replace
 from herocli.secrets import EnvSecrets
 from herocli.simulators.github import GithubSimulator, iso

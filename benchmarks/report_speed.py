@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.sample_config import rota, sample_config
 
-from herocli.models import Conversation, ItemState, Message
+from herocli.exchange import Conversation
+from herocli.models import ItemState, Message
 from herocli.store import Store, ingest, item_changes
 
 ITEMS = 11_000

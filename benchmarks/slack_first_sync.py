@@ -25,7 +25,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from herocli.models import SilentProgress
+from herocli.exchange import SilentProgress
 from herocli.services.sync import sync_channel
 from herocli.simulators.slack import SlackSimulator
 from herocli.store import Store

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from herocli.channels.slack.sync import HISTORY_LIMIT
-from herocli.models import SilentProgress
+from herocli.exchange import SilentProgress
 from herocli.services.sync import SyncResult, sync_channel
 from herocli.simulators.slack import SlackSimulator, format_ts
 from herocli.store import Store

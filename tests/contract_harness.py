@@ -11,7 +11,8 @@ import pytest
 from herocli.channels.base import Capabilities, Channel
 from herocli.config import TeamSettings
 from herocli.errors import HeroError
-from herocli.models import Item, SilentProgress, TeamMember
+from herocli.exchange import SilentProgress
+from herocli.models import Item, TeamMember
 from herocli.services import triage
 from herocli.services.sync import SyncResult, sync_channel
 from herocli.store import Store, cursors, queue

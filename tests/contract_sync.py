@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from herocli.config import TeamSettings
-from herocli.models import SilentProgress, Waiting
+from herocli.exchange import SilentProgress
+from herocli.models import Waiting
 from herocli.services.sync import sync_channel
 from herocli.store import queue
 from tests.contract_harness import Harness, HarnessFixture

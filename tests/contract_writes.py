@@ -6,7 +6,8 @@ upstream, and the next sync keeps the local change.
 
 from __future__ import annotations
 
-from herocli.models import ItemState, OutgoingReply, Waiting
+from herocli.exchange import OutgoingReply
+from herocli.models import ItemState, Waiting
 from herocli.services import outbox, triage
 from herocli.store import outbox as outbox_rows
 from herocli.store.outbox import Op

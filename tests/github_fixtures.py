@@ -12,14 +12,8 @@ from herocli.channels.github import GithubChannel
 from herocli.channels.github.fetch import PAGE
 from herocli.config_github import GithubSettings
 from herocli.errors import NotFoundError
-from herocli.models import (
-    JSON,
-    Conversation,
-    FetchPage,
-    SilentProgress,
-    SyncProgress,
-    TeamMember,
-)
+from herocli.exchange import Conversation, FetchPage, SilentProgress, SyncProgress
+from herocli.models import JSON, TeamMember
 from herocli.records import replace
 from herocli.secrets import EnvSecrets
 from herocli.simulators.github import GithubSimulator

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from herocli.channels.base import Capabilities, Channel
-from herocli.models import Sent
+from herocli.exchange import Sent
 
 WRITES = {  # the write, and the capability that says it reaches the source
     "send_reply": None,

@@ -14,7 +14,8 @@ from herocli.channels.slack.sync import HISTORY_LIMIT
 from herocli.config import TeamSettings
 from herocli.config_slack import SlackSettings
 from herocli.errors import NotFoundError
-from herocli.models import FetchPage, Item, SilentProgress, TeamMember
+from herocli.exchange import FetchPage, SilentProgress
+from herocli.models import Item, TeamMember
 from herocli.secrets import EnvSecrets
 from herocli.services import triage
 from herocli.services.sync import SyncResult, sync_channel

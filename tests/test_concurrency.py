@@ -16,7 +16,8 @@ WRITER = textwrap.dedent(
     import sys
     from datetime import UTC, datetime, timedelta
 
-    from herocli.models import Conversation, Message, ItemState
+    from herocli.exchange import Conversation
+    from herocli.models import Message, ItemState
     from herocli.store import Store, ingest, item_changes, log, queue
 
     path, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])

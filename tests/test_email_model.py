@@ -73,7 +73,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from herocli.channels.mail.channel import WORKER_FROM, EmailChannel
 from herocli.config import Config, load_config
-from herocli.models import Item, ItemState, SilentProgress, Waiting
+from herocli.exchange import SilentProgress
+from herocli.models import Item, ItemState, Waiting
 from herocli.secrets import EnvSecrets
 from herocli.services import triage
 from herocli.services.sync import sync_channel

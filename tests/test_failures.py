@@ -23,7 +23,8 @@ import pytest
 from herocli.channels.memory import MemoryChannel
 from herocli.context import CHANNEL_FACTORIES
 from herocli.errors import ExitCode
-from herocli.models import JSON, FetchPage, SyncProgress
+from herocli.exchange import FetchPage, SyncProgress
+from herocli.models import JSON
 from tests.cli_harness import Hero
 from tests.sample_config import sample_config
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from herocli.errors import ChannelError, NotFoundError, RateLimitedError
-from herocli.models import CloseReason, OutgoingReply, RemoteState, TeamMember, Thread
+from herocli.exchange import CloseReason, OutgoingReply, Thread
+from herocli.models import RemoteState, TeamMember
 from tests.contract import ChannelContract
 from tests.github_fixtures import (  # noqa: F401
     REPO,

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from herocli.config import TeamSettings
-from herocli.models import SilentProgress, TeamMember
+from herocli.exchange import SilentProgress
+from herocli.models import TeamMember
 from herocli.services.sync import sync_channel
 from herocli.store import Store, queue
 from herocli.store.queue import ItemFilter

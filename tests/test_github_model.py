@@ -36,7 +36,8 @@ from hypothesis.stateful import (
 from herocli.channels.github import GithubChannel
 from herocli.config import TeamSettings
 from herocli.config_github import GithubSettings
-from herocli.models import ItemState, SilentProgress, TeamMember, Waiting
+from herocli.exchange import SilentProgress
+from herocli.models import ItemState, TeamMember, Waiting
 from herocli.records import replace
 from herocli.secrets import EnvSecrets
 from herocli.services.sync import sync_channel

@@ -7,7 +7,8 @@ import pytest
 
 from herocli.channels.github import GithubChannel
 from herocli.config import TeamSettings
-from herocli.models import Item, ItemState, RemoteState, SilentProgress
+from herocli.exchange import SilentProgress
+from herocli.models import Item, ItemState, RemoteState
 from herocli.services.sync import SyncResult, sync_channel
 from herocli.store import Store, queue
 from herocli.store.queue import ItemFilter

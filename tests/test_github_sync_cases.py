@@ -15,14 +15,8 @@ from rich.console import Console
 from herocli.channels.github import GithubChannel
 from herocli.config import TeamSettings
 from herocli.errors import ExitCode, RateLimitedError, UnreachableError
-from herocli.models import (
-    ItemState,
-    OutgoingReply,
-    SilentProgress,
-    TeamMember,
-    Thread,
-    Waiting,
-)
+from herocli.exchange import OutgoingReply, SilentProgress, Thread
+from herocli.models import ItemState, TeamMember, Waiting
 from herocli.render.items import inbox_table
 from herocli.render.rows import item_json
 from herocli.render.thread_view import thread_view

@@ -18,7 +18,7 @@ from herocli.channels.slack import SlackChannel
 from herocli.config import Config, HeroSettings
 from herocli.config_slack import SlackSettings
 from herocli.errors import ExitCode, NotFoundError, UsageError
-from herocli.models import EventKind
+from herocli.events import EventKind
 from herocli.render import markdown
 from herocli.render.stats import handoff_view, stats_view
 from herocli.secrets import EnvSecrets

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from herocli.models import Conversation, Item, ItemState, Message, RemoteState
+from herocli.exchange import Conversation
+from herocli.models import Item, ItemState, Message, RemoteState
 from herocli.records import field_names, replace
 from herocli.render.rows import item_json
 from herocli.store import Store, queue

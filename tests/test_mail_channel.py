@@ -19,16 +19,8 @@ from herocli.channels.mail.parse import parse_message
 from herocli.channels.mail.smtp import reply_message_id
 from herocli.config import EmailSettings, TeamSettings
 from herocli.errors import AuthError, UnreachableError
-from herocli.models import (
-    Conversation,
-    FetchPage,
-    OutgoingReply,
-    Secret,
-    SilentProgress,
-    TeamMember,
-    Thread,
-    shown_text,
-)
+from herocli.exchange import Conversation, FetchPage, OutgoingReply, Secret, SilentProgress, Thread
+from herocli.models import TeamMember, shown_text
 from herocli.records import replace
 from herocli.services.sync import sync_channel
 from herocli.store import Store, queue
@@ -838,7 +830,7 @@ def test_smtp_unreachable(imap: ImapServer) -> None:
 def test_close_flag_and_move(imap: ImapServer, smtp: SmtpSink) -> None:
     channel = make_channel(imap, smtp, close_action="move", close_folder="Done")
     conv, _first, _second = _customer_thread(imap, channel)
-    from herocli.models import CloseReason
+    from herocli.exchange import CloseReason
 
     channel.close(thread_of(conv), CloseReason.COMPLETED)
     assert imap.messages("INBOX") == []

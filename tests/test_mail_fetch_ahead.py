@@ -18,7 +18,7 @@ from herocli.channels.mail import channel as channel_module
 from herocli.channels.mail import conversations as conversations_module
 from herocli.channels.mail.imap import ImapSession
 from herocli.errors import UnreachableError
-from herocli.models import FetchPage, SilentProgress
+from herocli.exchange import FetchPage, SilentProgress
 from tests.mail_servers import ImapServer
 from tests.test_mail_channel import (  # noqa: F401  (fixtures)
     CommandLog,

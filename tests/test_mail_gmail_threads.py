@@ -10,7 +10,7 @@ from herocli.channels.mail.conversations import Incoming, build_conversations
 from herocli.channels.mail.cursor import MailCursor
 from herocli.channels.mail.imap import Fetched
 from herocli.channels.mail.parse import parse_message
-from herocli.models import Conversation
+from herocli.exchange import Conversation
 from tests.clock import FakeClock
 
 

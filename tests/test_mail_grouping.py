@@ -10,7 +10,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 from herocli.channels.mail.parse import ParsedMail
-from herocli.models import Conversation, EventKind, Message
+from herocli.events import EventKind
+from herocli.exchange import Conversation
+from herocli.models import Message
 from herocli.store import ingest, item_changes, log, queue
 from herocli.store.threads import LOOSE_WINDOW
 from tests.mail_grouping import CUSTOMER, T0, US, MailQueue, mail

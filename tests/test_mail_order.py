@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from herocli.config import TeamSettings
-from herocli.models import SilentProgress, shown_text
+from herocli.exchange import SilentProgress
+from herocli.models import shown_text
 from herocli.services.sync import sync_channel
 from herocli.store import Store, queue
 from tests.clock import FakeClock

@@ -14,7 +14,7 @@ import pytest
 
 from herocli.channels.mail.parse import parse_message
 from herocli.errors import ChannelError
-from herocli.models import OutgoingReply
+from herocli.exchange import OutgoingReply
 from tests.mail_servers import ImapServer, SmtpSink
 from tests.test_mail_channel import (  # noqa: F401  (fixtures)
     CUSTOMER,

@@ -25,7 +25,7 @@ import pytest
 from herocli.channels.mail import channel as channel_module
 from herocli.channels.mail import worker as worker_module
 from herocli.channels.mail.worker import Worker
-from herocli.models import FetchPage, SilentProgress
+from herocli.exchange import FetchPage, SilentProgress
 from tests.test_mail_channel import (  # noqa: F401  (fixtures)
     imap,
     imap_running,

@@ -31,7 +31,8 @@ from herocli.channels.slack import SlackChannel
 from herocli.config import TeamSettings
 from herocli.config_mirror import MirrorSettings
 from herocli.config_slack import SlackSettings
-from herocli.models import SilentProgress, TeamMember
+from herocli.exchange import SilentProgress
+from herocli.models import TeamMember
 from herocli.secrets import EnvSecrets
 from herocli.services.mirror import sync_mirror
 from herocli.services.team import TeamDirectory

@@ -22,7 +22,7 @@ from herocli.channels.memory import MemoryBackend, MemoryChannel
 from herocli.cli.main import run_cli
 from herocli.context import CHANNEL_FACTORIES, Context
 from herocli.errors import AuthError, ChannelError, ExitCode
-from herocli.models import OutgoingReply, Sent, Thread
+from herocli.exchange import OutgoingReply, Sent, Thread
 from herocli.redact import MASK, redact
 from herocli.secrets import EnvSecrets
 from herocli.simulators.demo import (

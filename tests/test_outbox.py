@@ -9,7 +9,7 @@ import pytest
 
 from herocli.channels.memory import MemoryChannel
 from herocli.errors import ExitCode, UnreachableError
-from herocli.models import OutgoingReply, Sent, Thread
+from herocli.exchange import OutgoingReply, Sent, Thread
 from herocli.services import outbox
 from herocli.store import Store
 from herocli.store import outbox as rows

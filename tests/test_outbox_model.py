@@ -19,15 +19,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from herocli.channels.memory import MemoryBackend, MemoryChannel
-from herocli.models import (
-    CloseReason,
-    Conversation,
-    Message,
-    OutgoingReply,
-    RemoteState,
-    Sent,
-    Thread,
-)
+from herocli.exchange import CloseReason, Conversation, OutgoingReply, Sent, Thread
+from herocli.models import Message, RemoteState
 from herocli.services import outbox
 from herocli.store import Store, ingest
 from herocli.store import outbox as rows

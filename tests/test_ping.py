@@ -9,7 +9,8 @@ import pytest
 from herocli.channels.memory import MemoryBackend, MemoryChannel
 from herocli.config import TeamSettings
 from herocli.errors import UsageError
-from herocli.models import SilentProgress, TeamMember
+from herocli.exchange import SilentProgress
+from herocli.models import TeamMember
 from herocli.services import outbox, triage
 from herocli.services.sync import sync_channel
 from herocli.store import Store, queue

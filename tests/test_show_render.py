@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from herocli.models import Conversation, Message
+from herocli.exchange import Conversation
+from herocli.models import Message
 from herocli.store import Store, ingest
 from tests.cli_harness import Hero, hero_process
 

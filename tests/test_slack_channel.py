@@ -12,15 +12,8 @@ from herocli.errors import (
     NotFoundError,
     RateLimitedError,
 )
-from herocli.models import (
-    CloseReason,
-    Conversation,
-    OutgoingReply,
-    RemoteState,
-    SilentProgress,
-    TeamMember,
-    Thread,
-)
+from herocli.exchange import CloseReason, Conversation, OutgoingReply, SilentProgress, Thread
+from herocli.models import RemoteState, TeamMember
 from herocli.simulators.slack import SlackSimulator
 from tests.clock import FakeClock
 from tests.contract import ChannelContract

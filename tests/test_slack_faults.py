@@ -16,7 +16,8 @@ from rich.console import Console
 from herocli.channels.slack.api import SlackApi
 from herocli.cli.sync import failure_code
 from herocli.errors import ChannelError, ExitCode, NotFoundError, UnreachableError
-from herocli.models import ItemState, SilentProgress
+from herocli.exchange import SilentProgress
+from herocli.models import ItemState
 from herocli.render.thread_view import thread_view
 from herocli.secrets import EnvSecrets
 from herocli.services import outbox, triage

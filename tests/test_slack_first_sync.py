@@ -14,7 +14,8 @@ from herocli.channels.slack import SlackChannel
 from herocli.cli.sync import with_history_days
 from herocli.config import Config, TeamSettings
 from herocli.config_slack import SlackSettings
-from herocli.models import FetchPage, ItemState, Message, RemoteState, SilentProgress, TeamMember
+from herocli.exchange import FetchPage, SilentProgress
+from herocli.models import ItemState, Message, RemoteState, TeamMember
 from herocli.services.sync import SyncResult, sync_channel
 from herocli.simulators.slack import SlackSimulator, format_ts
 from herocli.store import Store, cursors, ingest, queue

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from herocli.channels.slack.mrkdwn import NAME_LIMIT, escape, markdown_parts, shown_name, unescape
 from herocli.config import TeamSettings
-from herocli.models import OutgoingReply, SilentProgress, TeamMember, Thread
+from herocli.exchange import OutgoingReply, SilentProgress, Thread
+from herocli.models import TeamMember
 from herocli.services import outbox, triage
 from herocli.services.sync import sync_channel
 from herocli.simulators.slack import SlackSimulator

@@ -23,7 +23,8 @@ from hypothesis.stateful import initialize, precondition, rule
 from herocli.channels.slack import SlackChannel
 from herocli.channels.slack.convert import message_key
 from herocli.config_mirror import MirrorSettings
-from herocli.models import JSON, FetchPage, SilentProgress, SyncProgress
+from herocli.exchange import FetchPage, SilentProgress, SyncProgress
+from herocli.models import JSON
 from herocli.services.mirror import sync_mirror
 from herocli.services.mirror_writes import relay_key
 from herocli.services.team import TeamDirectory

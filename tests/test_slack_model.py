@@ -24,7 +24,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from herocli.channels.slack import SlackChannel
 from herocli.channels.slack.mrkdwn import unescape
 from herocli.config import TeamSettings
-from herocli.models import JSON, ItemState, SilentProgress, SyncProgress, TeamMember
+from herocli.exchange import SilentProgress, SyncProgress
+from herocli.models import JSON, ItemState, TeamMember
 from herocli.services import triage
 from herocli.services.sync import sync_channel
 from herocli.simulators.slack import SlackSimulator, format_ts

@@ -141,6 +141,18 @@ def test_inbox_and_show_load_no_write_path(tmp_path: Path) -> None:
         assert _offending(modules, NOT_FOR_READING) == [], args
 
 
+def test_reading_loads_none_of_the_sync_write_or_log_vocabulary(tmp_path: Path) -> None:
+    # herocli.exchange (what channels fetch and write) and herocli.events (the event log's
+    # kinds) are StrEnums and records that were two fifths of the models' import; reading
+    # notes for `show` goes through store.log, whose kinds load only where an event is made.
+    for args in (["inbox"], ["inbox", "--json"], ["show", "1"], ["show", "1", "--json"]):
+        code, modules = _loaded_by(args, tmp_path)
+        assert code == 0, args
+        assert "herocli.models" in modules, args  # the harness can tell: it is loaded
+        assert "herocli.store.log" in modules, args
+        assert _offending(modules, ("herocli.exchange", "herocli.events")) == [], args
+
+
 def test_piped_and_json_listings_never_load_rich(tmp_path: Path) -> None:
     # A script reading `hero inbox` gets plain rows; the terminal renderer is not its cost.
     for args in (["inbox"], ["inbox", "--json"], ["show", "1"], ["show", "1", "--json"]):

@@ -10,7 +10,8 @@ import pytest
 
 from herocli.channels.memory import MemoryBackend, MemoryChannel
 from herocli.config import RotaSettings, TeamSettings
-from herocli.models import Item, SilentProgress, TeamMember
+from herocli.exchange import SilentProgress
+from herocli.models import Item, TeamMember
 from herocli.services import stats, triage
 from herocli.services.sync import sync_channel
 from herocli.services.team import TeamDirectory

@@ -12,15 +12,9 @@ from typing import Any
 import pytest
 
 from herocli.config import TeamSettings
-from herocli.models import (
-    Conversation,
-    EventKind,
-    ItemState,
-    Message,
-    RemoteState,
-    TeamMember,
-    Waiting,
-)
+from herocli.events import EventKind
+from herocli.exchange import Conversation
+from herocli.models import ItemState, Message, RemoteState, TeamMember, Waiting
 from herocli.services.inbox import wake_due
 from herocli.services.team import TeamDirectory
 from herocli.store import Store, item_changes, log, queue

@@ -1,5 +1,9 @@
 """The queue's vocabulary: frozen records and enums shared by every layer.
 
+Only what reading the queue needs: what channels fetch and write is in
+``herocli.exchange``, the event log's kinds in ``herocli.events``, so that
+``hero inbox`` and ``hero show`` never pay for them.
+
 Times are always timezone-aware UTC ``datetime`` objects. Anything a channel
 hands over (titles, bodies, names) is untrusted text and is stored verbatim;
 escaping happens only when it is rendered.
@@ -44,26 +48,6 @@ class Delivery(StrEnum):
 
     UNCERTAIN = "uncertain"  # it may or may not have reached the customer
     DROPPED = "dropped"  # the hero dropped its outbox entry: not counted
-
-
-class EventKind(StrEnum):
-    """What the event log records; stats and the handoff are queries over it."""
-
-    RECEIVED = "received"  # a message from outside the team arrived
-    REPLIED = "replied"  # a team member's message (sent by hero or seen upstream)
-    ASSIGNED = "assigned"
-    SNOOZED = "snoozed"
-    WOKE = "woke"
-    CLOSED = "closed"
-    REOPENED = "reopened"
-    LABELED = "labeled"
-    NOTED = "noted"
-    HANDED_OFF = "handed_off"
-
-
-class CloseReason(StrEnum):
-    COMPLETED = "completed"
-    NOT_PLANNED = "not_planned"
 
 
 @record
@@ -122,104 +106,6 @@ def shown_text(message: Message) -> str:
     return str(trimmed or message.body)
 
 
-@record
-class LooseLink:
-    """Weaker evidence than ``refers_to`` that conversations belong together (a subject).
-
-    Every conversation may *offer* keys; one that *seeks* a key joins the item that most
-    recently offered it before ``at``, within the queue's window, and only that one.
-    """
-
-    key: str
-    at: datetime
-    seeks: bool = False
-
-
-@record
-class Conversation:
-    """A conversation as fetched: new or changed messages of one thread.
-
-    A fetch need not repeat messages it returned before: the queue merges
-    messages by ``external_id``. ``refers_to`` lists external ids of messages
-    this conversation answers (email References); when the queue already holds
-    one of them, the messages join that item instead of starting a new one; when
-    several items hold or wait for those ids, they are merged into the oldest.
-    ``loose`` carries weaker evidence (see ``LooseLink``). ``keeps_title``: the
-    queue's title stays as first filed (mail: a later copy must not rename it).
-    ``remote_state`` is ``None`` for channels with no notion of open/closed.
-    An empty ``title`` means the source no longer knows it: the queue keeps its own.
-    ``join_only`` conversations only add to an item the queue already has (a
-    comment on an issue the channel cannot tell was ever synced). ``closed_at``
-    is when the source closed it: an outside message after that keeps the item open.
-    """
-
-    channel: str
-    external_id: str
-    title: str
-    messages: tuple[Message, ...] = ()
-    url: str | None = None
-    remote_state: RemoteState | None = None
-    labels: tuple[str, ...] | None = None  # None: the channel does not know labels
-    assignees: tuple[str, ...] | None = None
-    refers_to: tuple[str, ...] = ()
-    meta: Mapping[str, Any] = field(default_factory=dict)
-    loose: tuple[LooseLink, ...] = ()
-    keeps_title: bool = False
-    join_only: bool = False
-    closed_at: datetime | None = None
-
-
-@record
-class FetchPage:
-    """One committed step of a fetch: the conversations, then the cursor to resume from.
-
-    The sync service stores the conversations and the cursor in one
-    transaction, so a crash never moves a cursor past data it did not keep.
-    """
-
-    conversations: tuple[Conversation, ...]
-    cursor: JSON
-
-
-@record
-class Thread:
-    """What a channel needs to know about an item to write to it."""
-
-    item_id: int
-    external_id: str
-    title: str
-    url: str | None
-    messages: tuple[Message, ...]
-    meta: Mapping[str, Any] = field(default_factory=dict)
-
-
-@record
-class OutgoingReply:
-    """A reply waiting in the outbox. ``key`` is unique and stable across retries."""
-
-    key: str
-    body: str
-    broadcast: bool = False
-    # Mentions hero added on purpose (``hero assign --ping``); any other is shown literally.
-    mentions: tuple[str, ...] = ()
-    # Who wrote it, where the channel shows a sender's name (an email's From): a teammate
-    # whose answer was relayed from the team mirror.
-    sender: str | None = None
-    # The name to post under where the channel lets an app choose one per message (Slack's
-    # ``username``, with the chat:write.customize scope); None: the app's own name.
-    sign_as: str | None = None
-
-
-@record
-class Sent:
-    """Proof that a write reached the channel."""
-
-    external_id: str
-    sent_at: datetime
-    url: str | None = None
-    meta: Mapping[str, Any] = field(default_factory=dict)
-
-
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
@@ -236,28 +122,6 @@ class SystemClock:
         import time
 
         time.sleep(seconds)
-
-
-class SyncProgress(Protocol):
-    """How a channel reports progress while it fetches."""
-
-    def update(
-        self, description: str, *, completed: int | None = None, total: int | None = None
-    ) -> None:
-        """Say what is happening; counts are optional."""
-
-    def waiting(self, seconds: float, reason: str) -> None:
-        """Say that the channel waits ``seconds`` (a rate limit) before going on."""
-
-
-class SilentProgress:
-    def update(
-        self, description: str, *, completed: int | None = None, total: int | None = None
-    ) -> None:
-        pass
-
-    def waiting(self, seconds: float, reason: str) -> None:
-        pass
 
 
 # "00" to "99", for iso() to write a time's fields with: isoformat() formats each number
@@ -290,25 +154,6 @@ def utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
-
-@record
-class Secret:
-    """A credential and the name of the variable (or keyring entry) it came from."""
-
-    value: str = field(repr=False)
-    source: str
-
-    def __post_init__(self) -> None:
-        from herocli.redact import remember  # here: a read of the queue reads no secret
-
-        remember(self.value)
-
-
-class SecretSource(Protocol):
-    def secret(self, names: tuple[str, ...], purpose: str) -> Secret:
-        """The first of ``names`` that is set; else ``AuthError`` naming them all."""
-        ...
 
 
 @record
@@ -363,13 +208,3 @@ class Note:
     at: datetime
     author: str | None
     body: str
-
-
-@record
-class Event:
-    id: int
-    item_id: int | None
-    kind: EventKind
-    at: datetime
-    actor: str | None
-    detail: Mapping[str, Any] = field(default_factory=dict)

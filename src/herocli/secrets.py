@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from herocli.errors import AuthError
-from herocli.models import Secret
+from herocli.exchange import Secret
 
 KEYRING_SERVICE = "herocli"
 

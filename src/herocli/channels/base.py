@@ -24,16 +24,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from herocli.errors import NotSupportedError
-from herocli.models import (
-    JSON,
-    CloseReason,
-    FetchPage,
-    OutgoingReply,
-    Sent,
-    SyncProgress,
-    TeamMember,
-    Thread,
-)
+from herocli.exchange import CloseReason, FetchPage, OutgoingReply, Sent, SyncProgress, Thread
+from herocli.models import JSON, TeamMember
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,16 @@ from datetime import datetime
 
 from herocli.channels.base import Capabilities, Channel, Markup, PostFormat
 from herocli.errors import AuthError, NotFoundError, UnreachableError, UsageError
-from herocli.models import (
-    JSON,
-    Clock,
+from herocli.exchange import (
     CloseReason,
     Conversation,
     FetchPage,
-    Message,
     OutgoingReply,
-    RemoteState,
     Sent,
     SyncProgress,
-    TeamMember,
     Thread,
 )
+from herocli.models import JSON, Clock, Message, RemoteState, TeamMember
 
 
 @dataclass

@@ -19,7 +19,8 @@ from herocli.cli.common import item_numbers as parse_ids
 from herocli.cli.help import examples
 from herocli.context import Context
 from herocli.errors import ExitCode, NotFoundError, UsageError
-from herocli.models import CloseReason, Item, ItemState, iso
+from herocli.exchange import CloseReason
+from herocli.models import Item, ItemState, iso
 from herocli.render.outbox import describe_delivery
 from herocli.render.text import safe
 from herocli.services import triage

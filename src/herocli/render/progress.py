@@ -27,7 +27,7 @@ def sync_progress(console: Console) -> Progress:
 
 
 class ChannelProgress:
-    """One channel's line in the display (implements models.SyncProgress)."""
+    """One channel's line in the display (implements exchange.SyncProgress)."""
 
     def __init__(self, progress: Progress, channel: str) -> None:
         self.progress = progress

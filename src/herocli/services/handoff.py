@@ -16,7 +16,8 @@ from pathlib import Path
 from herocli.channels.base import Channel, PostFormat
 from herocli.config import Config
 from herocli.errors import HeroError, NotFoundError, UsageError
-from herocli.models import EventKind, Item, ItemState, Note, Waiting, iso
+from herocli.events import EventKind
+from herocli.models import Item, ItemState, Note, Waiting, iso
 from herocli.services import rota as rota_service
 from herocli.services import stats as stats_service
 from herocli.services.outbox import Delivery, deliver_batch, enqueue_batch

@@ -28,16 +28,8 @@ from herocli.channels.base import Channel
 from herocli.channels.slack.convert import permalink
 from herocli.config_mirror import MirrorSettings
 from herocli.errors import ChannelError, HeroError
-from herocli.models import (
-    JSON,
-    Clock,
-    Conversation,
-    FetchPage,
-    ItemState,
-    Message,
-    StoredMessage,
-    SyncProgress,
-)
+from herocli.exchange import Conversation, FetchPage, SyncProgress
+from herocli.models import JSON, Clock, ItemState, Message, StoredMessage
 from herocli.services.mirror_text import (
     edited_note,
     edited_notice,

@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from herocli.channels.base import Channel
 from herocli.errors import ChannelError
-from herocli.models import Sent
+from herocli.exchange import Sent
 from herocli.services.mirror_text import failure_text
 from herocli.store import Store, mirror
 from herocli.store import outbox as rows

@@ -25,16 +25,8 @@ from typing import Any
 
 from herocli.channels.base import Channel
 from herocli.errors import HeroError, NotFoundError, UncertainError, UsageError
-from herocli.models import (
-    Clock,
-    CloseReason,
-    Conversation,
-    Message,
-    OutgoingReply,
-    Sent,
-    TeamMember,
-    Thread,
-)
+from herocli.exchange import CloseReason, Conversation, OutgoingReply, Sent, Thread
+from herocli.models import Clock, Message, TeamMember
 from herocli.services import leases, mirror_writes
 from herocli.store import Store, ingest, queue
 from herocli.store import outbox as rows

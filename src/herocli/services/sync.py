@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from herocli.channels.base import Channel
 from herocli.config import TeamSettings
 from herocli.errors import HeroError, internal_error
-from herocli.models import JSON, Clock, Message, SyncProgress
+from herocli.exchange import SyncProgress
+from herocli.models import JSON, Clock, Message
 from herocli.services.inbox import wake_due
 from herocli.services.team import TeamDirectory
 from herocli.store import Store, cursors, ingest, item_changes

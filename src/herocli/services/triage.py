@@ -14,7 +14,9 @@ from datetime import datetime
 
 from herocli.channels.base import Capabilities
 from herocli.errors import HeroError, NotFoundError, UsageError
-from herocli.models import Clock, CloseReason, EventKind, Item, ItemState, TeamMember
+from herocli.events import EventKind
+from herocli.exchange import CloseReason
+from herocli.models import Clock, Item, ItemState, TeamMember
 from herocli.records import as_dict
 
 # The sanitiser's rule for one line of text (a plain regex module: no Rich).

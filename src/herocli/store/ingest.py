@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from herocli.models import Conversation, Delivery, EventKind, ItemState, Message, RemoteState
+from herocli.events import EventKind
+from herocli.exchange import Conversation
+from herocli.models import Delivery, ItemState, Message, RemoteState
 from herocli.records import replace
 from herocli.store import log, outbox, threads
 from herocli.store.item_changes import refresh_summary, set_labels, set_state

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from herocli.models import Delivery, EventKind, ItemState
+from herocli.events import EventKind
+from herocli.models import Delivery, ItemState
 from herocli.store import log
 from herocli.store.timefmt import to_db
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from herocli.models import Event, EventKind, Note
+from herocli.models import Note
 from herocli.store.timefmt import from_db, to_db
 
+if TYPE_CHECKING:
+    # Imported where an event is made: `hero show` reads notes here, and never an event.
+    from herocli.events import Event, EventKind
+
 #: One event to record: item, kind, when, who, detail.
-EventRow = tuple[int | None, EventKind, datetime, str | None, Mapping[str, Any] | None]
+EventRow = tuple[int | None, "EventKind", datetime, str | None, Mapping[str, Any] | None]
 
 _INSERT = "INSERT INTO events (item_id, kind, at, actor, detail) VALUES (?, ?, ?, ?, ?)"
 
@@ -68,6 +72,8 @@ def events_between(
 def _event(row: sqlite3.Row) -> Event:
     import json  # here, as in record_all
 
+    from herocli.events import Event, EventKind
+
     return Event(
         id=row["id"],
         item_id=row["item_id"],
@@ -81,6 +87,8 @@ def _event(row: sqlite3.Row) -> Event:
 def add_note(
     db: sqlite3.Connection, item_id: int, at: datetime, author: str | None, body: str
 ) -> int:
+    from herocli.events import EventKind
+
     cur = db.execute(
         "INSERT INTO notes (item_id, at, author, body) VALUES (?, ?, ?, ?)",
         (item_id, to_db(at), author, body),

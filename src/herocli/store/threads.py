@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from herocli.models import Conversation, LooseLink
+from herocli.exchange import Conversation, LooseLink
 from herocli.store.item_changes import refresh_summary
 from herocli.store.outbox import MIRROR_OPS
 from herocli.store.timefmt import from_db, to_db

@@ -22,7 +22,7 @@ from textual.timer import Timer
 
 from herocli.context import Context
 from herocli.errors import HeroError
-from herocli.models import SilentProgress
+from herocli.exchange import SilentProgress
 from herocli.render.progress import sync_summary
 from herocli.render.text import safe
 from herocli.services.inbox import (

@@ -20,18 +20,16 @@ from herocli.channels.github.convert import (
 from herocli.channels.github.fetch import Fetcher
 from herocli.config_github import GithubSettings
 from herocli.errors import ChannelError, NotFoundError, UsageError
-from herocli.models import (
-    JSON,
-    Clock,
+from herocli.exchange import (
     CloseReason,
     FetchPage,
     OutgoingReply,
     SecretSource,
     Sent,
     SyncProgress,
-    TeamMember,
     Thread,
 )
+from herocli.models import JSON, Clock, TeamMember
 
 
 class GithubChannel(Channel):

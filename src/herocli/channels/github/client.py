@@ -28,7 +28,8 @@ from github import Auth, Github
 
 from herocli.config_github import GithubSettings
 from herocli.errors import AuthError, ChannelError, RateLimitedError, UnreachableError
-from herocli.models import Clock, SecretSource, SilentProgress, SyncProgress
+from herocli.exchange import SecretSource, SilentProgress, SyncProgress
+from herocli.models import Clock
 
 # GitHub's documented secondary limits (docs.github.com, "Rate limits for the REST API"):
 # at most 900 points a minute on REST (a GET costs 1 point, a write 5), 2,000 on

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from herocli.errors import ChannelError
-from herocli.models import Conversation, Message, RemoteState, utc
+from herocli.exchange import Conversation
+from herocli.models import Message, RemoteState, utc
 
 CHANNEL = "github"
 TEAM_ASSOCIATIONS = frozenset({"MEMBER", "OWNER", "COLLABORATOR"})

@@ -66,7 +66,8 @@ from herocli.errors import (
     RateLimitedError,
     UnreachableError,
 )
-from herocli.models import JSON, Conversation, FetchPage, Message, SyncProgress
+from herocli.exchange import Conversation, FetchPage, SyncProgress
+from herocli.models import JSON, Message
 
 
 def iso(value: Any) -> str:

@@ -41,7 +41,8 @@ from herocli.channels.github.issues import (
 from herocli.channels.github.queries import ISSUE_COMMENTS, OPEN_ISSUES
 from herocli.channels.github.walk import start, walk
 from herocli.errors import HeroError
-from herocli.models import JSON, Conversation, FetchPage, Message, SyncProgress
+from herocli.exchange import Conversation, FetchPage, SyncProgress
+from herocli.models import JSON, Message
 
 GraphqlData = Callable[[str, str, JSON, SyncProgress], Any]
 

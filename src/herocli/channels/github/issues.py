@@ -23,7 +23,8 @@ from herocli.channels.github.convert import (
     rest_issue_message,
 )
 from herocli.config_github import GithubSettings
-from herocli.models import JSON, Conversation, Message, SyncProgress
+from herocli.exchange import Conversation, SyncProgress
+from herocli.models import JSON, Message
 
 PAGE = 100
 # GitHub's `since` has one-second resolution and replicas can lag a little;

@@ -36,7 +36,8 @@ from herocli.channels.github.issues import (
     set_known,
 )
 from herocli.channels.github.queries import OPEN_NUMBERS
-from herocli.models import JSON, Conversation, SyncProgress
+from herocli.exchange import Conversation, SyncProgress
+from herocli.models import JSON
 
 GraphqlData = Callable[[str, str, JSON, SyncProgress], Any]
 # How long an issue closed upstream, whose item a customer's comment woke, is still

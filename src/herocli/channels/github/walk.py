@@ -29,7 +29,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from herocli.channels.github.client import GithubClient
-from herocli.models import JSON, SyncProgress
+from herocli.exchange import SyncProgress
+from herocli.models import JSON
 
 REWALKS = 3
 

@@ -21,7 +21,8 @@ from herocli.channels.mail.fetching import Fetched
 from herocli.channels.mail.imap import ImapSession, PendingFetch
 from herocli.channels.mail.plans import FolderPlan
 from herocli.errors import ChannelError
-from herocli.models import JSON, SyncProgress
+from herocli.exchange import SyncProgress
+from herocli.models import JSON
 
 __all__ = ["Batch", "read_batches"]
 

@@ -30,12 +30,9 @@ from herocli.channels.mail.plans import FolderPlan, unchanged
 from herocli.channels.mail.worker import Job, Worker
 from herocli.config import EmailSettings
 from herocli.errors import ChannelError, HeroError, UncertainError
-from herocli.models import (
-    JSON,
-    Clock,
+from herocli.exchange import (
     CloseReason,
     FetchPage,
-    Message,
     OutgoingReply,
     Secret,
     SecretSource,
@@ -43,6 +40,7 @@ from herocli.models import (
     SyncProgress,
     Thread,
 )
+from herocli.models import JSON, Clock, Message
 
 #: What the worker is given for a batch: its messages, and the time to date undated ones by.
 Work = tuple[list[tuple[str, Fetched]], datetime]

@@ -21,7 +21,8 @@ from herocli.channels.mail.parse import ParsedMail, parse_message
 from herocli.channels.mail.smtp import REPLY_PREFIX
 from herocli.channels.mail.subjects import is_reply_subject, normalise_subject
 from herocli.channels.mail.threading import thread_keys
-from herocli.models import Conversation, LooseLink, Message, utc
+from herocli.exchange import Conversation, LooseLink
+from herocli.models import Message, utc
 
 __all__ = ["Incoming", "Threaded", "build_conversations", "content_key", "thread_batch"]
 

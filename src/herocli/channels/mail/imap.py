@@ -33,7 +33,7 @@ from herocli.channels.mail.folder_commands import FolderCommands
 from herocli.channels.mail.wire import read_fetch
 from herocli.config import EmailSettings
 from herocli.errors import AuthError, ChannelError, HeroError, UnreachableError
-from herocli.models import Secret
+from herocli.exchange import Secret
 
 #: A message larger than this is read by its structure: headers and text parts, and the
 #: attachments listed (name, type, size) but left on the server.

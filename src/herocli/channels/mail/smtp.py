@@ -22,7 +22,8 @@ from typing import Any
 from herocli.channels.mail.headers import is_synthetic_id
 from herocli.config import EmailSettings
 from herocli.errors import AuthError, ChannelError, UncertainError, UnreachableError
-from herocli.models import Message, Secret, Thread
+from herocli.exchange import Secret, Thread
+from herocli.models import Message
 
 #: Headers set raw (``set_raw``) are written as given: a msg-id is never encoded or refolded.
 POLICY = SMTP_POLICY.clone(refold_source="none")

@@ -20,7 +20,8 @@ from herocli.errors import (
     RateLimitedError,
     UnreachableError,
 )
-from herocli.models import JSON, Clock, Secret, SecretSource, SilentProgress, SyncProgress
+from herocli.exchange import Secret, SecretSource, SilentProgress, SyncProgress
+from herocli.models import JSON, Clock
 
 if TYPE_CHECKING:
     import httpx

@@ -22,18 +22,16 @@ from herocli.channels.slack.mrkdwn import MARKDOWN_LIMIT, escape, markdown_parts
 from herocli.channels.slack.sync import HISTORY_LIMIT, REPLIES_LIMIT, SlackFetch
 from herocli.config_slack import SlackSettings
 from herocli.errors import ChannelError, NotFoundError
-from herocli.models import (
-    JSON,
-    Clock,
+from herocli.exchange import (
     CloseReason,
     FetchPage,
     OutgoingReply,
     SecretSource,
     Sent,
     SyncProgress,
-    TeamMember,
     Thread,
 )
+from herocli.models import JSON, Clock, TeamMember
 
 # Our clock and Slack's may disagree: look this much further back than the queue time.
 CLOCK_SKEW = timedelta(hours=1)

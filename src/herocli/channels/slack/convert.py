@@ -7,7 +7,8 @@ from typing import Any
 
 from herocli.channels.slack.lookups import SlackLookups
 from herocli.channels.slack.mrkdwn import to_plain
-from herocli.models import JSON, Attachment, Conversation, Message, RemoteState
+from herocli.exchange import Conversation
+from herocli.models import JSON, Attachment, Message, RemoteState
 
 CONVERSATIONAL = frozenset({None, "file_share", "me_message", "thread_broadcast"})
 KEY_EVENT_TYPES = frozenset({"hero_reply", "hero_post"})

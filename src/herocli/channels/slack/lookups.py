@@ -13,7 +13,8 @@ import re
 from herocli.channels.slack.api import SlackApi, SlackCallError
 from herocli.config_slack import SlackSettings
 from herocli.errors import AuthError, UsageError
-from herocli.models import JSON, Clock, SyncProgress
+from herocli.exchange import SyncProgress
+from herocli.models import JSON, Clock
 
 CURSOR_VERSION = 1
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")

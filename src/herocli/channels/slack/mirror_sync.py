@@ -13,7 +13,8 @@ from __future__ import annotations
 from herocli.channels.slack.api import SlackApi
 from herocli.channels.slack.sync import SlackFetch
 from herocli.config_slack import SlackSettings
-from herocli.models import JSON, Clock, SyncProgress
+from herocli.exchange import SyncProgress
+from herocli.models import JSON, Clock
 from herocli.records import replace
 
 

@@ -43,7 +43,8 @@ from herocli.channels.slack.convert import (
     ts_of,
 )
 from herocli.errors import HeroError, NotFoundError, PartlyFailedError
-from herocli.models import JSON, Conversation, FetchPage, RemoteState
+from herocli.exchange import Conversation, FetchPage
+from herocli.models import JSON, RemoteState
 
 # The largest page Slack accepts for both methods ("Maximum of 999"). Slack suggests
 # 200, but rates these methods by request, not by message: a bigger page is the

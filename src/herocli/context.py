@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from herocli.channels.base import Channel
     from herocli.config import Config
     from herocli.models import Clock
+    from herocli.render.screen import Screen
     from herocli.secrets import EnvSecrets
     from herocli.services.team import TeamDirectory
     from herocli.services.triage import Actor
@@ -118,12 +119,21 @@ class Context:
         """Where data goes as plain text (piped rows, JSON): the out console's file."""
         return self._out.file if self._out is not None else sys.stdout
 
+    @cached_property
+    def screen(self) -> Screen | None:
+        """Stdout as a plain terminal, told without Rich (None: not one, or ask Rich)."""
+        if self._out is not None:
+            return None
+        from herocli.render.screen import screen_of
+
+        return screen_of(self.env, sys.stdout)
+
     @property
     def out_is_terminal(self) -> bool:
         """Whether data goes to a terminal (tables) or a pipe (plain rows).
 
-        A plain pipe is told without Rich; anything Rich could count as a terminal
-        (a tty, FORCE_COLOR, TTY_COMPATIBLE) is left to Rich to decide.
+        A plain pipe and a plain terminal are told without Rich; anything else Rich
+        could count as a terminal (FORCE_COLOR, TTY_COMPATIBLE) is left to Rich.
         """
         if self._out is None and not any(
             name in self.env for name in ("FORCE_COLOR", "TTY_COMPATIBLE")
@@ -131,7 +141,7 @@ class Context:
             isatty = getattr(sys.stdout, "isatty", None)
             if not (isatty and isatty()):
                 return False
-        return self.out.is_terminal
+        return self.screen is not None or self.out.is_terminal
 
     @cached_property
     def config_file(self) -> Path:

@@ -148,7 +148,15 @@ def inbox(
     if synced:
         # The stalest channel says how far the list can be trusted.
         title += f" · synced {since(min(synced.values()), now)} ago"
-    print_items(hero.out, listing.items, now, listing.total, title)
+    print_items(
+        listing.items,
+        now,
+        listing.total,
+        title,
+        screen=hero.screen,
+        file=hero.data_file,
+        console=lambda: hero.out,
+    )
 
 
 def _say_empty(hero: Context, who: WaitingChoice) -> None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-
-from rich.cells import cell_len
-from rich.console import Console
-from rich.text import Text
+from typing import IO, TYPE_CHECKING
 
 from herocli.models import Item, ItemState, Waiting
+from herocli.render.cells import cell_len
 from herocli.render.rows import closed_why, wait_start
 from herocli.render.table import Column, FixedTable
 from herocli.render.text import clean
 from herocli.render.times import since
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from herocli.render.screen import Screen
 
 CHANNEL_STYLE = {"github": "magenta", "email": "cyan", "slack": "green"}
 
@@ -74,6 +79,8 @@ def inbox_table(
 
 def waiting_text(item: Item) -> Text:
     """Whose turn it is, in a word or two, styled."""
+    from rich.text import Text
+
     return Text(*waiting_words(item))
 
 
@@ -105,12 +112,38 @@ def urgency(item: Item, start: datetime | None, now: datetime, target_minutes: i
     return "yellow" if minutes >= target_minutes / 2 else "green"
 
 
-def print_items(console: Console, items: list[Item], now: datetime, total: int, title: str) -> None:
-    """The inbox as a table on a terminal, with a line when the limit hid some items."""
-    table = inbox_table(items, now, title=title, width=console.width)
+def print_items(
+    items: list[Item],
+    now: datetime,
+    total: int,
+    title: str,
+    *,
+    screen: Screen | None,
+    file: IO[str],
+    console: Callable[[], Console],
+) -> None:
+    """The inbox as a table on a terminal, with a line when the limit hid some items.
+
+    On a plain terminal (``screen``) it is written to ``file`` without Rich; anything
+    else is printed by the ``console`` (made only then).
+    """
+    more = f"showing {len(items)} of {total}; --limit 0 shows all" if total > len(items) else None
+    if screen is not None:
+        from herocli.render.screen import draw
+
+        table = inbox_table(items, now, title=title, width=screen.width)
+        text = draw(table, screen, more)
+        if text is not None:
+            file.write(text)
+            file.flush()
+            return
+    out = console()
+    table = inbox_table(items, now, title=title, width=out.width)
     # A table that fits needs no line measured again to be cropped; one that does not is
     # drawn by Table, which may still be too wide.
-    console.print(table, crop=table.width > console.width)
-    if total > len(items):
+    out.print(table, crop=table.width > out.width)
+    if more is not None:
+        from rich.text import Text
+
         # A Text, not a str: no markup or emoji codes to read (see render.table).
-        console.print(Text(f"showing {len(items)} of {total}; --limit 0 shows all", style="dim"))
+        out.print(Text(more, style="dim"))

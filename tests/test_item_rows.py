@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from herocli.exchange import Conversation
@@ -17,7 +17,7 @@ from herocli.records import field_names, replace
 from herocli.render.rows import item_json
 from herocli.store import Store, queue
 from herocli.store import ingest as store_ingest
-from herocli.store.item_rows import JsonMeta
+from herocli.store.item_rows import LISTED_KEYS, JsonMeta
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -174,4 +174,66 @@ def test_a_listings_json_reads_each_channels_stored_meta(tmp_path: Path) -> None
     assert entries[slack_id]["closed_why"] is None
     assert entries[github]["waiting_provisional"] is False
     assert (entries[github]["state"], entries[github]["closed_why"]) == ("closed", "not_planned")
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+    # NUL, lone surrogates, non-ASCII: what SQLite's json_extract would mangle.
+    | st.text(st.characters(blacklist_categories=()), max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=100, deadline=None, print_blob=True)
+@given(
+    meta=st.dictionaries(st.sampled_from([*LISTED_KEYS, "repo", "ts"]), _json_values, max_size=4)
+)
+def test_the_keys_a_listing_reads_come_from_sqlite_as_json_reads_them(
+    tmp_path_factory: pytest.TempPathFactory, meta: dict[str, object]
+) -> None:
+    store, item_id = _stored(tmp_path_factory.mktemp("q"))
+    text = json.dumps(meta)
+    store.conn.execute("UPDATE items SET meta = ? WHERE id = ?", (text, item_id))
+    item = queue.get_item(store.conn, item_id, T0)
+    assert item is not None
+    store.close()
+    for key in LISTED_KEYS:
+        assert (key in item.meta) is (key in meta)
+        got = item.meta.get(key, "default")
+        assert got == meta.get(key, "default")
+        assert type(got) is type(meta.get(key, "default"))
+        if key in meta:
+            assert item.meta[key] == meta[key]
+    assert item.meta == meta
+
+
+def test_a_listing_decodes_no_meta_for_the_keys_it_reads(tmp_path: Path) -> None:
+    store, item_id = _stored(tmp_path)
+    store.conn.execute(
+        "UPDATE items SET meta = ? WHERE id = ?",
+        (json.dumps({"provisional": True, "why": "completed", "repo": "a/b"}), item_id),
+    )
+    item = queue.get_item(store.conn, item_id, T0)
+    assert item is not None
+    assert item.meta.get("provisional") is True
+    assert item.meta["why"] == "completed"
+    assert item.meta._data is None  # type: ignore[attr-defined]
+    assert item.meta["repo"] == "a/b"  # any other key decodes it
+    store.close()
+
+
+def test_meta_that_is_not_json_fails_only_its_reader(tmp_path: Path) -> None:
+    store, item_id = _stored(tmp_path)
+    store.conn.execute("UPDATE items SET meta = ? WHERE id = ?", ('{"provisional": tru', item_id))
+    item = queue.get_item(store.conn, item_id, T0)  # the listing itself reads
+    assert item is not None
+    with pytest.raises(json.JSONDecodeError):
+        item.meta.get("provisional")
     store.close()

@@ -10,8 +10,15 @@ both functions to Rich's over any text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 # Below U+0300 (the combining marks) every printable character is one cell wide.
 _LAST_SINGLE = "\u02ff"
+
+
+def single_cells(text: str) -> bool:
+    """Whether every character of ``text`` is one cell wide, so its length is its width."""
+    return _single_cells(text)
 
 
 def _single_cells(text: str) -> bool:
@@ -35,3 +42,10 @@ def set_cell_size(text: str, total: int) -> str:
     from rich.cells import set_cell_size as fit
 
     return fit(text, total)
+
+
+def widest(texts: Sequence[str]) -> int:
+    """The most cells any of ``texts`` takes (0 for none), measured together where it can be."""
+    if _single_cells("".join(texts)):
+        return max(map(len, texts), default=0)
+    return max(map(cell_len, texts), default=0)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING
 
 from herocli.models import Item, ItemState, Waiting
-from herocli.render.cells import cell_len
+from herocli.render.cells import widest
 from herocli.render.rows import closed_why, wait_start
 from herocli.render.table import Column, FixedTable
 from herocli.render.text import clean
@@ -49,7 +49,7 @@ def inbox_table(
     headers = ["#", "Chan", "Title", "Waiting", "For", "Last from", "Assignee", "Labels"]
     caps = [8, 6, 10**6, 23, 8, 24, 12, 20]
     widths = [
-        min(max([len(h)] + [cell_len(r[i][0]) for r in rows]), cap)
+        min(max(len(h), widest([r[i][0] for r in rows])), cap)
         for i, (h, cap) in enumerate(zip(headers, caps, strict=True))
     ]
     # What is waiting and for how long always shows; on a narrow terminal the

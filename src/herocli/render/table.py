@@ -23,7 +23,7 @@ from operator import add
 from typing import TYPE_CHECKING, Generic, Literal, TypeAlias, TypeVar
 
 from herocli.records import record
-from herocli.render.cells import cell_len, set_cell_size
+from herocli.render.cells import cell_len, set_cell_size, single_cells
 
 if TYPE_CHECKING:
     from rich.box import Box
@@ -130,14 +130,16 @@ class FixedTable:
         yield [paint(_rule(edges.top, widths), BORDER)]
         header: Styles = (HEADER_STYLE, "")
         head = _Line([header] * len(self.columns), edges.head, paint)
-        yield head.draw([(c.header, "") for c in self.columns], self.columns)
+        yield head.draw([(c.header, "") for c in self.columns], self.columns, None)
         yield [paint(_rule(edges.head_rule, widths), BORDER)]
         styles: list[Styles] = [(c.style,) for c in self.columns]
         middle = _Line(styles, edges.mid, paint)
         foot = _Line(styles, edges.foot, paint)
         last = len(self.rows) - 1
+        # Columns whose every cell is one cell a character are set by length alone.
+        single = [single_cells("".join(row[i][0] for row in self.rows)) for i in range(len(styles))]
         for n, row in enumerate(self.rows):
-            yield (middle if n < last else foot).draw(row, self.columns)
+            yield (middle if n < last else foot).draw(row, self.columns, single)
         yield [paint(_rule(edges.bottom, widths), BORDER)]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[object]:
@@ -215,29 +217,35 @@ class _Line(Generic[T]):
             (paint(" ", a), paint(divider, BORDER), paint(" ", b)) for a, b in pairwise(styles)
         ]
 
-    def draw(self, cells: Sequence[Cell], columns: list[Column]) -> list[T]:
-        """The row of ``cells``, from its left edge to its right."""
+    def draw(
+        self, cells: Sequence[Cell], columns: list[Column], single: list[bool] | None
+    ) -> list[T]:
+        """The row of ``cells``, from its left edge to its right (``single``: see _fit)."""
         paint, styles = self.paint, self.styles
         out = [self.left]
         for i, (plain, style) in enumerate(cells):
             if i:
                 out.extend(self.between[i - 1])
-            out.append(paint(_fit(plain, columns[i]), (*styles[i], style)))
+            fitted = _fit(plain, columns[i], single is not None and single[i])
+            out.append(paint(fitted, (*styles[i], style)))
         out.append(self.right)
         return out
 
 
-def _fit(plain: str, column: Column) -> str:
-    """``plain`` set in ``column``'s width as Text does with no_wrap and an ellipsis."""
+def _fit(plain: str, column: Column, single: bool = False) -> str:
+    """``plain`` set in ``column``'s width as Text does with no_wrap and an ellipsis.
+
+    ``single``: every character of ``plain`` is known to be one cell wide.
+    """
     width = column.width
     if column.justify == "right":
         plain = plain.rstrip()
     elif len(plain) > width:  # as Text.rstrip_end: trailing space past the width goes first
         excess = len(plain) - width
         plain = plain[: len(plain) - min(excess, len(plain) - len(plain.rstrip()))]
-    length = cell_len(plain)
+    length = len(plain) if single else cell_len(plain)
     if length > width:
-        return set_cell_size(plain, width - 1) + "…"
+        return (plain[: width - 1] if single else set_cell_size(plain, width - 1)) + "…"
     if column.justify == "right":
         return " " * (width - length) + plain
     return plain + " " * (width - length)

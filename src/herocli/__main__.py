@@ -1,6 +1,6 @@
 """``python -m herocli``."""
 
-from herocli.cli.main import run
+from herocli.entry import run
 
 if __name__ == "__main__":
     run()

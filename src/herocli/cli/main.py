@@ -224,7 +224,3 @@ def _report(hero: Context, message: str, hint: str | None, *, debug: bool) -> No
     hero.err.print(safe(f"error: {message}"), style="bold red", soft_wrap=True)
     if hint:
         hero.err.print(safe(f"hint: {hint}"), style="yellow", soft_wrap=True)
-
-
-def run() -> None:
-    sys.exit(run_cli())

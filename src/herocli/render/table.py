@@ -130,16 +130,21 @@ class FixedTable:
         yield [paint(_rule(edges.top, widths), BORDER)]
         header: Styles = (HEADER_STYLE, "")
         head = _Line([header] * len(self.columns), edges.head, paint)
-        yield head.draw([(c.header, "") for c in self.columns], self.columns, None)
+        yield head.draw(
+            [(c.header, "") for c in self.columns], [_fitter(c, False) for c in self.columns]
+        )
         yield [paint(_rule(edges.head_rule, widths), BORDER)]
         styles: list[Styles] = [(c.style,) for c in self.columns]
         middle = _Line(styles, edges.mid, paint)
         foot = _Line(styles, edges.foot, paint)
         last = len(self.rows) - 1
         # Columns whose every cell is one cell a character are set by length alone.
-        single = [single_cells("".join(row[i][0] for row in self.rows)) for i in range(len(styles))]
+        fits = [
+            _fitter(c, single_cells("".join(row[i][0] for row in self.rows)))
+            for i, c in enumerate(self.columns)
+        ]
         for n, row in enumerate(self.rows):
-            yield (middle if n < last else foot).draw(row, self.columns, single)
+            yield (middle if n < last else foot).draw(row, fits)
         yield [paint(_rule(edges.bottom, widths), BORDER)]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[object]:
@@ -216,20 +221,43 @@ class _Line(Generic[T]):
         self.between = [
             (paint(" ", a), paint(divider, BORDER), paint(" ", b)) for a, b in pairwise(styles)
         ]
+        # Each column's styles with a cell's own, by the cell's style name.
+        self.names: list[dict[str, Styles]] = [{} for _ in styles]
 
-    def draw(
-        self, cells: Sequence[Cell], columns: list[Column], single: list[bool] | None
-    ) -> list[T]:
-        """The row of ``cells``, from its left edge to its right (``single``: see _fit)."""
-        paint, styles = self.paint, self.styles
+    def draw(self, cells: Sequence[Cell], fits: list[Callable[[str], str]]) -> list[T]:
+        """The row of ``cells``, from its left edge to its right, each set by its column's fit."""
+        paint, between, names = self.paint, self.between, self.names
         out = [self.left]
         for i, (plain, style) in enumerate(cells):
             if i:
-                out.extend(self.between[i - 1])
-            fitted = _fit(plain, columns[i], single is not None and single[i])
-            out.append(paint(fitted, (*styles[i], style)))
+                out += between[i - 1]
+            styles = names[i].get(style)
+            if styles is None:
+                styles = names[i][style] = (*self.styles[i], style)
+            out.append(paint(fits[i](plain), styles))
         out.append(self.right)
         return out
+
+
+def _fitter(column: Column, single: bool) -> Callable[[str], str]:
+    """``_fit`` for ``column``, quick for the usual cell (``single``: see _fit) that fits."""
+    width = column.width
+    if not single:
+        return lambda plain: _fit(plain, column)
+    if column.justify == "right":
+
+        def right(plain: str) -> str:
+            plain = plain.rstrip()
+            n = len(plain)
+            return " " * (width - n) + plain if n <= width else _fit(plain, column, single=True)
+
+        return right
+
+    def left(plain: str) -> str:
+        n = len(plain)
+        return plain + " " * (width - n) if n <= width else _fit(plain, column, single=True)
+
+    return left
 
 
 def _fit(plain: str, column: Column, single: bool = False) -> str:

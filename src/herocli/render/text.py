@@ -93,19 +93,21 @@ def _compact_json(data: Any) -> str:
     decoder and its pure-Python encoder, none of which writing compact JSON uses: it
     cost piped ``hero inbox --json`` more than encoding its hundred items. The encoder
     is made as ``json.JSONEncoder.iterencode`` makes it; an interpreter without
-    CPython's ``_json`` gets ``json.dumps`` itself.
+    CPython's ``_json``, or whose encoder takes other arguments, gets ``json.dumps``.
     """
     try:
         from _json import encode_basestring, make_encoder
-    except ImportError:  # pragma: no cover - CPython always has it
+
+        # markers (check_circular), default, the str encoder (ensure_ascii=False), indent,
+        # the key and item separators, sort_keys, skipkeys, allow_nan: what JSONEncoder
+        # passes.
+        encode = make_encoder(
+            {}, _unserialisable, encode_basestring, None, ":", ",", False, False, True
+        )
+    except (ImportError, TypeError):  # pragma: no cover - another Python, or another _json
         import json
 
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    # markers (check_circular), default, the str encoder (ensure_ascii=False), indent, the
-    # key and item separators, sort_keys, skipkeys, allow_nan: what JSONEncoder passes.
-    encode = make_encoder(
-        {}, _unserialisable, encode_basestring, None, ":", ",", False, False, True
-    )
     return "".join(encode(data, 0))
 
 

@@ -6,7 +6,8 @@ floor: a minimal Typer app with the same number of commands and options, run by
 the same interpreter and Typer in the same run, so the figure is what hero adds
 on top of Python and Typer themselves. The CPU time (user + system) of each run
 comes from wait4; the ratio is the median of the paired ratios. `inbox on a
-terminal` runs both with stdout on a pseudo-terminal, read as a terminal reads it.
+terminal` runs both with stdout on a pseudo-terminal, read as a terminal reads it;
+`show on a terminal` too, printed but not a target (Rich draws the thread view).
 
 Each command is also paired with a "frozen" floor: the same app started as hero
 starts (herocli.entry turns the cyclic collector off while modules load and
@@ -360,7 +361,11 @@ def main() -> int:
             "inbox on a terminal": (["inbox"], 1, counts["inbox"], True),
             "inbox --json": (["inbox", "--json"], 1, counts["inbox"], False),
             f"show {first}": (["show", str(first)], 1, counts["show"], False),
+            f"show {first} on a terminal": (["show", str(first)], 1, counts["show"], True),
         }
+        # Printed, not targets: the thread view on a terminal is drawn by Rich (panels and
+        # wrapped bodies), whose import alone is most of what it adds.
+        untargeted = {f"show {first} on a terminal"}
         print(
             f"{'command':22} {'hero cpu s':>10} {'floor cpu s':>11} {'ratio':>6} "
             f"{'hero MB':>8} {'floor MB':>8} {'frozen floor s':>14} {'ratio':>6}"
@@ -392,8 +397,8 @@ def main() -> int:
             own = statistics.median(h[0] / max(z[0], 1e-3) for h, _, z in runs)
             rss = max(h[1] for h, _, _ in runs)
             floor_rss = max(f[1] for _, f, _ in runs)
-            mark = ""
-            if ratio > TARGETS["ratio"]:
+            mark = "  (not a target)" if name in untargeted else ""
+            if ratio > TARGETS["ratio"] and name not in untargeted:
                 mark += f"  MISSED (target {TARGETS['ratio']}x)"
                 failed = True
             if rss > TARGETS["rss_mb"]:

@@ -99,9 +99,12 @@ def test_rest_first_sync_pages_by_hundred(gw: GithubWorld) -> None:
     lists = [r for r in first if r.query.get("state") == "open"]
     comments = [r for r in first if r.path.endswith("/issues/comments")]
     # All 250 share one second: nothing is older than the first page, so the list
-    # goes on from that second by page number, without asking for the first page again.
-    assert len(lists) == 3
-    assert [r.query.get("page") for r in lists] == [None, "2", "3"]
+    # goes on from that second by page number, without asking for the first page again;
+    # then that second is read once more by page number, which agrees: nothing left it.
+    assert len(lists) == 6
+    assert [r.query.get("page") for r in lists] == [None, "2", "3", None, "2", "3"]
+    second = lists[1].query["since"]
+    assert [r.query.get("since") for r in lists[3:]] == [second] * 3
     assert len(comments) == 3
     assert all(r.query["per_page"] == "100" for r in lists + comments)
 

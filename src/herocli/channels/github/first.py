@@ -3,9 +3,11 @@
 * ``graphql``: 100 open issues a query with their first 100 comments nested,
   and a follow-up query only for issues with more comments. ``first.after``
   is the cursor to go on from.
-* ``rest``: the open issues by key (``walk.py``), then the repo-wide comment
-  list by key from the oldest open issue's creation (older comments cannot
-  belong to an open issue). ``first.phase`` and ``first.pos`` say where to go
+* ``rest``: the open issues by key (``walk.py``), each second the walk read by
+  page number read again until two reads agree (``again``: an issue that left
+  the list meanwhile hid the one that moved up a page), then the repo-wide
+  comment list by key from the oldest open issue's creation (older comments
+  cannot belong to an open issue). ``first.phase`` and ``first.pos`` say where to go
   on from, so a sync killed half-way (or stopped by a rate limit) asks only
   for the pages it had not committed.
 
@@ -39,7 +41,8 @@ from herocli.channels.github.issues import (
     set_known,
 )
 from herocli.channels.github.queries import ISSUE_COMMENTS, OPEN_ISSUES
-from herocli.channels.github.walk import start, walk
+from herocli.channels.github.reconcile import left_open
+from herocli.channels.github.walk import second_pages, start, walk
 from herocli.errors import HeroError
 from herocli.exchange import Conversation, FetchPage, SyncProgress
 from herocli.models import JSON, Message
@@ -144,41 +147,112 @@ class FirstSync:
                 yield from self._rest_issues(repo, rc, state, progress)
             except GithubNotFound:
                 raise self.not_found(repo) from None
-            first["phase"], first["pos"] = "comments", None
+            seconds: JSON = first.pop("seconds", {})
+            paged = (first.get("pos") or {}).get("paged") or []
+            first["again"] = {second: seconds.get(second, []) for second in paged}
+            first["phase"], first["pos"] = "again", None
+        if first["phase"] == "again":
+            yield from self._rest_again(repo, rc, state, progress)
+            first["phase"] = "comments"
         if first["phase"] == "comments":
             if first.get("oldest"):
                 yield from self._rest_comments(repo, rc, state, progress)
             first["phase"] = "short"
         yield from self._rest_short(repo, rc, state, progress)
 
+    def _issues(self, repo: str) -> JSON:
+        """The position before the open issue list's first page."""
+        params = {"state": "open", "sort": "updated", "direction": "asc", "per_page": str(PAGE)}
+        return start(f"/repos/{repo}/issues", params)
+
+    def _take(self, repo: str, rc: JSON, issues: list[JSON]) -> list[Conversation]:
+        """The conversations of ``issues`` (listed open), noted in ``rc`` as known."""
+        first: JSON = rc["first"]
+        known = known_open(rc)
+        counts: JSON = rc.setdefault("counts", {})
+        remember = self._remember(rc)
+        conversations = []
+        for issue in issues:
+            if not first.get("oldest") or issue["created_at"] < first["oldest"]:
+                first["oldest"] = issue["created_at"]
+            if not self.reader.wanted(issue):
+                continue
+            known.add(issue["number"])
+            # GitHub's count as the issue was listed; the catch-up pass
+            # reads again the comments of any issue whose count moved since.
+            counts[str(issue["number"])] = int(issue.get("comments") or 0)
+            remember(f"issue:{issue['id']}", issue["updated_at"])
+            messages = [rest_issue_message(issue, self.reader.authors)]
+            conversations.append(rest_conversation(repo, issue, messages))
+        set_known(rc, known)
+        return conversations
+
     def _rest_issues(
         self, repo: str, rc: JSON, state: JSON, progress: SyncProgress
     ) -> Iterator[FetchPage]:
         first: JSON = rc["first"]
-        known = known_open(rc)
-        counts: JSON = rc.setdefault("counts", {})
-        params = {"state": "open", "sort": "updated", "direction": "asc", "per_page": str(PAGE)}
-        position = first.get("pos") or start(f"/repos/{repo}/issues", params)
+        # The numbers the walk listed, by second: a second it read by page number is read again.
+        seconds: JSON = first.setdefault("seconds", {})
+        position = first.get("pos") or self._issues(repo)
         for step in walk(self.client, position, progress):
             self._started(first)
-            remember = self._remember(rc)
-            conversations = []
             for issue in step.items:
-                if not first.get("oldest") or issue["created_at"] < first["oldest"]:
-                    first["oldest"] = issue["created_at"]
-                if not self.reader.wanted(issue):
-                    continue
-                known.add(issue["number"])
-                # GitHub's count as the issue was listed; the catch-up pass
-                # reads again the comments of any issue whose count moved since.
-                counts[str(issue["number"])] = int(issue.get("comments") or 0)
-                remember(f"issue:{issue['id']}", issue["updated_at"])
-                messages = [rest_issue_message(issue, self.reader.authors)]
-                conversations.append(rest_conversation(repo, issue, messages))
-            set_known(rc, known)
+                seconds.setdefault(issue["updated_at"], []).append(int(issue["number"]))
+            conversations = self._take(repo, rc, step.items)
             first["pos"] = step.position
-            progress.update(f"GitHub {repo}: issues", completed=len(known))
+            progress.update(f"GitHub {repo}: issues", completed=len(known_open(rc)))
             yield FetchPage(tuple(conversations), copy.deepcopy(state))
+
+    def _rest_again(
+        self, repo: str, rc: JSON, state: JSON, progress: SyncProgress
+    ) -> Iterator[FetchPage]:
+        """Each second the walk read by page number, read again until two reads agree.
+
+        An issue that leaves the open list (closed, deleted, transferred) between two
+        pages of a second read by page number moves every later one up a place, and the
+        one that moved onto a page already read is not returned. It changed in nothing,
+        so no later pass would bring it. A read that skipped one had an issue leave after
+        it was read, so the next read lacks that issue: two reads that agree (issues of
+        an old second only ever leave it) skipped nothing. Each disagreement is an issue
+        gone, so this ends; in a list that holds still it costs one read of each second.
+        """
+        first: JSON = rc["first"]
+        pending: JSON = first["again"]
+        url = str(self._issues(repo)["url"])
+        while pending:
+            second = min(pending)
+            # Where this read of the second is, so a sync stopped half-way goes on from there.
+            now: JSON = first.setdefault("reading", {"page": 1, "read": []})
+            for items, more in second_pages(self.client, url, second, now["page"], progress):
+                now["read"] += [int(issue["number"]) for issue in items]
+                now["page"] += 1
+                known = known_open(rc)
+                fresh = [i for i in items if int(i["number"]) not in known]
+                conversations = self._take(repo, rc, fresh)
+                if not more:
+                    read = set(first.pop("reading")["read"])
+                    left = set(pending[second]) - read
+                    if read == set(pending[second]):
+                        del pending[second]
+                    else:
+                        pending[second] = sorted(read)
+                    conversations += self._left(repo, rc, left, progress)
+                yield FetchPage(tuple(conversations), copy.deepcopy(state))
+
+    def _left(
+        self, repo: str, rc: JSON, left: set[int], progress: SyncProgress
+    ) -> list[Conversation]:
+        """The issues seen leaving the open list during the first sync, closed when they are
+        closed, deleted or transferred (no list would show the last two before the check)."""
+        known = known_open(rc)
+        conversations = []
+        for number in sorted(left & known):
+            gone = left_open(self.client, self.reader, repo, number, progress)
+            if gone is not None:
+                conversations.append(gone)
+                known.discard(number)
+        set_known(rc, known)
+        return conversations
 
     def _rest_comments(
         self, repo: str, rc: JSON, state: JSON, progress: SyncProgress

@@ -64,6 +64,19 @@ def lookup_issue(
     return issue, None
 
 
+def left_open(
+    client: GithubClient, reader: IssueReader, repo: str, number: int, progress: SyncProgress
+) -> Conversation | None:
+    """The closed conversation of an issue missing from the open list, or ``None`` when
+    it is still open: it was closed, transferred or deleted (``lookup_issue``)."""
+    issue, why = lookup_issue(client, repo, number, progress)
+    if why is not None:
+        return conversation_gone(repo, number, why, issue)
+    if issue is not None and issue.get("state") == "closed":
+        return rest_conversation(repo, issue, [rest_issue_message(issue, reader.authors)])
+    return None
+
+
 def issue_repo(issue: JSON) -> str:
     """``owner/name`` from an issue's ``repository_url``."""
     url = str(issue.get("repository_url") or "")
@@ -101,14 +114,10 @@ class Reconciler:
                 completed=index,
                 total=len(missing),
             )
-            issue, why = lookup_issue(self.client, repo, number, progress)
-            if why is not None:
-                conversations.append(conversation_gone(repo, number, why, issue))
-            elif issue is not None and issue.get("state") == "closed":
-                message = rest_issue_message(issue, self.reader.authors)
-                conversations.append(rest_conversation(repo, issue, [message]))
-            else:
+            left = left_open(self.client, self.reader, repo, number, progress)
+            if left is None:
                 continue  # still open: the list lagged behind
+            conversations.append(left)
             known.discard(number)
         since = parse_time(str(rc.get("csince") or rc["since"])) - OVERLAP
         remember = Remember(rc.setdefault("seen", {}), since)

@@ -13,12 +13,16 @@ second, so the list from that second is the same list: it goes on at page 2 of
 that second rather than asking for the page it just read again.
 
 A position is JSON (``url`` of the next request or ``None`` at the end,
-``at`` and ``ids`` of the key), so a walk resumes from a stored cursor.
+``at`` and ``ids`` of the key, and ``paged``: every second it read by page
+number), so a walk resumes from a stored cursor.
 
 A second read by page number can still skip an item: when one read before
 it changes, everything after it moves up a place. Such an item shows up again
 later in the walk, newer; then, at the end of the list, the walk goes again
-from that second (``rescan``; repeats are dropped by the reader).
+from that second (``rescan``; repeats are dropped by the reader). One that
+leaves the list without coming back (an open issue closed, deleted or
+transferred) leaves no such sign: the reader of such a list reads the seconds
+in ``paged`` again (``first.py``).
 """
 
 from __future__ import annotations
@@ -86,6 +90,21 @@ def walk(
         yield Step(new, dict(pos))
 
 
+def second_pages(
+    client: GithubClient, url: str, second: str, page: int, progress: SyncProgress
+) -> Iterator[tuple[list[Any], bool]]:
+    """The items of ``second`` in ``url``'s list (``since``-ordered), page by page, read by
+    page number from page ``page`` of the second to its end; each with whether more follow."""
+    while True:
+        resp = client.request("GET", _with_since(url, second, page=page), progress=progress)
+        items = [x for x in resp.data or [] if isinstance(x, dict)]
+        more = bool(resp.next_url and items and _updated(items[-1]) == second)
+        yield [x for x in items if _updated(x) == second], more
+        if not more:
+            return
+        page += 1
+
+
 def _updated(item: JSON) -> str:
     return str(item.get("updated_at") or item.get("created_at") or "")
 
@@ -119,14 +138,23 @@ def _read(pos: JSON, page: list[JSON], url: str, following: str | None) -> tuple
             # list from that second is this list. On by page number in it, from page 2
             # (asking that second's first page would bring this page again).
             groups[last] = list(ids)
+            _paged(pos, last)
             following = _with_since(url, last, page=2)
         elif last and last != _since(url):
             following = _with_since(url, last)
         elif last:
             # The whole page is the second asked for: on by page number.
             groups[last] = list(ids)
+            _paged(pos, last)
     pos["at"], pos["ids"] = at, ids
     return new, following
+
+
+def _paged(pos: JSON, second: str) -> None:
+    """Note that ``second`` was read by page number (kept for the whole walk)."""
+    paged: list[str] = pos.setdefault("paged", [])
+    if second not in paged:
+        paged.append(second)
 
 
 def _rescan(pos: JSON, url: str) -> str | None:

@@ -18,17 +18,13 @@ _LAST_SINGLE = "\u02ff"
 
 def single_cells(text: str) -> bool:
     """Whether every character of ``text`` is one cell wide, so its length is its width."""
-    return _single_cells(text)
-
-
-def _single_cells(text: str) -> bool:
     # isprintable refuses the controls, NBSP and the soft hyphen, which Rich sizes apart.
     return text.isprintable() and (text.isascii() or max(text) <= _LAST_SINGLE)
 
 
 def cell_len(text: str) -> int:
     """The cells ``text`` takes on a terminal (``rich.cells.cell_len``)."""
-    if _single_cells(text):
+    if single_cells(text):
         return len(text)
     from rich.cells import cell_len as measure
 
@@ -37,7 +33,7 @@ def cell_len(text: str) -> int:
 
 def set_cell_size(text: str, total: int) -> str:
     """``text`` cut or padded with spaces to ``total`` cells (``rich.cells.set_cell_size``)."""
-    if _single_cells(text):
+    if single_cells(text):
         return text[:total] if len(text) >= total else text + " " * (total - len(text))
     from rich.cells import set_cell_size as fit
 
@@ -46,6 +42,6 @@ def set_cell_size(text: str, total: int) -> str:
 
 def widest(texts: Sequence[str]) -> int:
     """The most cells any of ``texts`` takes (0 for none), measured together where it can be."""
-    if _single_cells("".join(texts)):
+    if single_cells("".join(texts)):
         return max(map(len, texts), default=0)
     return max(map(cell_len, texts), default=0)

@@ -111,17 +111,11 @@ class JsonMeta(Mapping[str, Any]):
             value = self._known(key)
             if value is not _UNKNOWN:
                 return default if value is _MISSING else value
-        # JSON writes a key as its characters in quotes, escaping only quotes,
-        # backslashes, controls and (json.dumps, which wrote every stored meta) what is
-        # not ASCII: an ASCII identifier is in the text as itself, wherever it is a key.
-        if (
-            self._data is None
-            and type(key) is str
-            and key.isascii()
-            and key.isidentifier()
-            and f'"{key}"' not in self._text
-        ):
-            return default
+            # JSON writes a key as its characters in quotes, escaping only quotes,
+            # backslashes, controls and (json.dumps, which wrote every stored meta) what
+            # is not ASCII: an ASCII identifier is in the text as itself, wherever it is a key.
+            if key.isascii() and key.isidentifier() and f'"{key}"' not in self._text:
+                return default
         return self._decoded().get(key, default)
 
     def __getitem__(self, key: str) -> Any:

@@ -31,7 +31,7 @@ from herocli.render.cells import cell_len, set_cell_size
 from herocli.render.screen import Screen, draw, screen_of
 from herocli.render.table import HEAVY_HEAD, Column, Edges, FixedTable
 from tests.cli_harness import Hero
-from tests.test_table import _cells, _plain
+from tests.test_table import _any_table, _plain
 
 # Text of every kind Rich sizes apart: wide, zero-width, combining, joiners, controls.
 _any_text = st.text(
@@ -172,21 +172,7 @@ def test_a_table_is_written_as_richs_console_prints_it(
     no_color: bool,
     colours: str,
 ) -> None:
-    columns = [
-        Column(
-            f"H{i}",
-            column_width,
-            justify=data.draw(st.sampled_from(["left", "right"])),
-            style=data.draw(st.sampled_from(["", "bold"])),
-        )
-        for i, column_width in enumerate(widths)
-    ]
-    rows = data.draw(
-        st.lists(
-            st.lists(_cells, min_size=len(widths), max_size=len(widths)), min_size=1, max_size=4
-        )
-    )
-    table = FixedTable(columns, rows, title=title)
+    table = _any_table(data, widths, title, max_rows=4)
     written = draw(table, Screen(width, no_color=no_color), footer)
     if written is None:
         # Only a table or a line that Rich would shrink or wrap is left to it.

@@ -71,6 +71,13 @@ _cells = st.tuples(_plain, _styles)
 def test_any_one_line_cells_are_drawn_as_table_draws_them(
     widths: list[int], data: st.DataObject, title: str | None, console_width: int
 ) -> None:
+    _same_everywhere(_any_table(data, widths, title or None, max_rows=5), console_width)
+
+
+def _any_table(
+    data: st.DataObject, widths: list[int], title: str | None, *, max_rows: int
+) -> FixedTable:
+    """A table of drawn columns of ``widths`` (either justification, bold or not) and rows."""
     columns = [
         Column(
             f"H{i}",
@@ -82,10 +89,12 @@ def test_any_one_line_cells_are_drawn_as_table_draws_them(
     ]
     rows = data.draw(
         st.lists(
-            st.lists(_cells, min_size=len(widths), max_size=len(widths)), min_size=1, max_size=5
+            st.lists(_cells, min_size=len(widths), max_size=len(widths)),
+            min_size=1,
+            max_size=max_rows,
         )
     )
-    _same_everywhere(FixedTable(columns, rows, title=title or None), console_width)
+    return FixedTable(columns, rows, title=title)
 
 
 def _item(n: int, **fields: object) -> Item:
